@@ -118,15 +118,31 @@ func (k Kind) CodeRange() (lo, hi int, ok bool) {
 	return 0, 0, false
 }
 
-var nameSuffixes = []string{"村民委员会", "居民委员会", "村委会", "居委会"}
-
-// ShortName strips the committee suffix (村民委员会, 居民委员会, 村委会, 居委会) used in
-// search and display; other names are returned unchanged.
+// ShortName strips the committee suffix used in official names, for search and display:
+// 村民委员会 and 村委会 leave the village name ending in 村 ("金潭村委会" → "金潭村",
+// "额头湾村村民委员会" → "额头湾村"); 居民委员会, 居委会 and a bare 委员会 are dropped
+// ("万年社区居委会" → "万年社区"). A name that would be left with fewer than two characters
+// is returned unchanged.
 func ShortName(name string) string {
-	for _, s := range nameSuffixes {
-		if strings.HasSuffix(name, s) && len(name) > len(s) {
-			return strings.TrimSuffix(name, s)
-		}
+	short := name
+	switch {
+	case strings.HasSuffix(name, "村民委员会"):
+		short = strings.TrimSuffix(name, "民委员会")
+	case strings.HasSuffix(name, "村委会"):
+		short = strings.TrimSuffix(name, "委会")
+	case strings.HasSuffix(name, "居民委员会"):
+		short = strings.TrimSuffix(name, "居民委员会")
+	case strings.HasSuffix(name, "居委会"):
+		short = strings.TrimSuffix(name, "居委会")
+	case strings.HasSuffix(name, "委员会"):
+		short = strings.TrimSuffix(name, "委员会")
 	}
-	return name
+	// "额头湾村村民委员会" → "额头湾村村" → "额头湾村"; "新村村委会" → "新村村" → "新村".
+	if strings.HasSuffix(short, "村村") {
+		short = strings.TrimSuffix(short, "村")
+	}
+	if len([]rune(short)) < 2 {
+		return name
+	}
+	return short
 }
