@@ -1,0 +1,457 @@
+package facilities
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/paulmach/orb"
+)
+
+// Mode is how a village counts as covered by a kind.
+type Mode string
+
+// Coverage modes.
+const (
+	// ModeJurisdiction is the official indicator: a facility of the kind is registered in the
+	// village, or in its township/county for kinds that serve that level (KindInfo.Serves).
+	ModeJurisdiction Mode = "jurisdiction"
+	// ModeRadius: the village point lies within the radius of a facility of the kind, any jurisdiction.
+	ModeRadius Mode = "radius"
+	// ModeRadiusInJurisdiction: within the radius AND registered in the village's unit at the level the kind serves.
+	ModeRadiusInJurisdiction Mode = "radius_in_jurisdiction"
+)
+
+// ParseMode validates a mode word.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeJurisdiction, ModeRadius, ModeRadiusInJurisdiction:
+		return m, nil
+	}
+	return "", &ParamError{Param: "mode", Value: s, Reason: "want jurisdiction, radius or radius_in_jurisdiction"}
+}
+
+// Elderly selects the elderly population field.
+type Elderly string
+
+// Elderly fields.
+const (
+	Age60 Elderly = "age60" // 60 and over (default)
+	Age65 Elderly = "age65" // 65 and over
+)
+
+// ParseElderly validates an elderly field word ("" = age60).
+func ParseElderly(s string) (Elderly, error) {
+	switch e := Elderly(s); e {
+	case "":
+		return Age60, nil
+	case Age60, Age65:
+		return e, nil
+	}
+	return "", &ParamError{Param: "elderly", Value: s, Reason: "want age60 or age65"}
+}
+
+func (e Elderly) of(p divisions.Population) int64 {
+	if e == Age65 {
+		return p.Age65
+	}
+	return p.Age60
+}
+
+// Params is a coverage or gaps request. Zero values mean the defaults.
+type Params struct {
+	Kind               Kind                       // required
+	Division           divisions.Code             // "" = the whole tree; short or 12-digit form
+	Mode               Mode                       // "" = config default_mode (jurisdiction)
+	RadiusM            float64                    // 0 = the kind's default; must be in (0, 200 km]
+	Detour             map[divisions.Code]float64 // detour factor ≥ 1 per division (any level; the deepest ancestor of a village wins)
+	DetourDefault      float64                    // factor where Detour has no entry; 0 = 1.0
+	RuralOnly          bool                       // keep villages with ur_code 2xx; no ur_code → counted apart as unknown
+	IncludeVillageLike bool                       // also count 类似村委会 (500–599)
+	Elderly            Elderly                    // "" = age60
+	GroupBy            divisions.Level            // 0 = no groups; else a level at or below the division's
+	Nearest            bool                       // Coverage only: also find each village's nearest facility (Gaps always does)
+}
+
+// Query is a resolved request: the parameters actually used, echoed in every answer.
+type Query struct {
+	Kind               Kind                       `json:"kind"`
+	KindNameZH         string                     `json:"kind_name_zh"`
+	Serves             divisions.Level            `json:"serves"`
+	Division           divisions.Code             `json:"division,omitempty"`
+	Mode               Mode                       `json:"mode"`
+	RadiusM            float64                    `json:"radius_m"`
+	RadiusDefault      bool                       `json:"radius_default"`
+	RadiusBasis        string                     `json:"radius_basis"` // "planning assumption" or a POLICY.md level
+	Detour             map[divisions.Code]float64 `json:"detour,omitempty"`
+	DetourDefault      float64                    `json:"detour_default"`
+	RuralOnly          bool                       `json:"rural"`
+	IncludeVillageLike bool                       `json:"include_village_like"`
+	Elderly            Elderly                    `json:"elderly"`
+	GroupBy            divisions.Level            `json:"group_by,omitempty"`
+	PlanID             int64                      `json:"plan_id,omitempty"`
+	DistanceNote       string                     `json:"distance_note"`
+	DistanceNoteZH     string                     `json:"distance_note_zh"`
+}
+
+// resolve validates p and fills in the defaults.
+func (a *Analyzer) resolve(p Params) (Query, *divisions.Division, error) {
+	q := Query{Kind: p.Kind, Mode: p.Mode, RadiusM: p.RadiusM, RuralOnly: p.RuralOnly,
+		IncludeVillageLike: p.IncludeVillageLike, GroupBy: p.GroupBy, PlanID: a.reg.PlanID(),
+		DistanceNote: a.cfg.DistanceNoteEN, DistanceNoteZH: a.cfg.DistanceNoteZH}
+	info, err := ParseKind(string(p.Kind))
+	if err != nil {
+		return q, nil, &ParamError{Param: "kind", Value: string(p.Kind), Reason: "unknown facility kind"}
+	}
+	q.KindNameZH, q.Serves = info.NameZH, info.Serves
+	if q.Mode == "" {
+		q.Mode = a.cfg.DefaultMode
+	} else if _, err := ParseMode(string(q.Mode)); err != nil {
+		return q, nil, err
+	}
+	def := a.cfg.Kinds[info.Kind]
+	switch {
+	case math.IsNaN(q.RadiusM) || q.RadiusM < 0 || q.RadiusM > a.cfg.MaxRadiusM:
+		return q, nil, paramErr("radius_m", p.RadiusM, "want a radius in (0, %g] metres", a.cfg.MaxRadiusM)
+	case q.RadiusM == 0:
+		q.RadiusM, q.RadiusDefault, q.RadiusBasis = def.RadiusM, true, def.Level
+	default:
+		q.RadiusBasis = "request"
+	}
+	if q.Elderly, err = ParseElderly(string(p.Elderly)); err != nil {
+		return q, nil, err
+	}
+	q.DetourDefault = p.DetourDefault
+	if q.DetourDefault == 0 {
+		q.DetourDefault = a.cfg.Detour.Default
+	}
+	if !(q.DetourDefault >= 1) || math.IsInf(q.DetourDefault, 0) {
+		return q, nil, paramErr("detour", p.DetourDefault, "a detour factor must be a number ≥ 1")
+	}
+	if len(p.Detour) > 0 {
+		q.Detour = make(map[divisions.Code]float64, len(p.Detour))
+		for c, f := range p.Detour {
+			code, err := divisions.ParseCode(string(c))
+			if err != nil {
+				return q, nil, paramErr("detour", c, "%v", err)
+			}
+			if !(f >= 1) || math.IsInf(f, 0) {
+				return q, nil, paramErr("detour", fmt.Sprintf("%s:%g", c, f), "a detour factor must be a number ≥ 1")
+			}
+			q.Detour[code] = f
+		}
+	}
+	code, div, err := a.resolveDivision(p.Division)
+	if err != nil {
+		return q, nil, err
+	}
+	q.Division = code
+	if p.GroupBy != 0 {
+		if p.GroupBy < divisions.Province || p.GroupBy > divisions.Village || (div != nil && p.GroupBy < div.Level) {
+			return q, nil, paramErr("group_by", p.GroupBy, "want a level at or below the division's level")
+		}
+	}
+	return q, div, nil
+}
+
+// detourOf returns the factor for a village: the deepest ancestor (or itself) listed in q.Detour.
+func (q *Query) detourOf(c divisions.Code) float64 {
+	if len(q.Detour) == 0 {
+		return q.DetourDefault
+	}
+	for l := divisions.Village; l >= divisions.Province; l-- {
+		if f, ok := q.Detour[unitAt(c, l)]; ok {
+			return f
+		}
+	}
+	return q.DetourDefault
+}
+
+// NearestFacility is the nearest usable facility of the kind to a village point.
+type NearestFacility struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	DistanceM float64 `json:"distance_m"` // straight-line geodesic, metres
+	DetourM   float64 `json:"detour_m"`   // DistanceM × the village's detour factor
+}
+
+// Rural classes of a village by its 2016 ur_code.
+const (
+	RuralYes     = "rural"
+	RuralNo      = "urban"
+	RuralUnknown = "unknown"
+)
+
+// VillageResult is one village's coverage answer.
+type VillageResult struct {
+	Code       divisions.Code       `json:"code"`
+	Name       string               `json:"name"`
+	ShortName  string               `json:"short_name"`
+	Kind       divisions.Kind       `json:"kind"`
+	Point      orb.Point            `json:"point"`
+	HasPoint   bool                 `json:"has_point"`
+	Rural      string               `json:"rural"` // rural, urban or unknown (by ur_code)
+	Elderly    int64                `json:"elderly"`
+	Covered    bool                 `json:"covered"`
+	CoveredBy  int64                `json:"covered_by,omitempty"` // id of one facility that covers it
+	Detour     float64              `json:"detour"`
+	Nearest    *NearestFacility     `json:"nearest,omitempty"` // nil when none exists or not asked for
+	Provenance divisions.Provenance `json:"provenance"`        // weakest of population, point (radius modes), covering facility
+}
+
+// Aggregate is the coverage of one division: village committees and elderly covered.
+type Aggregate struct {
+	Code           divisions.Code       `json:"code,omitempty"`
+	Name           string               `json:"name"`
+	Level          divisions.Level      `json:"level,omitempty"`
+	Villages       int                  `json:"villages"`
+	Covered        int                  `json:"covered"`
+	Elderly        int64                `json:"elderly"`
+	ElderlyCovered int64                `json:"elderly_covered"`
+	Ratio          *float64             `json:"ratio"`         // Covered/Villages (nil when no villages)
+	ElderlyRatio   *float64             `json:"elderly_ratio"` // ElderlyCovered/Elderly
+	Target         *float64             `json:"target"`        // nil when the kind has no target
+	Deadline       string               `json:"deadline,omitempty"`
+	Met            *bool                `json:"met"` // Ratio ≥ Target; nil without a target or villages
+	NoPoint        int                  `json:"no_point"`
+	Provenance     divisions.Provenance `json:"provenance"`
+}
+
+// Excluded counts the village-level units in scope that were left out, by reason.
+type Excluded struct {
+	NotVillageCommittee int `json:"not_village_committee"` // 居委会 etc. (and 类似村委会 unless included)
+	Urban               int `json:"urban"`                 // ur_code 1xx with rural=true
+	UnknownRural        int `json:"unknown_rural"`         // no ur_code with rural=true
+}
+
+// Coverage is the answer of Analyzer.Coverage.
+type Coverage struct {
+	Query        Query           `json:"query"`
+	Summary      Aggregate       `json:"summary"`
+	Groups       []Aggregate     `json:"groups,omitempty"`
+	Villages     []VillageResult `json:"villages"` // by code
+	Excluded     Excluded        `json:"excluded"`
+	TargetSource string          `json:"target_source,omitempty"`
+	TargetNote   string          `json:"target_note,omitempty"`
+}
+
+// selectVillages filters the scope to the village committees (and options) the indicator counts.
+func selectVillages(scope []*divisions.Division, q *Query) ([]*divisions.Division, Excluded) {
+	var out []*divisions.Division
+	var ex Excluded
+	for _, v := range scope {
+		if !v.Kind.IsVillageCommittee(q.IncludeVillageLike) {
+			ex.NotVillageCommittee++
+			continue
+		}
+		if q.RuralOnly {
+			rural, known := v.IsRural()
+			if !known {
+				ex.UnknownRural++
+				continue
+			}
+			if !rural {
+				ex.Urban++
+				continue
+			}
+		}
+		out = append(out, v)
+	}
+	return out, ex
+}
+
+func ruralWord(v *divisions.Division) string {
+	rural, known := v.IsRural()
+	switch {
+	case !known:
+		return RuralUnknown
+	case rural:
+		return RuralYes
+	}
+	return RuralNo
+}
+
+// Coverage computes which village committees in p.Division are covered by p.Kind under p.Mode,
+// with the summary, optional groups and per-village answers.
+func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
+	q, div, err := a.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	vs, ex := selectVillages(a.scope(q.Division), &q)
+	res := a.cover(&q, vs, p.Nearest)
+	c := &Coverage{Query: q, Villages: res, Excluded: ex}
+	var tgt *Target
+	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
+		tgt = d.Target
+		c.TargetSource, c.TargetNote = tgt.Source, tgt.Note
+	}
+	c.Summary = aggregate(res, tgt)
+	if div != nil {
+		c.Summary.Code, c.Summary.Name, c.Summary.Level = div.Code, div.Name, div.Level
+	} else {
+		c.Summary.Name = "全部"
+	}
+	if q.GroupBy != 0 {
+		c.Groups = a.groups(res, q.Division, q.GroupBy, tgt)
+	}
+	return c, nil
+}
+
+// cover answers every village in vs (in order).
+func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) []VillageResult {
+	ki := a.reg.kinds[q.Kind]
+	res := make([]VillageResult, len(vs))
+	parallel(len(vs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := vs[i]
+			r := VillageResult{Code: v.Code, Name: v.Name, ShortName: v.ShortName, Kind: v.Kind, Point: v.Seat,
+				HasPoint: v.HasSeat, Rural: ruralWord(v), Elderly: q.Elderly.of(v.Population), Detour: q.detourOf(v.Code)}
+			prov := []divisions.Provenance{v.Sources.Population}
+			if q.Mode != ModeJurisdiction {
+				prov = append(prov, v.Sources.Seat)
+			}
+			var near *NearestFacility
+			nearIdx := -1
+			if withNearest && v.HasSeat {
+				if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
+					f := &a.reg.fs[ki.pos[j]]
+					near, nearIdx = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: d, DetourM: d * r.Detour}, j
+				}
+			}
+			r.Nearest = near
+			fi, ok := -1, false
+			if q.Mode == ModeRadius && withNearest {
+				// The nearest facility decides: covered iff it is within the radius (× detour).
+				if near != nil && near.DetourM <= q.RadiusM {
+					fi, ok = nearIdx, true
+				}
+			} else {
+				fi, ok = a.coveredBy(q, ki, v, r.Detour)
+			}
+			if ok {
+				r.Covered = true
+				if fi >= 0 {
+					f := &a.reg.fs[ki.pos[fi]]
+					r.CoveredBy = f.ID
+					prov = append(prov, f.Provenance)
+				} else {
+					prov = append(prov, ki.weakest)
+				}
+			}
+			r.Provenance = divisions.Weakest(prov...)
+			res[i] = r
+		}
+	})
+	return res
+}
+
+// coveredBy reports whether v is covered and, where known, the index (into ki.pos) of a
+// usable facility that covers it (-1 when not named).
+func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, detour float64) (int, bool) {
+	switch q.Mode {
+	case ModeJurisdiction:
+		if fs := ki.byUnit[unitAt(v.Code, ki.info.Serves)]; len(fs) > 0 {
+			return fs[0], true
+		}
+	case ModeRadius:
+		if !v.HasSeat {
+			return 0, false
+		}
+		// AnyWithin decides without naming the facility (it avoids exact geodesics where the
+		// chord bounds suffice); the caller then reports the kind's weakest facility provenance.
+		return -1, ki.ix.AnyWithin(v.Seat, q.RadiusM/detour)
+	case ModeRadiusInJurisdiction:
+		if !v.HasSeat {
+			return 0, false
+		}
+		r := q.RadiusM / detour
+		unit := unitAt(v.Code, ki.info.Serves)
+		list := ki.byUnit[unit]
+		if len(list) > 32 { // many facilities in the unit: ask the index, filter by unit
+			found := -1
+			ki.ix.Within(v.Seat, r, func(i int, _ float64) bool {
+				if unitAt(a.reg.fs[ki.pos[i]].DivisionCode, ki.info.Serves) == unit {
+					found = i
+					return false
+				}
+				return true
+			})
+			return found, found >= 0
+		}
+		best, bestD := -1, math.Inf(1)
+		for _, i := range list {
+			if d := distanceM(v.Seat, a.reg.fs[ki.pos[i]].Point); d <= r && d < bestD {
+				best, bestD = i, d
+			}
+		}
+		return best, best >= 0
+	}
+	return 0, false
+}
+
+// aggregate sums village answers.
+func aggregate(res []VillageResult, tgt *Target) Aggregate {
+	var g Aggregate
+	var provs []divisions.Provenance
+	for i := range res {
+		addTo(&g, &res[i])
+		provs = append(provs, res[i].Provenance)
+	}
+	finish(&g, tgt)
+	g.Provenance = divisions.Weakest(provs...)
+	return g
+}
+
+func addTo(g *Aggregate, r *VillageResult) {
+	g.Villages++
+	g.Elderly += r.Elderly
+	if r.Covered {
+		g.Covered++
+		g.ElderlyCovered += r.Elderly
+	}
+	if !r.HasPoint {
+		g.NoPoint++
+	}
+}
+
+func finish(g *Aggregate, tgt *Target) {
+	g.Ratio = ratio(float64(g.Covered), float64(g.Villages))
+	g.ElderlyRatio = ratio(float64(g.ElderlyCovered), float64(g.Elderly))
+	if tgt != nil {
+		t := tgt.Ratio
+		g.Target, g.Deadline = &t, tgt.Deadline
+		if g.Ratio != nil {
+			met := *g.Ratio >= t
+			g.Met = &met
+		}
+	}
+}
+
+// groups aggregates village answers by their unit at level l (every unit at l in scope is listed,
+// also those without villages).
+func (a *Analyzer) groups(res []VillageResult, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
+	units := a.unitsAt(scope, l)
+	idx := make(map[divisions.Code]int, len(units))
+	out := make([]Aggregate, len(units))
+	provs := make([][]divisions.Provenance, len(units))
+	for i, u := range units {
+		idx[u.Code] = i
+		out[i] = Aggregate{Code: u.Code, Name: u.Name, Level: u.Level}
+	}
+	for i := range res {
+		j, ok := idx[unitAt(res[i].Code, l)]
+		if !ok {
+			continue
+		}
+		addTo(&out[j], &res[i])
+		provs[j] = append(provs[j], res[i].Provenance)
+	}
+	for i := range out {
+		finish(&out[i], tgt)
+		out[i].Provenance = divisions.Weakest(provs[i]...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
