@@ -1,0 +1,301 @@
+package geo
+
+import (
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// Bounds used by the point index to prune without computing geodesics. All are rigorous for
+// the ellipsoid, then loosened by boundSlack so rounding never prunes a true answer:
+//
+//   - chord: the straight-line (ECEF) distance c never exceeds the geodesic s;
+//   - curvature: a geodesic's curvature in space is at most 1/rMin (rMin = b²/a, the smallest
+//     radius of curvature of the ellipsoid), so by Schur's comparison theorem
+//     s ≤ 2·rMin·asin(c/(2·rMin)) while s ≤ π·rMin; it is used for c ≤ chordUpperMax only;
+const (
+	rMin          = wgsB * wgsB / wgsA // metres
+	chordUpperMax = 1e6                // metres
+	boundSlackRel = 1e-10
+	boundSlackAbs = 1e-6 // metres; covers float rounding and Karney's ≈ 15 nm
+)
+
+// ecef is a point in earth-centred earth-fixed coordinates, metres.
+type ecef [3]float64
+
+func toECEF(p orb.Point) ecef {
+	sphi, cphi := math.Sincos(p[1] * degree)
+	slam, clam := math.Sincos(p[0] * degree)
+	n := wgsA / math.Sqrt(1-wgs84.e2*sphi*sphi)
+	return ecef{n * cphi * clam, n * cphi * slam, n * (1 - wgs84.e2) * sphi}
+}
+
+func chord(a, b *ecef) float64 {
+	dx, dy, dz := a[0]-b[0], a[1]-b[1], a[2]-b[2]
+	return math.Sqrt(dx*dx + dy*dy + dz*dz)
+}
+
+// lowerFromChord is a lower bound of the geodesic distance given the chord c.
+func lowerFromChord(c float64) float64 { return c*(1-boundSlackRel) - boundSlackAbs }
+
+// upperFromChord is an upper bound of the geodesic distance given the chord c (+Inf beyond
+// chordUpperMax).
+func upperFromChord(c float64) float64 {
+	if c > chordUpperMax {
+		return math.Inf(1)
+	}
+	return 2*rMin*math.Asin(c/(2*rMin))*(1+boundSlackRel) + boundSlackAbs
+}
+
+// PointIndex answers radius and nearest-neighbour queries over a fixed set of points with
+// exact geodesic (WGS84) distances. It is a static k-d tree over the points' earth-centred
+// (ECEF) coordinates: the chord is a lower bound of the geodesic and, through the ellipsoid's
+// curvature, gives an upper bound too, so queries compute DistanceM only where the chord
+// cannot decide. It needs no special case at the antimeridian or the poles. Immutable after
+// NewPointIndex and safe for concurrent readers.
+type PointIndex struct {
+	pts  []orb.Point // the caller's points, copied; index = caller's index
+	idx  []int32     // caller's index, in tree order
+	xyz  []ecef      // ECEF, in tree order
+	axis []uint8     // split axis of the node whose median is entry k (internal nodes only)
+}
+
+// leafSize is the largest subtree scanned without splitting.
+const leafSize = 8
+
+func validPoint(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && p[1] >= -90 && p[1] <= 90
+}
+
+// NewPointIndex indexes pts (copied). Points with a NaN or infinite longitude or a latitude
+// outside [−90°, 90°] are kept in Len but never returned by a query. At most 2³¹−1 points.
+func NewPointIndex(pts []orb.Point) *PointIndex {
+	ix := &PointIndex{pts: slices.Clone(pts)}
+	for i, p := range pts {
+		if validPoint(p) {
+			ix.idx = append(ix.idx, int32(i))
+			ix.xyz = append(ix.xyz, toECEF(p))
+		}
+	}
+	ix.axis = make([]uint8, len(ix.idx))
+	ix.build(0, len(ix.idx))
+	return ix
+}
+
+// build arranges entries lo:hi as a k-d subtree: the median on the axis of largest spread
+// sits at the middle, smaller-or-equal coordinates before it, greater-or-equal after.
+func (ix *PointIndex) build(lo, hi int) {
+	for hi-lo > leafSize {
+		var mn, mx ecef = ix.xyz[lo], ix.xyz[lo]
+		for k := lo + 1; k < hi; k++ {
+			for a := 0; a < 3; a++ {
+				mn[a] = math.Min(mn[a], ix.xyz[k][a])
+				mx[a] = math.Max(mx[a], ix.xyz[k][a])
+			}
+		}
+		ax := 0
+		for a := 1; a < 3; a++ {
+			if mx[a]-mn[a] > mx[ax]-mn[ax] {
+				ax = a
+			}
+		}
+		mid := (lo + hi) / 2
+		ix.selectNth(lo, hi, mid, ax)
+		ix.axis[mid] = uint8(ax)
+		ix.build(lo, mid)
+		lo = mid + 1
+	}
+}
+
+func (ix *PointIndex) swap(i, j int) {
+	ix.xyz[i], ix.xyz[j] = ix.xyz[j], ix.xyz[i]
+	ix.idx[i], ix.idx[j] = ix.idx[j], ix.idx[i]
+}
+
+// selectNth partially sorts lo:hi on axis ax so that entry n holds the n-th smallest
+// coordinate (Hoare quickselect with median-of-three pivots).
+func (ix *PointIndex) selectNth(lo, hi, n, ax int) {
+	hi--
+	for hi > lo {
+		m := lo + (hi-lo)/2
+		if ix.xyz[m][ax] < ix.xyz[lo][ax] {
+			ix.swap(m, lo)
+		}
+		if ix.xyz[hi][ax] < ix.xyz[lo][ax] {
+			ix.swap(hi, lo)
+		}
+		if ix.xyz[hi][ax] < ix.xyz[m][ax] {
+			ix.swap(hi, m)
+		}
+		pivot := ix.xyz[m][ax]
+		i, j := lo, hi
+		for i <= j {
+			for ix.xyz[i][ax] < pivot {
+				i++
+			}
+			for ix.xyz[j][ax] > pivot {
+				j--
+			}
+			if i <= j {
+				ix.swap(i, j)
+				i++
+				j--
+			}
+		}
+		switch {
+		case n <= j:
+			hi = j
+		case n >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
+// Len returns the number of points given to NewPointIndex, invalid ones included.
+func (ix *PointIndex) Len() int { return len(ix.pts) }
+
+// ball calls visit(k, chord) for every entry k whose chord to q is at most *tau, in
+// near-first order; visit may lower *tau and returns false to stop. It reports whether the
+// walk ran to completion.
+func (ix *PointIndex) ball(q *ecef, lo, hi int, tau *float64, visit func(k int, c float64) bool) bool {
+	for hi-lo > leafSize {
+		mid := (lo + hi) / 2
+		ax := ix.axis[mid]
+		d := q[ax] - ix.xyz[mid][ax]
+		nlo, nhi, flo, fhi := lo, mid, mid+1, hi
+		if d > 0 {
+			nlo, nhi, flo, fhi = mid+1, hi, lo, mid
+		}
+		if !ix.ball(q, nlo, nhi, tau, visit) {
+			return false
+		}
+		if c := chord(q, &ix.xyz[mid]); c <= *tau {
+			if !visit(mid, c) {
+				return false
+			}
+		}
+		if math.Abs(d) > *tau {
+			return true
+		}
+		lo, hi = flo, fhi
+	}
+	for k := lo; k < hi; k++ {
+		if c := chord(q, &ix.xyz[k]); c <= *tau {
+			if !visit(k, c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// chordReach is the largest chord a point within geodesic distance r can have, loosened.
+func chordReach(r float64) float64 { return (r + boundSlackAbs) * (1 + boundSlackRel) }
+
+// Within calls fn for each indexed point within radiusM metres (geodesic, inclusive) of p,
+// with its index and exact distance DistanceM(p, point), in no particular order; fn returns
+// false to stop early. Nothing is called for a negative or NaN radius or an invalid p.
+func (ix *PointIndex) Within(p orb.Point, radiusM float64, fn func(i int, distM float64) bool) {
+	if len(ix.idx) == 0 || !validPoint(p) || !(radiusM >= 0) {
+		return
+	}
+	q := toECEF(p)
+	tau := chordReach(radiusM)
+	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
+		i := int(ix.idx[k])
+		if s := DistanceM(p, ix.pts[i]); s <= radiusM {
+			return fn(i, s)
+		}
+		return true
+	})
+}
+
+// AnyWithin reports whether some indexed point lies within radiusM metres (geodesic,
+// inclusive) of p; it stops at the first one found.
+func (ix *PointIndex) AnyWithin(p orb.Point, radiusM float64) bool {
+	if len(ix.idx) == 0 || !validPoint(p) || !(radiusM >= 0) {
+		return false
+	}
+	q := toECEF(p)
+	tau := chordReach(radiusM)
+	found := false
+	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, c float64) bool {
+		if upperFromChord(c) <= radiusM || DistanceM(p, ix.pts[ix.idx[k]]) <= radiusM {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+type nearCand struct {
+	c float64 // chord, metres
+	k int32   // entry
+}
+
+// Nearest returns the index of the indexed point nearest to p (geodesic) within maxM metres
+// (maxM <= 0: no limit) and its distance DistanceM(p, point); ok is false when there is none
+// (empty index, invalid p, nothing within maxM). Ties are broken by the lower index.
+func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, ok bool) {
+	if len(ix.idx) == 0 || !validPoint(p) || math.IsNaN(maxM) {
+		return 0, 0, false
+	}
+	u := math.Inf(1) // upper bound of the nearest geodesic distance
+	if maxM > 0 {
+		u = maxM
+	}
+	q := toECEF(p)
+	tau := chordReach(u)
+	var buf [32]nearCand
+	cands := buf[:0]
+	bestS, bestI := math.Inf(1), -1
+	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, c float64) bool {
+		ub := upperFromChord(c)
+		if math.IsInf(ub, 1) {
+			// Too far for the curvature bound: settle it exactly.
+			i := int(ix.idx[k])
+			s := DistanceM(p, ix.pts[i])
+			if s < bestS || s == bestS && i < bestI {
+				bestS, bestI = s, i
+			}
+			ub = s
+		}
+		if ub < u {
+			u = ub
+			tau = chordReach(u)
+		}
+		cands = append(cands, nearCand{c, int32(k)})
+		return true
+	})
+	// Settle exactly, nearest chord first, until the chord bound exceeds the best distance.
+	slices.SortFunc(cands, func(a, b nearCand) int {
+		switch {
+		case a.c < b.c:
+			return -1
+		case a.c > b.c:
+			return 1
+		}
+		return int(ix.idx[a.k]) - int(ix.idx[b.k])
+	})
+	for _, cd := range cands {
+		if lowerFromChord(cd.c) > math.Min(bestS, u) {
+			break
+		}
+		i := int(ix.idx[cd.k])
+		if i == bestI {
+			continue
+		}
+		s := DistanceM(p, ix.pts[i])
+		if s < bestS || s == bestS && i < bestI {
+			bestS, bestI = s, i
+		}
+	}
+	if bestI < 0 || maxM > 0 && bestS > maxM {
+		return 0, 0, false
+	}
+	return bestI, bestS, true
+}
