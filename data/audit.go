@@ -46,6 +46,7 @@ type AuditEntry struct {
 	At        time.Time       `json:"at"`
 	Actor     string          `json:"actor"`
 	TokenID   int64           `json:"token_id"`
+	Role      Role            `json:"role"` // the actor's role at the time
 	Action    string          `json:"action"`
 	Target    string          `json:"target"`
 	Before    json.RawMessage `json:"before"`
@@ -154,7 +155,7 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 	if limit > 1000 {
 		limit = 1000
 	}
-	q := "SELECT id, at, actor, token_id, action, target, before, after, request_id FROM audit_log"
+	q := "SELECT id, at, actor, token_id, role, action, target, before, after, request_id FROM audit_log"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -168,14 +169,15 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry
-		var at string
+		var at, role string
 		var before, after sql.NullString
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.TokenID, &e.Action, &e.Target, &before, &after, &e.RequestID); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.TokenID, &role, &e.Action, &e.Target, &before, &after, &e.RequestID); err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
 		}
 		if e.At, err = parseTime(at); err != nil {
 			return nil, fmt.Errorf("audit entry %d: %w", e.ID, err)
 		}
+		e.Role, _ = ParseRole(role) // "" (no role) stays 0
 		if before.Valid {
 			e.Before = json.RawMessage(before.String)
 		}

@@ -438,7 +438,7 @@ func TestWriteAndAuditInOneTransaction(t *testing.T) {
 			t.Fatalf("audit entries %v, %v; want 1", es, err)
 		}
 		e := es[0]
-		if e.Actor != "张三" || e.TokenID != 7 || e.RequestID != "req-1" || e.Target != "facility/11" {
+		if e.Actor != "张三" || e.TokenID != 7 || e.Role != RolePlanner || e.RequestID != "req-1" || e.Target != "facility/11" {
 			t.Errorf("entry %+v", e)
 		}
 		if !strings.Contains(string(e.Before), `"平水村互助养老点"`) || !strings.Contains(string(e.After), `"平水村互助养老服务站"`) {
