@@ -18,7 +18,7 @@ import (
 // besides the English one (folded as for facilities).
 func DivisionFieldAliases() map[string][]string {
 	return map[string][]string{
-		"code":       {"区划代码", "统计用区划代码", "行政区划代码", "代码"},
+		"code":       {"区划代码", "统计用区划代码", "行政区划代码", "代码", "adcode"},
 		"name":       {"名称", "区划名称", "单位名称"},
 		"short_name": {"简称"},
 		"kind":       {"类型", "类别"},
