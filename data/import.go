@@ -143,7 +143,9 @@ func toWGS84(crs string) (func(orb.Point) orb.Point, error) {
 	case "gcj02", "gcj-02":
 		return geo.GCJ02ToWGS84, nil
 	case "bd09", "bd-09":
-		return geo.BD09ToWGS84, nil
+		// Through the iterative GCJ-02 inverse: geo.BD09ToWGS84's one-step inverse is off by
+		// up to ≈ 5 m; this is limited by BD09ToGCJ02's ≈ 1e-6° (≈ 0.1 m).
+		return func(p orb.Point) orb.Point { return geo.GCJ02ToWGS84(geo.BD09ToGCJ02(p)) }, nil
 	}
 	return nil, fmt.Errorf("unknown CRS %q (want wgs84, gcj02 or bd09)", crs)
 }
