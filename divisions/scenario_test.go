@@ -286,7 +286,7 @@ func TestProposeCode(t *testing.T) {
 		want   string
 		err    bool
 	}{
-		{"420526", KindTown, "", false},             // top 199 taken → lowest free 102
+		{"420526", KindTown, "", false},              // top 199 taken → lowest free 102
 		{"420526", KindTownship, "420526201", false}, // after 200
 		{"420526", KindSubdistrict, "420526002", false},
 		{"420526", KindTownshipLike, "420526400", false},
