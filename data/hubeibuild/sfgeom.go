@@ -1,0 +1,143 @@
+package hubeibuild
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/peterstace/simplefeatures/geom"
+)
+
+// roundPt rounds a point to 1e-6° (≈ 0.1 m), the precision of the embedded dataset.
+func roundPt(p orb.Point) orb.Point {
+	return orb.Point{math.Round(p[0]*1e6) / 1e6, math.Round(p[1]*1e6) / 1e6}
+}
+
+func ringToSF(r orb.Ring) geom.LineString {
+	c := make([]float64, 0, 2*len(r))
+	for _, p := range r {
+		c = append(c, p[0], p[1])
+	}
+	return geom.NewLineString(geom.NewSequence(c, geom.DimXY))
+}
+
+func polyToSF(p orb.Polygon) geom.Polygon {
+	rs := make([]geom.LineString, len(p))
+	for i, r := range p {
+		rs[i] = ringToSF(r)
+	}
+	return geom.NewPolygon(rs)
+}
+
+// toSF converts an orb multipolygon to a simplefeatures geometry (not validated).
+func toSF(mp orb.MultiPolygon) geom.Geometry {
+	ps := make([]geom.Polygon, len(mp))
+	for i, p := range mp {
+		ps[i] = polyToSF(p)
+	}
+	return geom.NewMultiPolygon(ps).AsGeometry()
+}
+
+func polyFromSF(p geom.Polygon) orb.Polygon {
+	var out orb.Polygon
+	for _, ls := range p.DumpRings() {
+		seq := ls.Coordinates()
+		r := make(orb.Ring, seq.Length())
+		for i := range r {
+			xy := seq.GetXY(i)
+			r[i] = orb.Point{xy.X, xy.Y}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// fromSF extracts the areal parts of g (lower-dimensional parts of an overlay are dropped).
+func fromSF(g geom.Geometry) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	for _, part := range g.Dump() {
+		if p, ok := part.AsPolygon(); ok && !p.IsEmpty() {
+			out = append(out, polyFromSF(p))
+		}
+	}
+	return out
+}
+
+// validate checks mp with simplefeatures' OGC validity rules.
+func validate(mp orb.MultiPolygon) error {
+	return toSF(mp).Validate()
+}
+
+// orient makes exteriors counter-clockwise and holes clockwise (RFC 7946).
+func orient(mp orb.MultiPolygon) orb.MultiPolygon {
+	for _, p := range mp {
+		for j, r := range p {
+			ccw := r.Orientation() == orb.CCW
+			if (j == 0) != ccw {
+				r.Reverse()
+			}
+		}
+	}
+	return mp
+}
+
+// roundMP rounds every vertex to 1e-6°, dropping repeated vertices; it reports an error when
+// the rounded geometry is no longer valid (the caller then keeps the unrounded one).
+func roundMP(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
+	out := make(orb.MultiPolygon, 0, len(mp))
+	for _, p := range mp {
+		var q orb.Polygon
+		for j, r := range p {
+			rr := make(orb.Ring, 0, len(r))
+			for _, pt := range r {
+				pt = roundPt(pt)
+				if len(rr) > 0 && rr[len(rr)-1] == pt {
+					continue
+				}
+				rr = append(rr, pt)
+			}
+			if len(rr) > 1 && rr[0] != rr[len(rr)-1] {
+				rr = append(rr, rr[0])
+			}
+			if len(rr) < 4 {
+				if j == 0 {
+					return nil, fmt.Errorf("an exterior ring collapses when rounded")
+				}
+				continue
+			}
+			q = append(q, rr)
+		}
+		out = append(out, q)
+	}
+	if err := validate(out); err != nil {
+		return nil, err
+	}
+	return orient(out), nil
+}
+
+// contains reports whether p lies inside mp (planar, lon/lat degrees).
+func contains(mp orb.MultiPolygon, p orb.Point) bool { return planar.MultiPolygonContains(mp, p) }
+
+// unionAll unions polygons with simplefeatures.
+func unionAll(mps []orb.MultiPolygon) (orb.MultiPolygon, error) {
+	gs := make([]geom.Geometry, len(mps))
+	for i, mp := range mps {
+		gs[i] = toSF(mp)
+	}
+	u, err := geom.UnionMany(gs)
+	if err != nil {
+		return nil, err
+	}
+	return fromSF(u), nil
+}
+
+// interiorPoint returns a point inside p (simplefeatures PointOnSurface).
+func interiorPoint(p orb.Polygon) orb.Point {
+	pt := polyToSF(p).PointOnSurface()
+	xy, ok := pt.XY()
+	if !ok {
+		return p[0][0]
+	}
+	return orb.Point{xy.X, xy.Y}
+}
