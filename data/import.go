@@ -282,13 +282,19 @@ func (idx headerIndex) lookup(h string) (string, bool) {
 }
 
 // readCSV decodes and splits a CSV file into records keyed by canonical field names.
-// Unknown columns are reported as warnings and ignored.
-func readCSV(b []byte, idx headerIndex, rep *ImportReport) ([]record, error) {
+// Unknown columns are reported as warnings and ignored; a header with tabs and no commas is
+// read as tab-separated. need lists alternatives of which at least one column must exist
+// (e.g. {"division_code", "village"}).
+func readCSV(b []byte, idx headerIndex, need [][]string, rep *ImportReport) ([]record, error) {
 	text, _, err := decodeText(b)
 	if err != nil {
 		return nil, err
 	}
 	cr := csv.NewReader(bytes.NewReader(text))
+	firstLine, _, _ := bytes.Cut(text, []byte{'\n'})
+	if bytes.IndexByte(firstLine, ',') < 0 && bytes.IndexByte(firstLine, '\t') >= 0 {
+		cr.Comma = '\t'
+	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -313,6 +319,16 @@ func readCSV(b []byte, idx headerIndex, rep *ImportReport) ([]record, error) {
 		}
 		seen[c] = i
 		cols[i] = c
+	}
+	for _, alts := range need {
+		found := false
+		for _, c := range alts {
+			_, ok := seen[c]
+			found = found || ok
+		}
+		if !found {
+			return nil, &RowError{Row: 1, Err: fmt.Errorf("the header has no %s column (see IMPORT.md for the accepted names)", strings.Join(alts, " or "))}
+		}
 	}
 	var out []record
 	for {

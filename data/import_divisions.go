@@ -247,7 +247,7 @@ func (s *Store) ImportDivisions(ctx context.Context, r io.Reader, name string, o
 	idx := newHeaderIndex(DivisionFieldAliases())
 	var recs []record
 	if format == "csv" {
-		recs, err = readCSV(b, idx, &rep)
+		recs, err = readCSV(b, idx, [][]string{{"code"}}, &rep)
 	} else {
 		recs, err = readGeoJSON(b, idx, []string{"Point", "Polygon", "MultiPolygon"}, &rep)
 	}

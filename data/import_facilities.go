@@ -375,7 +375,7 @@ func (s *Store) ImportFacilities(ctx context.Context, r io.Reader, name string, 
 	idx := newHeaderIndex(FacilityFieldAliases())
 	var recs []record
 	if format == "csv" {
-		recs, err = readCSV(b, idx, &rep)
+		recs, err = readCSV(b, idx, [][]string{{"kind"}, {"name"}, {"division_code", "village"}}, &rep)
 	} else {
 		recs, err = readGeoJSON(b, idx, []string{"Point"}, &rep)
 	}

@@ -91,6 +91,7 @@ func TestImportFacilitiesGood(t *testing.T) {
 		}},
 		{"utf-8 with BOM, chinese headers and values", "facilities_bom_zh.csv", readTestdata(t, "facilities_bom_zh.csv"), 0, zhWant},
 		{"GBK as chinese excel writes it", "facilities_gbk.csv", gbk, 0, zhWant},
+		{"tab-separated", "facilities_tab.txt", []byte(strings.ReplaceAll(strings.TrimPrefix(string(readTestdata(t, "facilities_bom_zh.csv")), "\ufeff"), ",", "\t")), 0, zhWant},
 		{"geojson points and a null geometry", "facilities_good.geojson", readTestdata(t, "facilities_good.geojson"), 1, map[string]facilities.Facility{
 			"高桥区域养老中心": {Kind: facilities.RegionalCareCenter, Name: "高桥区域养老中心", DivisionCode: cTwp, Point: orb.Point{110.61, 31.11},
 				Status: facilities.StatusBuilding, Beds: 120, FloorAreaM2: 5200.25, Opened: "2025", Provenance: divisions.Real,
@@ -173,6 +174,9 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 			"row 2, field name: missing\nrow 4, field beds (\"x\")"},
 		{"ragged row", "x.csv", []byte(hdr + "mutual_aid_elderly,x,420526100201,110.7,31.3,,,,,extra\n"), "row 2 (\"extra\"): 10 fields"},
 		{"header only", "x.csv", []byte(hdr), "no data rows"},
+		{"no kind column", "x.csv", []byte("name,division_code\nx,420526100201\n"), "row 1: the header has no kind column"},
+		{"no place column", "x.csv", []byte("kind,name,lon,lat\nwelfare_home,x,110.7,31.3\n"), "row 1: the header has no division_code or village column"},
+		{"duplicate column", "x.csv", []byte("kind,类型,name,division_code\n"), "row 1, field kind (\"类型\"): columns 1 and 2 both mean kind"},
 		{"geojson linestring", "facilities_linestring.geojson", readTestdata(t, "facilities_linestring.geojson"), "feature 2, field geometry: geometry type \"LineString\" not accepted here (want Point)"},
 		{"geojson syntax", "facilities_syntax.geojson", readTestdata(t, "facilities_syntax.geojson"), "invalid JSON at line 3, column 42"},
 		{"geojson not a collection", "x.geojson", []byte(`{"type": "Feature"}`), "want FeatureCollection"},

@@ -138,14 +138,19 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked: never leave the one write connection inside a transaction
+			tx.Rollback()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		tx.Rollback()
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE write_version SET n = n + 1"); err != nil {
-		tx.Rollback()
 		return fmt.Errorf("bump write version: %w", err)
 	}
+	done = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -187,6 +188,44 @@ func TestOpenSetsPragmasAndMigrates(t *testing.T) {
 			t.Fatalf("Open of a schema-99 file: err = %v, want 'newer'", err)
 		}
 	})
+}
+
+func TestOpenOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "民政 data#1?x=y")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "库 civplan.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not created at the exact path: %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing", "x.db")); err == nil {
+		t.Error("Open in a missing directory succeeded")
+	}
+}
+
+func TestWritePanicReleasesTheWriter(t *testing.T) {
+	s := seeded(t)
+	func() {
+		defer func() { recover() }()
+		s.Write(context.Background(), CLIActor(), "panic", "", func(tx *sql.Tx) (any, any, error) {
+			tx.Exec("UPDATE divisions SET name = 'x'")
+			panic("boom")
+		})
+	}()
+	if err := s.Write(context.Background(), CLIActor(), "after", "", func(*sql.Tx) (any, any, error) { return nil, nil, nil }); err != nil {
+		t.Fatalf("write after a panicking write: %v", err)
+	}
+	var n int
+	s.DB().QueryRow("SELECT count(*) FROM divisions WHERE name = 'x'").Scan(&n)
+	if n != 0 {
+		t.Error("the panicking write's change was committed")
+	}
 }
 
 func TestMigrationsAppliedInOrderEachInATransaction(t *testing.T) {
