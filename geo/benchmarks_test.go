@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // nationalPoints returns n deterministic points over China shaped like settlement: 70 % in
@@ -127,6 +128,67 @@ func BenchmarkApproxDistanceM(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		ApproxDistanceM(qs[i%1024], qs[(i+1)%1024])
+		i++
+	}
+}
+
+// benchRing returns the largest outer ring of the real county polygons and points over its
+// bounding box.
+func benchRing(b *testing.B) (orb.MultiPolygon, []orb.Point) {
+	var best orb.Polygon
+	for _, mp := range readCounties(b) {
+		for _, p := range mp {
+			if len(best) == 0 || len(p[0]) > len(best[0]) {
+				best = orb.Polygon{p[0]}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	bd := best.Bound()
+	pts := make([]orb.Point, 1024)
+	for i := range pts {
+		pts[i] = orb.Point{bd.Min[0] + rng.Float64()*(bd.Max[0]-bd.Min[0]), bd.Min[1] + rng.Float64()*(bd.Max[1]-bd.Min[1])}
+	}
+	b.Logf("ring with %d vertices", len(best[0]))
+	return orb.MultiPolygon{best}, pts
+}
+
+func BenchmarkPreparedContains(b *testing.B) {
+	mp, pts := benchRing(b)
+	pp := Prepare(mp)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		pp.Contains(pts[i%len(pts)])
+		i++
+	}
+}
+
+func BenchmarkPlanarMultiPolygonContains(b *testing.B) {
+	mp, pts := benchRing(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		planar.MultiPolygonContains(mp, pts[i%len(pts)])
+		i++
+	}
+}
+
+func BenchmarkPolygonIndexLocate(b *testing.B) {
+	counties := readCounties(b)
+	ix := NewPolygonIndex(counties)
+	pts := nationalPoints(5, 1024)
+	for i := range pts {
+		// Map onto Hubei's box.
+		pts[i] = orb.Point{108.3 + math.Mod(pts[i][0], 1)*7.9, 29 + math.Mod(pts[i][1], 1)*4.3}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		ix.Locate(pts[i%len(pts)])
 		i++
 	}
 }
