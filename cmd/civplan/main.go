@@ -1,0 +1,93 @@
+// Command civplan serves and manages civplan: `civplan serve`, `civplan import`, `civplan token`.
+// It only wires: flags → store → domain packages → HTTP server or printed result.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// usageError marks a bad command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `civplan — geospatial planning for civil-affairs departments
+
+usage:
+  civplan serve   [--addr 127.0.0.1:8080] [--db civplan.db] [--open-reads=auto|true|false] [--cors ORIGINS]
+  civplan import  facilities|divisions FILE [--db civplan.db] [--format csv|geojson] [--crs wgs84|gcj02|bd09] [--replace]
+  civplan token   create --name NAME --role viewer|planner|admin | list | revoke ID   [--db civplan.db]
+  civplan version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit status: 0 ok, 1 failed, 2 usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd := args[0]; cmd {
+	case "version":
+		fmt.Fprintln(stdout, "civplan", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		run, ok := commands()[cmd]
+		if !ok {
+			err = usageError{fmt.Sprintf("unknown command %q (see civplan help)", cmd)}
+			break
+		}
+		err = run(args[1:], stdout, stderr)
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "civplan %s: %s\n", args[0], oneLine(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+const version = "0.1.0"
+
+// command runs one subcommand with its own arguments.
+type command func(args []string, stdout, stderr io.Writer) error
+
+// commands is the subcommand table; each subcommand lives in its own file.
+func commands() map[string]command {
+	return map[string]command{
+		"serve":  cmdServe,
+		"import": cmdImport,
+		"token":  cmdToken,
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// parseArgs parses flags that may stand before, between or after positional arguments and
+// returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}

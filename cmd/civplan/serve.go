@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/web"
+)
+
+func cmdServe(args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	dbPath := fs.String("db", "civplan.db", "SQLite database (created and seeded from the embedded Hubei data if missing)")
+	openReads := fs.String("open-reads", "auto", "reads without a token: auto (only on loopback), true, false")
+	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	st, err := openSeeded(*dbPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cfg := web.Config{}
+	switch *openReads {
+	case "auto":
+		cfg.OpenReads = web.IsLoopback(*addr)
+	case "true":
+		cfg.OpenReads = true
+	case "false":
+	default:
+		return usageError{fmt.Sprintf("--open-reads %q: want auto, true or false", *openReads)}
+	}
+	if *cors != "" {
+		cfg.CORSOrigins = strings.Split(*cors, ",")
+	}
+	srv, err := web.New(st, cfg, log)
+	if err != nil {
+		return err
+	}
+	if n, err := st.TokenCount(context.Background()); err == nil && n == 0 {
+		fmt.Fprintf(stderr, "No API tokens exist yet. Reads are %s; writes need a token. Create the admin token with:\n  civplan token create --name admin --role admin --db %s\n",
+			map[bool]string{true: "open on this loopback address", false: "token-only"}[cfg.OpenReads], *dbPath)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
+	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// openSeeded opens the database and seeds it from the embedded dataset when it is empty.
+func openSeeded(path string, stderr io.Writer) (*data.Store, error) {
+	st, err := data.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	empty, err := st.Empty()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if empty {
+		ds, err := data.EmbeddedHubei()
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		bar := newBar(stderr, "seeding "+path+" from the embedded Hubei data")
+		if err := st.Seed(context.Background(), ds, bar); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("seed %s: %w", path, err)
+		}
+	}
+	return st, nil
+}

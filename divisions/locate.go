@@ -1,0 +1,95 @@
+package divisions
+
+import (
+	"sort"
+
+	"github.com/civplan/civplan/geo"
+	"github.com/paulmach/orb"
+)
+
+// Locator answers which divisions contain a point. Counties and townships are found by their
+// boundaries; the village is the nearest village point within the township. Statistical
+// county-level units have no boundary, so points on their land resolve to the host county.
+type Locator struct {
+	tree      *Tree
+	counties  []*Division
+	countyIx  *geo.PolygonIndex
+	townships []*Division
+	townIx    *geo.PolygonIndex
+}
+
+// NewLocator indexes the county and township boundaries of t.
+func NewLocator(t *Tree) *Locator {
+	l := &Locator{tree: t}
+	var cp, tp []orb.MultiPolygon
+	for _, d := range t.All() {
+		if len(d.Boundary) == 0 {
+			continue
+		}
+		switch d.Level {
+		case County:
+			l.counties = append(l.counties, d)
+			cp = append(cp, d.Boundary)
+		case Township:
+			l.townships = append(l.townships, d)
+			tp = append(tp, d.Boundary)
+		}
+	}
+	l.countyIx = geo.NewPolygonIndex(cp)
+	l.townIx = geo.NewPolygonIndex(tp)
+	return l
+}
+
+// Locate returns the chain province → … → village containing p (WGS84), shortest first;
+// nil when p lies in no county. The chain stops at the county where no township area contains p.
+func (l *Locator) Locate(p orb.Point) []*Division {
+	cs := l.countyIx.Locate(p)
+	if len(cs) == 0 {
+		return nil
+	}
+	county := l.counties[cs[0]]
+	chain := append(l.tree.Ancestors(county.Code), county)
+	var town *Division
+	for _, i := range l.townIx.Locate(p) {
+		if t := l.townships[i]; t.Parent == county.Code {
+			town = t
+			break
+		}
+	}
+	if town == nil {
+		return chain
+	}
+	chain = append(chain, town)
+	if v := l.NearestVillage(town.Code, p); v != nil {
+		chain = append(chain, v)
+	}
+	return chain
+}
+
+// NearestVillage returns the village of township whose point is nearest to p (geodesic; ties
+// by code), or nil when the township has no village with a point.
+func (l *Locator) NearestVillage(township Code, p orb.Point) *Division {
+	vs := l.tree.Children(township)
+	var best *Division
+	bestD := 0.0
+	for _, v := range vs {
+		if !v.HasSeat {
+			continue
+		}
+		d := geo.DistanceM(p, v.Seat)
+		if best == nil || d < bestD {
+			best, bestD = v, d
+		}
+	}
+	return best
+}
+
+// CountiesAt returns the codes of the counties whose boundary contains p, sorted.
+func (l *Locator) CountiesAt(p orb.Point) []Code {
+	var out []Code
+	for _, i := range l.countyIx.Locate(p) {
+		out = append(out, l.counties[i].Code)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

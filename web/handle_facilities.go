@@ -1,0 +1,149 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+)
+
+// facilityFeature renders one facility in crs.
+func facilityFeature(f *facilities.Facility, crs CRS) feature {
+	props := map[string]any{
+		"id": f.ID, "kind": f.Kind, "name": f.Name, "division_code": f.DivisionCode, "status": f.Status,
+		"beds": f.Beds, "floor_area_m2": f.FloorAreaM2, "renovated": f.Renovated, "opened": nilIfEmpty(f.Opened),
+		"provenance": f.Provenance,
+	}
+	if f.PlanID != 0 {
+		props["plan_id"] = f.PlanID
+	}
+	return feature{Type: "Feature", ID: f.ID, Geometry: geometryOf(crs.fromWGS84(f.Point)), Properties: props}
+}
+
+// handleFacilities answers GET /api/v1/facilities?kind=&bbox=&division=&status=&crs=&limit=&after=
+// as a FeatureCollection in id order, paged with a next link that keeps every filter.
+// bbox is given in crs (its corners are converted to WGS84).
+func (s *Server) handleFacilities(c *gin.Context) error {
+	if p := onlyParams(c, "kind", "bbox", "division", "status", "crs", "limit", "after"); p != nil {
+		return p
+	}
+	crs, err := parseCRS(c.Query("crs"))
+	if err != nil {
+		return badParam("crs", err)
+	}
+	var kinds map[facilities.Kind]bool
+	if k := c.Query("kind"); k != "" {
+		kinds = map[facilities.Kind]bool{}
+		for _, w := range strings.Split(k, ",") {
+			ki, err := facilities.ParseKind(w)
+			if err != nil {
+				return badParam("kind", err)
+			}
+			kinds[ki.Kind] = true
+		}
+	}
+	var statuses map[facilities.Status]bool
+	if st := c.Query("status"); st != "" {
+		statuses = map[facilities.Status]bool{}
+		for _, w := range strings.Split(st, ",") {
+			v, err := facilities.ParseStatus(w)
+			if err != nil {
+				return badParam("status", err)
+			}
+			statuses[v] = true
+		}
+	}
+	var box *orb.Bound
+	if b := c.Query("bbox"); b != "" {
+		bb, err := parseBBox(b)
+		if err != nil {
+			return badParam("bbox", err)
+		}
+		bb = orb.Bound{Min: crs.toWGS84(bb.Min), Max: crs.toWGS84(bb.Max)}
+		box = &bb
+	}
+	snap := s.current()
+	var div divisions.Code
+	if d := c.Query("division"); d != "" {
+		code, p := parseCodeParam("division", d)
+		if p != nil {
+			return p
+		}
+		if snap.tree.Get(code) == nil {
+			return notFound("no division with code %s", code)
+		}
+		div = code
+	}
+	limit, p := intParam(c, "limit", 100, 1, 10000)
+	if p != nil {
+		return p
+	}
+	var after int64
+	if a := c.Query("after"); a != "" {
+		v, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || v < 0 {
+			return badParam("after", fmt.Errorf("%q is not a facility id cursor", a))
+		}
+		after = v
+	}
+	match := func(f *facilities.Facility) bool {
+		return (kinds == nil || kinds[f.Kind]) && (statuses == nil || statuses[f.Status]) &&
+			(box == nil || box.Contains(f.Point)) && (div == "" || f.DivisionCode.Within(div))
+	}
+	fs := snap.facilities
+	matched := 0
+	for i := range fs {
+		if match(&fs[i]) {
+			matched++
+		}
+	}
+	start := sort.Search(len(fs), func(i int) bool { return fs[i].ID > after })
+	fc := collection{Type: "FeatureCollection", Features: []feature{}, NumberMatched: &matched, Vintages: snap.vintages()}
+	var last int64
+	more := false
+	for i := start; i < len(fs); i++ {
+		if !match(&fs[i]) {
+			continue
+		}
+		if len(fc.Features) == limit {
+			more = true
+			break
+		}
+		fc.Features = append(fc.Features, facilityFeature(&fs[i], crs))
+		last = fs[i].ID
+	}
+	fc.NumberReturned = len(fc.Features)
+	if more {
+		fc.Links = append(fc.Links, link{Href: nextLink(c, map[string]string{"after": itoa(last)}), Rel: "next", Type: geoJSONType})
+	}
+	writeGeoJSON(c, http.StatusOK, fc)
+	return nil
+}
+
+// handleFacility answers GET /api/v1/facilities/{id}.
+func (s *Server) handleFacility(c *gin.Context) error {
+	if p := onlyParams(c, "crs"); p != nil {
+		return p
+	}
+	crs, err := parseCRS(c.Query("crs"))
+	if err != nil {
+		return badParam("crs", err)
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return badParam("id", fmt.Errorf("%q is not a facility id", c.Param("id")))
+	}
+	fs := s.current().facilities
+	i := sort.Search(len(fs), func(i int) bool { return fs[i].ID >= id })
+	if i == len(fs) || fs[i].ID != id {
+		return notFound("no facility with id %d", id)
+	}
+	writeGeoJSON(c, http.StatusOK, facilityFeature(&fs[i], crs))
+	return nil
+}

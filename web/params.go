@@ -1,0 +1,184 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+)
+
+// CRS is a coordinate system the /api/v1 endpoints accept and answer in.
+type CRS string
+
+// The coordinate systems of /api/v1: WGS84 (default), and the Chinese web-map systems for overlays.
+const (
+	WGS84 CRS = "wgs84"
+	GCJ02 CRS = "gcj02"
+	BD09  CRS = "bd09"
+)
+
+func parseCRS(s string) (CRS, error) {
+	switch c := CRS(strings.ToLower(s)); c {
+	case "", WGS84:
+		return WGS84, nil
+	case GCJ02, BD09:
+		return c, nil
+	}
+	return "", fmt.Errorf("unknown crs %q (want wgs84, gcj02 or bd09)", s)
+}
+
+// toWGS84 converts a point given in crs to WGS84.
+func (c CRS) toWGS84(p orb.Point) orb.Point {
+	switch c {
+	case GCJ02:
+		return geo.GCJ02ToWGS84(p)
+	case BD09:
+		return geo.BD09ToWGS84(p)
+	}
+	return p
+}
+
+// fromWGS84 converts a WGS84 point to crs.
+func (c CRS) fromWGS84(p orb.Point) orb.Point {
+	switch c {
+	case GCJ02:
+		return geo.WGS84ToGCJ02(p)
+	case BD09:
+		return geo.WGS84ToBD09(p)
+	}
+	return p
+}
+
+// geometry converts every coordinate of g from WGS84 to crs (g is copied, never modified).
+func (c CRS) geometry(g orb.Geometry) orb.Geometry {
+	if c == WGS84 || g == nil {
+		return g
+	}
+	switch v := g.(type) {
+	case orb.Point:
+		return c.fromWGS84(v)
+	case orb.MultiPolygon:
+		out := make(orb.MultiPolygon, len(v))
+		for i, poly := range v {
+			out[i] = make(orb.Polygon, len(poly))
+			for j, ring := range poly {
+				r := make(orb.Ring, len(ring))
+				for k, p := range ring {
+					r[k] = c.fromWGS84(p)
+				}
+				out[i][j] = r
+			}
+		}
+		return out
+	}
+	return g
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// parseFloat parses a finite decimal number.
+func parseFloat(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !finite(v) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
+}
+
+// parseLonLat validates a longitude and latitude in degrees.
+func parseLonLat(lonS, latS string) (orb.Point, *Problem) {
+	if lonS == "" {
+		return orb.Point{}, badParam("lon", errors.New("required"))
+	}
+	if latS == "" {
+		return orb.Point{}, badParam("lat", errors.New("required"))
+	}
+	lon, err := parseFloat(lonS)
+	if err == nil && (lon < -180 || lon > 180) {
+		err = fmt.Errorf("%v is outside [-180, 180]", lon)
+	}
+	if err != nil {
+		return orb.Point{}, badParam("lon", err)
+	}
+	lat, err := parseFloat(latS)
+	if err == nil && (lat < -90 || lat > 90) {
+		err = fmt.Errorf("%v is outside [-90, 90]", lat)
+	}
+	if err != nil {
+		return orb.Point{}, badParam("lat", err)
+	}
+	return orb.Point{lon, lat}, nil
+}
+
+// parseBBox parses "minLon,minLat,maxLon,maxLat" in degrees.
+func parseBBox(s string) (orb.Bound, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return orb.Bound{}, fmt.Errorf("want 4 comma-separated numbers minLon,minLat,maxLon,maxLat, got %d", len(parts))
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := parseFloat(p)
+		if err != nil {
+			return orb.Bound{}, fmt.Errorf("number %d: %v", i+1, err)
+		}
+		v[i] = f
+	}
+	switch {
+	case v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90:
+		return orb.Bound{}, errors.New("outside [-180,-90,180,90]")
+	case v[0] > v[2]:
+		return orb.Bound{}, errors.New("minLon is greater than maxLon")
+	case v[1] > v[3]:
+		return orb.Bound{}, errors.New("minLat is greater than maxLat")
+	}
+	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+}
+
+// parseCodeParam parses a division code from parameter name.
+func parseCodeParam(name, s string) (divisions.Code, *Problem) {
+	c, err := divisions.ParseCode(s)
+	if err != nil {
+		return "", badParam(name, err)
+	}
+	return c, nil
+}
+
+// intParam parses an optional integer parameter within [lo, hi].
+func intParam(c *gin.Context, name string, def, lo, hi int) (int, *Problem) {
+	s, ok := c.GetQuery(name)
+	if !ok || s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, badParam(name, fmt.Errorf("%q is not an integer", s))
+	}
+	if v < lo || v > hi {
+		return 0, badParam(name, fmt.Errorf("%d is outside [%d, %d]", v, lo, hi))
+	}
+	return v, nil
+}
+
+// onlyParams rejects query parameters not in allowed, naming the first unknown one.
+func onlyParams(c *gin.Context, allowed ...string) *Problem {
+	for k := range c.Request.URL.Query() {
+		found := false
+		for _, a := range allowed {
+			if k == a {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return badParam(k, fmt.Errorf("unknown parameter (allowed: %s)", strings.Join(allowed, ", ")))
+		}
+	}
+	return nil
+}

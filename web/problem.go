@@ -1,0 +1,71 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Problem is an RFC 7807 problem answer, sent as application/problem+json.
+type Problem struct {
+	Type          string         `json:"type"`
+	Title         string         `json:"title"`
+	Status        int            `json:"status"`
+	Detail        string         `json:"detail,omitempty"`
+	Instance      string         `json:"instance,omitempty"`
+	InvalidParams []InvalidParam `json:"invalid_params,omitempty"`
+	RequestID     string         `json:"request_id,omitempty"`
+}
+
+// InvalidParam names one request parameter that was wrong and why.
+type InvalidParam struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Error makes a *Problem usable as an error returned by handlers.
+func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
+
+// badParam is a 400 naming one parameter.
+func badParam(name string, err error) *Problem {
+	return &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest,
+		Detail:        fmt.Sprintf("parameter %s: %v", name, err),
+		InvalidParams: []InvalidParam{{Name: name, Reason: err.Error()}}}
+}
+
+// notFound is a 404 with a detail.
+func notFound(format string, args ...any) *Problem {
+	return &Problem{Type: "about:blank", Title: "Not Found", Status: http.StatusNotFound, Detail: fmt.Sprintf(format, args...)}
+}
+
+// problemOf builds a problem of any status.
+func problemOf(status int, format string, args ...any) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: fmt.Sprintf(format, args...)}
+}
+
+// writeProblem renders err: a *Problem as itself, anything else as a 500 without internals.
+func writeProblem(c *gin.Context, err error) {
+	var p *Problem
+	if !errors.As(err, &p) {
+		c.Error(err) //nolint:errcheck // recorded for the access log
+		p = problemOf(http.StatusInternalServerError, "internal error; see the server log for request %s", requestID(c))
+	}
+	q := *p
+	q.Instance = c.Request.URL.RequestURI()
+	q.RequestID = requestID(c)
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(q.Status, q)
+}
+
+// handler is a gin handler that returns an error; wrap turns the error into a problem answer.
+type handler func(c *gin.Context) error
+
+func wrap(h handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			writeProblem(c, err)
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"time"
+
+	"github.com/civplan/civplan/data"
+	"github.com/gin-gonic/gin"
+)
+
+const shutdownGrace = 20 * time.Second
+
+// access is who may call a route.
+type access int
+
+const (
+	public  access = iota // no token ever needed (health, the UI)
+	viewer                // a viewer token, or none when reads are open
+	planner               // a planner or admin token
+	admin                 // an admin token
+)
+
+func (a access) role() data.Role {
+	switch a {
+	case planner:
+		return data.RolePlanner
+	case admin:
+		return data.RoleAdmin
+	}
+	return data.RoleViewer
+}
+
+// route is one row of the endpoint table (ARCHITECTURE.md "HTTP contract").
+type route struct {
+	method, path string
+	access       access
+	h            handler
+}
+
+// routes is the single endpoint table; the router and the auth test both walk it. Each
+// capability keeps its rows in its own routes_*.go file.
+func (s *Server) routes() []route {
+	var rs []route
+	for _, group := range [][]route{s.baseRoutes(), s.coverageRoutes(), s.sitingRoutes(), s.scenarioRoutes(), s.ogcRoutes()} {
+		rs = append(rs, group...)
+	}
+	return rs
+}
+
+// baseRoutes are the foundation's endpoints: health, divisions, locate, facilities.
+func (s *Server) baseRoutes() []route {
+	return []route{
+		{"GET", "/healthz", public, s.handleHealthz},
+		{"GET", "/readyz", public, s.handleReadyz},
+		{"GET", "/api/v1/divisions", viewer, s.handleDivisionSearch},
+		{"GET", "/api/v1/divisions/:code", viewer, s.handleDivision},
+		{"GET", "/api/v1/divisions/:code/children", viewer, s.handleChildren},
+		{"GET", "/api/v1/locate", viewer, s.handleLocate},
+		{"GET", "/api/v1/facilities", viewer, s.handleFacilities},
+		{"GET", "/api/v1/facilities/:id", viewer, s.handleFacility},
+	}
+}
+
+func (s *Server) router() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(s.requestID, s.accessLog, s.recoverProblem, s.cors, s.limitBody)
+	for _, r := range s.routes() {
+		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
+	}
+	e.NoRoute(wrap(func(c *gin.Context) error { return notFound("no endpoint %s %s", c.Request.Method, c.Request.URL.Path) }))
+	e.NoMethod(wrap(func(c *gin.Context) error {
+		return problemOf(405, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path)
+	}))
+	return e
+}

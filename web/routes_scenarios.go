@@ -1,0 +1,6 @@
+package web
+
+// scenarioRoutes are the endpoints for division-adjustment scenarios.
+func (s *Server) scenarioRoutes() []route {
+	return nil
+}

@@ -1,0 +1,6 @@
+package web
+
+// sitingRoutes are the endpoints for siting and saved plans.
+func (s *Server) sitingRoutes() []route {
+	return nil
+}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/civplan/civplan/data"
+	"github.com/gin-gonic/gin"
+)
+
+// Config is the HTTP layer's configuration.
+type Config struct {
+	// OpenReads lets viewer routes answer without a token. The CLI sets it for loopback
+	// addresses and leaves it off otherwise (ARCHITECTURE.md "Roles").
+	OpenReads bool
+	// CORSOrigins lists origins allowed to call the API from a browser ("*" for any).
+	CORSOrigins []string
+	// MaxBodyBytes caps request bodies (default 8 MiB).
+	MaxBodyBytes int64
+}
+
+// Server serves civplan's HTTP API from the current snapshot of a store.
+type Server struct {
+	cfg    Config
+	store  *data.Store
+	log    *slog.Logger
+	snap   atomic.Pointer[snapshot]
+	reload sync.Mutex
+	engine *gin.Engine
+	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
+}
+
+// New loads the first snapshot from store and builds the router.
+func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 8 << 20
+	}
+	s := &Server{cfg: cfg, store: store, log: log}
+	if err := s.Reload(); err != nil {
+		return nil, err
+	}
+	s.engine = s.router()
+	return s, nil
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Reload rebuilds the snapshot if the store changed since the current one; readers keep
+// using the old snapshot until the new one is swapped in.
+func (s *Server) Reload() error {
+	s.reload.Lock()
+	defer s.reload.Unlock()
+	ver, err := s.store.Version()
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	if cur := s.snap.Load(); cur != nil && cur.version == ver {
+		return nil
+	}
+	next, err := loadSnapshot(s.store)
+	if err != nil {
+		return err
+	}
+	s.snap.Store(next)
+	return nil
+}
+
+func (s *Server) current() *snapshot { return s.snap.Load() }
+
+// IsLoopback reports whether a listen address binds only the loopback interface.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve runs srv until ctx is cancelled, then shuts down gracefully, letting in-flight
+// requests finish.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
