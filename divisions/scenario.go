@@ -37,6 +37,9 @@ type Op struct {
 	Seat        *[2]float64 `json:"seat,omitempty"`         // merge, move_seat
 	Plan        int64       `json:"plan,omitempty"`         // apply_plan
 	CrossParent bool        `json:"cross_parent,omitempty"` // merge: the units may have different parents
+	// NewCode is the code of a merge's new unit when it is already known (an official code, as
+	// in the 2022→2023 replay); "" = propose one. It must not belong to an existing unit.
+	NewCode string `json:"new_code,omitempty"`
 }
 
 // Scenario statuses.
@@ -457,7 +460,11 @@ func (s *state) units(i int, op Op, min int) ([]*Division, error) {
 
 // merge joins townships or villages into a surviving unit or a new one.
 func (s *state) merge(i int, op Op) error {
-	us, err := s.units(i, op, 2)
+	min := 2
+	if op.Into == "" {
+		min = 1 // one unit re-established under a new code and name (撤销并新设)
+	}
+	us, err := s.units(i, op, min)
 	if err != nil {
 		return err
 	}
@@ -522,8 +529,23 @@ func (s *state) merge(i int, op Op) error {
 		if strings.TrimSpace(op.Name) == "" {
 			return opErr(i, op.Op, "a merge into a new unit needs a name")
 		}
-		code, err := ProposeCode(par, kind, s.taken)
-		if err != nil {
+		var code Code
+		if op.NewCode != "" {
+			c, err := ParseCode(op.NewCode)
+			if err != nil {
+				return opErr(i, op.Op, "new_code: %v", err)
+			}
+			if c.Level() != lvl || c.Parent() != par {
+				return opErr(i, op.Op, "new_code %s is not a %s code under %s", c, lvl, par)
+			}
+			if s.divs[c] != nil {
+				return opErr(i, op.Op, "new_code %s belongs to an existing unit", c)
+			}
+			if KindOf(c, op.Name) != kind {
+				return opErr(i, op.Op, "new_code %s is numbered as a %s, not a %s", c, KindOf(c, op.Name), kind)
+			}
+			code = c
+		} else if code, err = ProposeCode(par, kind, s.taken); err != nil {
 			return opErr(i, op.Op, "%v", err)
 		}
 		s.used[code] = true
@@ -934,12 +956,13 @@ func (s *state) finish() error {
 			continue
 		}
 		u, rep := unionReport(c, d.Name, d.Level, parts, gopt)
-		if rep.Rebuilt {
+		switch {
+		case rep.Rebuilt:
 			d.Boundary = u
 			d.Sources.Geometry = Weakest(Derived, d.Sources.Geometry)
-		} else if d.Level == County {
-			rep.Problem += "; the county keeps its old boundary"
-		} else {
+		case len(d.Boundary) > 0:
+			rep.Problem += "; the unit keeps its old boundary"
+		default:
 			d.Boundary = nil
 			d.Sources.Geometry = ""
 		}
