@@ -31,7 +31,7 @@ func pointSets() []pointSet {
 	var sets []pointSet
 
 	// National, uniform.
-	sets = append(sets, pointSet{"china uniform", randomIn(rng, 2500, china), randomIn(rng, 150, orb.Bound{Min: orb.Point{70, 15}, Max: orb.Point{138, 57}})})
+	sets = append(sets, pointSet{"china uniform", randomIn(rng, 2500, china), randomIn(rng, 100, orb.Bound{Min: orb.Point{70, 15}, Max: orb.Point{138, 57}})})
 
 	// Clustered with duplicates (ties) and a few invalid points.
 	var cl []orb.Point
@@ -45,7 +45,7 @@ func pointSets() []pointSet {
 		cl = append(cl, cl[rng.IntN(len(cl))]) // exact duplicates
 	}
 	cl = append(cl, orb.Point{math.NaN(), 30}, orb.Point{114, 95}, orb.Point{math.Inf(1), 30})
-	q := randomIn(rng, 150, hubei)
+	q := randomIn(rng, 80, hubei)
 	q = append(q, cl[5], cl[100], cl[len(cl)-210]) // queries on indexed points
 	sets = append(sets, pointSet{"hubei clustered", cl, q})
 
@@ -55,7 +55,7 @@ func pointSets() []pointSet {
 	w = append(w, randomIn(rng, 300, orb.Bound{Min: orb.Point{-180, -10}, Max: orb.Point{-178, 10}})...)
 	w = append(w, randomIn(rng, 200, orb.Bound{Min: orb.Point{-180, 85}, Max: orb.Point{180, 90}})...)
 	w = append(w, orb.Point{0, 90}, orb.Point{45, -90}, orb.Point{540, 10})
-	wq := randomIn(rng, 120, orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}})
+	wq := randomIn(rng, 80, orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}})
 	wq = append(wq, orb.Point{179.99, 0}, orb.Point{-179.99, 0.5}, orb.Point{180, 3}, orb.Point{-180, -3}, orb.Point{10, 89.9}, orb.Point{0, -90}, orb.Point{360 + 179.5, 1})
 	sets = append(sets, pointSet{"world", w, wq})
 	return sets
@@ -83,7 +83,12 @@ func splitQueries(ix *PointIndex, rng *rand.Rand, n int) []orb.Point {
 func checkAgainstBruteForce(t *testing.T, ix *PointIndex, pts, queries []orb.Point, rng *rand.Rand) {
 	t.Helper()
 	nonEmpty := 0
-	for qi, p := range queries {
+	step := 1
+	if testing.Short() {
+		step = 4
+	}
+	for qi := 0; qi < len(queries); qi += step {
+		p := queries[qi]
 		all := make([]float64, len(pts))
 		best, bestS := -1, math.Inf(1)
 		for i, q := range pts {
@@ -226,4 +231,33 @@ func TestPointIndexDegenerate(t *testing.T) {
 			t.Error("AnyWithin with a NaN or negative radius returned true")
 		}
 	})
+}
+
+func TestPointIndexConcurrentReaders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 34))
+	b := orb.Bound{Min: orb.Point{108, 29}, Max: orb.Point{116, 33}}
+	ix := NewPointIndex(randomIn(rng, 5000, b))
+	qs := randomIn(rng, 400, b)
+	want := make([]int, len(qs))
+	for i, q := range qs {
+		want[i], _, _ = ix.Nearest(q, 0)
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			msg := ""
+			for i, q := range qs {
+				if got, _, _ := ix.Nearest(q, 0); got != want[i] && msg == "" {
+					msg = "concurrent Nearest disagreed with the sequential one"
+				}
+				ix.AnyWithin(q, 3000)
+			}
+			errs <- msg
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
 }
