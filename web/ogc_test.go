@@ -1,0 +1,420 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/civplan/civplan/facilities"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under web/testdata/ogc")
+
+// fetch GETs path and returns status, headers and the raw body.
+func (e *testEnv) fetch(t *testing.T, path string, hdr ...string) (int, http.Header, []byte) {
+	t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = e.ts.URL + path
+	}
+	req, _ := http.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultTransport.RoundTrip(req) // no transparent gzip: we see what was sent
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, b
+}
+
+var stampRE = regexp.MustCompile(`"timeStamp":"[^"]*"`)
+
+// golden compares body (with the test server's address and time stamps normalised, indented) to
+// testdata/ogc/name, rewriting it with -update.
+func (e *testEnv) golden(t *testing.T, name string, body []byte) {
+	t.Helper()
+	norm := strings.ReplaceAll(string(body), e.ts.URL, "http://HOST")
+	norm = strings.ReplaceAll(norm, strings.TrimPrefix(e.ts.URL, "http://"), "HOST")
+	norm = stampRE.ReplaceAllString(norm, `"timeStamp":"TIME"`)
+	var v any
+	if err := json.Unmarshal([]byte(norm), &v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	got, _ := json.MarshalIndent(v, "", "  ")
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "ogc", name)
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./web -run %s -update)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
+	}
+}
+
+func decode(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("not JSON: %v: %.200s", err, b)
+	}
+	return m
+}
+
+func linksOf(m map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	ls, _ := m["links"].([]any)
+	for _, l := range ls {
+		lm := l.(map[string]any)
+		key := lm["rel"].(string)
+		if t, ok := lm["type"].(string); ok && t == "text/html" {
+			key += "+html"
+		}
+		out[key] = lm
+	}
+	return out
+}
+
+func TestOGCLandingAndConformance(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	code, h, b := e.fetch(t, "/ogc")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		t.Fatalf("landing: %d %s", code, h.Get("Content-Type"))
+	}
+	e.golden(t, "landing.json", b)
+	ls := linksOf(decode(t, b))
+	for _, rel := range []string{"self", "alternate+html", "service-desc", "service-doc+html", "conformance", "data"} {
+		if ls[rel] == nil {
+			t.Errorf("landing page lacks a %s link", rel)
+		}
+	}
+	if ls["service-desc"]["type"] != "application/vnd.oai.openapi+json;version=3.0" || ls["data"]["href"] != e.ts.URL+"/ogc/collections" {
+		t.Errorf("service-desc/data links: %v %v", ls["service-desc"], ls["data"])
+	}
+	code, h, b = e.fetch(t, "/ogc/api")
+	if code != 200 || h.Get("Content-Type") != "application/vnd.oai.openapi+json;version=3.0" {
+		t.Errorf("/ogc/api: %d %q", code, h.Get("Content-Type"))
+	}
+	if api := decode(t, b); api["openapi"] != "3.0.3" {
+		t.Errorf("api document: %.200s", b)
+	}
+
+	code, _, b = e.fetch(t, "/ogc/conformance")
+	if code != 200 {
+		t.Fatal(code)
+	}
+	e.golden(t, "conformance.json", b)
+	var conf struct{ ConformsTo []string }
+	_ = json.Unmarshal(b, &conf)
+	have := strings.Join(conf.ConformsTo, " ")
+	for _, want := range []string{
+		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+		"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+		"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	} {
+		if !strings.Contains(have, want) {
+			t.Errorf("conformance lacks %s", want)
+		}
+	}
+	for _, c := range conf.ConformsTo {
+		switch c {
+		case "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json", "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+			"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas3", "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison":
+			t.Errorf("conformance declares %s, which is not implemented", c)
+		}
+	}
+
+	code, h, b = e.fetch(t, "/ogc?f=html")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !bytes.Contains(b, []byte(`href="`+e.ts.URL+`/ogc/collections"`)) {
+		t.Errorf("landing html: %d %s %.300s", code, h.Get("Content-Type"), b)
+	}
+	if code, _, _ := e.fetch(t, "/ogc?f=xml"); code != 406 {
+		t.Errorf("f=xml: %d, want 406", code)
+	}
+}
+
+func TestOGCCollections(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	code, _, b := e.fetch(t, "/ogc/collections")
+	if code != 200 {
+		t.Fatal(code)
+	}
+	e.golden(t, "collections.json", b)
+	m := decode(t, b)
+	cols := m["collections"].([]any)
+	if want := 5 + 2*len(facilities.Kinds()); len(cols) != want {
+		t.Fatalf("%d collections, want %d", len(cols), want)
+	}
+	byID := map[string]map[string]any{}
+	for _, c := range cols {
+		cm := c.(map[string]any)
+		byID[cm["id"].(string)] = cm
+	}
+	for _, id := range []string{"provinces", "prefectures", "counties", "townships", "villages", "welfare_home", "marriage_registry", "uncovered_mutual_aid_elderly"} {
+		if byID[id] == nil {
+			t.Errorf("no collection %s", id)
+		}
+	}
+	tw := byID["townships"]
+	bbox := tw["extent"].(map[string]any)["spatial"].(map[string]any)["bbox"].([]any)[0].([]any)
+	if bbox[0].(float64) != 110.1 || bbox[3].(float64) != 31.9 {
+		t.Errorf("township extent %v, want the test county's square 110.1,31.1,110.9,31.9", bbox)
+	}
+	if !strings.Contains(tw["description"].(string), "approximate") || !strings.Contains(tw["description"].(string), "CGCS2000") {
+		t.Errorf("township description must say boundaries are approximate and explain CGCS2000: %s", tw["description"])
+	}
+	if tw["storageCrs"] != crs84URI || len(tw["crs"].([]any)) != 3 {
+		t.Errorf("crs members: %v %v", tw["storageCrs"], tw["crs"])
+	}
+	if linksOf(tw)["items"]["type"] != "application/geo+json" {
+		t.Errorf("items link: %v", linksOf(tw)["items"])
+	}
+	code, _, b = e.fetch(t, "/ogc/collections/villages/queryables")
+	q := decode(t, b)
+	props := q["properties"].(map[string]any)
+	if code != 200 || props["ur_code"] == nil || props["population"].(map[string]any)["type"] != "number" || props["geometry"] == nil {
+		t.Errorf("queryables: %d %v", code, q)
+	}
+}
+
+// TestOGCItemsNextChain walks villages two at a time: the golden pages and the next chain keep the
+// bbox and the queryable filter, and the ids come out in order with numberMatched constant.
+func TestOGCItemsNextChain(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	path := "/ogc/collections/villages/items?limit=1&bbox=110,31,111,32&kind=village_committee"
+	var ids []float64
+	for page := 1; path != ""; page++ {
+		if page > 5 {
+			t.Fatal("the next chain does not end")
+		}
+		code, h, b := e.fetch(t, path)
+		if code != 200 || h.Get("Content-Type") != "application/geo+json" || h.Get("Content-Crs") != "<"+crs84URI+">" {
+			t.Fatalf("page %d: %d %s %s: %s", page, code, h.Get("Content-Type"), h.Get("Content-Crs"), b)
+		}
+		if page <= 2 {
+			e.golden(t, "villages_page"+string(rune('0'+page))+".json", b)
+		}
+		m := decode(t, b)
+		if m["numberMatched"].(float64) != 3 || m["numberReturned"].(float64) != 1 || m["timeStamp"] == "" {
+			t.Errorf("page %d: counts %v %v", page, m["numberMatched"], m["numberReturned"])
+		}
+		for _, f := range m["features"].([]any) {
+			ids = append(ids, f.(map[string]any)["id"].(float64))
+		}
+		path = ""
+		if next := linksOf(m)["next"]; next != nil {
+			path = next["href"].(string)
+			u, _ := url.Parse(path)
+			if u.Query().Get("bbox") != "110,31,111,32" || u.Query().Get("kind") != "village_committee" || u.Query().Get("limit") != "1" {
+				t.Errorf("next link %s loses a filter", path)
+			}
+			if next["type"] != "application/geo+json" {
+				t.Errorf("next link type %v", next["type"])
+			}
+		}
+	}
+	want := []float64{420526100201, 420526100202, 420526101201}
+	if len(ids) != 3 || ids[0] != want[0] || ids[1] != want[1] || ids[2] != want[2] {
+		t.Errorf("ids over pages %v, want %v", ids, want)
+	}
+}
+
+func TestOGCItemsFilters(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	q := func(path string) (int, []float64, map[string]any) {
+		t.Helper()
+		code, _, b := e.fetch(t, path)
+		m := decode(t, b)
+		var ids []float64
+		if fs, ok := m["features"].([]any); ok {
+			for _, f := range fs {
+				ids = append(ids, f.(map[string]any)["id"].(float64))
+			}
+		}
+		sort.Float64s(ids)
+		return code, ids, m
+	}
+	esc := url.QueryEscape
+	tests := []struct {
+		path string
+		ids  []float64
+	}{
+		// bbox over the east township only: the west township's square touches it at 110.5, so it counts.
+		{"/ogc/collections/townships/items?bbox=110.6,31.2,110.8,31.4", []float64{420526101000}},
+		{"/ogc/collections/townships/items?bbox=110.5,31.2,110.8,31.4", []float64{420526100000, 420526101000}},
+		// EPSG:4326 bbox is lat/lon.
+		{"/ogc/collections/villages/items?bbox=31.3,110.1,31.5,110.3&bbox-crs=" + esc(epsg4326URI), []float64{420526100201}},
+		// 6-number bbox (heights ignored).
+		{"/ogc/collections/villages/items?bbox=110.1,31.3,0,110.3,31.5,100", []float64{420526100201}},
+		// antimeridian-crossing box: from 170°E across to 111°E covers everything west of 111.
+		{"/ogc/collections/villages/items?bbox=170,31,111,32", []float64{420526100201, 420526100202, 420526101201}},
+		{"/ogc/collections/villages/items?bbox=170,31,110.3,32", []float64{420526100201}},
+		{"/ogc/collections/villages/items?filter=" + esc("population >= 1000 AND short_name LIKE '%村'"), []float64{420526100201, 420526101201}},
+		{"/ogc/collections/villages/items?filter=" + esc("S_INTERSECTS(geometry, POLYGON((110.3 31.6, 110.5 31.6, 110.5 31.8, 110.3 31.8, 110.3 31.6)))"), []float64{420526100202}},
+		{"/ogc/collections/villages/items?filter-crs=" + esc(epsg4326URI) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
+		{"/ogc/collections/villages/items?parent=420526101000", []float64{420526101201}},
+		{"/ogc/collections/villages/items?population=800", []float64{420526100202}},
+		{"/ogc/collections/mutual_aid_elderly/items?status=operating", []float64{2}},
+		{"/ogc/collections/mutual_aid_elderly/items?filter=" + esc("status IN ('planned','building')"), []float64{3}},
+		{"/ogc/collections/community_service_center/items?filter=" + esc("floor_area_m2 BETWEEN 500 AND 600"), []float64{4}},
+		{"/ogc/collections/welfare_home/items?filter=" + esc("opened IS NULL"), []float64{1}},
+		{"/ogc/collections/uncovered_mutual_aid_elderly/items", []float64{420526100202, 420526101201}},
+		{"/ogc/collections/marriage_registry/items", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			code, ids, m := q(tt.path)
+			if code != 200 {
+				t.Fatalf("%d %v", code, m)
+			}
+			if len(ids) != len(tt.ids) || int(m["numberMatched"].(float64)) != len(tt.ids) {
+				t.Fatalf("ids %v (matched %v), want %v", ids, m["numberMatched"], tt.ids)
+			}
+			for i := range ids {
+				if ids[i] != tt.ids[i] {
+					t.Fatalf("ids %v, want %v", ids, tt.ids)
+				}
+			}
+		})
+	}
+	// crs=EPSG:4326 swaps the axes of the answer; EPSG:4490 too (same numbers as WGS84).
+	for _, uri := range []string{epsg4326URI, epsg4490URI} {
+		code, h, b := e.fetch(t, "/ogc/collections/villages/items/420526100201?crs="+esc(uri))
+		m := decode(t, b)
+		coords := m["geometry"].(map[string]any)["coordinates"].([]any)
+		if code != 200 || coords[0].(float64) != 31.4 || coords[1].(float64) != 110.2 || h.Get("Content-Crs") != "<"+uri+">" {
+			t.Errorf("%s: %d %v %s", uri, code, coords, h.Get("Content-Crs"))
+		}
+	}
+	code, _, b := e.fetch(t, "/ogc/collections/townships/items/420526100000")
+	m := decode(t, b)
+	if code != 200 || m["geometry"].(map[string]any)["type"] != "MultiPolygon" || m["properties"].(map[string]any)["geometry_provenance"] != "derived" {
+		t.Errorf("township item: %d %.300s", code, b)
+	}
+}
+
+func TestOGCBadInput(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	_, _, b := e.fetch(t, "/ogc/collections/villages/items?limit=1")
+	next := linksOf(decode(t, b))["next"]["href"].(string)
+	u, _ := url.Parse(next)
+	cursor := u.Query().Get("cursor")
+	tests := []struct {
+		path   string
+		status int
+		param  string
+	}{
+		{"/ogc/collections/villages/items?bbox=1,2,3", 400, "bbox"},
+		{"/ogc/collections/villages/items?bbox=a,2,3,4", 400, "bbox"},
+		{"/ogc/collections/villages/items?bbox=110,32,111,31", 400, "bbox"},
+		{"/ogc/collections/villages/items?bbox=110,31,200,32", 400, "bbox"},
+		{"/ogc/collections/villages/items?bbox=110,-91,111,32", 400, "bbox"},
+		{"/ogc/collections/villages/items?bbox=110,31,NaN,32", 400, "bbox"},
+		{"/ogc/collections/villages/items?limit=0", 400, "limit"},
+		{"/ogc/collections/villages/items?limit=10001", 400, "limit"},
+		{"/ogc/collections/villages/items?limit=x", 400, "limit"},
+		{"/ogc/collections/villages/items?crs=EPSG:3857", 400, "crs"},
+		{"/ogc/collections/villages/items?crs=gcj02", 400, "crs"},
+		{"/ogc/collections/villages/items?bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", 400, "bbox-crs"},
+		{"/ogc/collections/villages/items?bbox=1,2,3,4&bbox-crs=urn:x", 400, "bbox-crs"},
+		{"/ogc/collections/villages/items?filter=" + url.QueryEscape("name = "), 400, "filter"},
+		{"/ogc/collections/villages/items?filter=" + url.QueryEscape("colour = 'red'"), 400, "filter"},
+		{"/ogc/collections/villages/items?filter=x&filter-lang=cql2-json", 400, "filter-lang"},
+		{"/ogc/collections/villages/items?population=many", 400, "population"},
+		{"/ogc/collections/villages/items?status=operating", 400, "status"},
+		{"/ogc/collections/villages/items?foo=1", 400, "foo"},
+		{"/ogc/collections/villages/items?limit=1&limit=2", 400, "limit"},
+		{"/ogc/collections/villages/items?cursor=abc", 400, "cursor"},
+		{"/ogc/collections/villages/items?cursor=" + cursor + "&parent=420526101000", 400, "cursor"},
+		{"/ogc/collections/villages/items?f=csv", 406, ""},
+		{"/ogc/collections/nothing", 404, ""},
+		{"/ogc/collections/nothing/items", 404, ""},
+		{"/ogc/collections/villages/items/123", 404, ""},
+		{"/ogc/collections/villages/items/abc", 404, ""},
+		{"/ogc/collections?x=1", 400, "x"},
+		{"/tiles/villages/5/1/99.mvt", 400, "y"},
+		{"/tiles/villages/25/1/1.mvt", 400, "z"},
+		{"/tiles/villages/5/1/1.png", 400, "y"},
+		{"/tiles/nothing/5/1/1.mvt", 404, ""},
+		{"/tiles/nothing.json", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			code, h, b := e.fetch(t, tt.path)
+			if code != tt.status {
+				t.Fatalf("status %d, want %d: %s", code, tt.status, b)
+			}
+			if h.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("content type %q", h.Get("Content-Type"))
+			}
+			m := decode(t, b)
+			if m["detail"] == "" {
+				t.Errorf("problem without detail: %v", m)
+			}
+			if tt.param != "" {
+				ip, _ := m["invalid_params"].([]any)
+				if len(ip) == 0 || ip[0].(map[string]any)["name"] != tt.param {
+					t.Errorf("invalid_params %v, want %s named", m["invalid_params"], tt.param)
+				}
+			}
+		})
+	}
+	// The cursor replayed with its own filters works.
+	if code, _, b := e.fetch(t, next); code != 200 || len(decode(t, b)["features"].([]any)) != 1 {
+		t.Errorf("next page: %d %s", code, b)
+	}
+}
+
+func TestGzipJSON(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	_, _, plain := e.fetch(t, "/ogc/collections")
+	code, h, b := e.fetch(t, "/ogc/collections", "Accept-Encoding", "gzip")
+	if code != 200 || h.Get("Content-Encoding") != "gzip" || !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("gzip: %d %v", code, h)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(un, plain) {
+		t.Errorf("gunzipped body differs from the plain one (%v)", err)
+	}
+	if len(b) >= len(plain) {
+		t.Errorf("gzip did not shrink %d bytes (got %d)", len(plain), len(b))
+	}
+	// Small answers and problems stay plain, and still arrive whole.
+	code, h, b = e.fetch(t, "/ogc/collections/nothing", "Accept-Encoding", "gzip")
+	if code != 404 || h.Get("Content-Encoding") != "" || decode(t, b)["status"].(float64) != 404 {
+		t.Errorf("small problem: %d %v %s", code, h, b)
+	}
+	// Empty tiles keep their 204.
+	if code, _, _ := e.fetch(t, "/tiles/villages/5/0/0.mvt", "Accept-Encoding", "gzip"); code != 204 {
+		t.Errorf("empty tile with gzip: %d", code)
+	}
+}

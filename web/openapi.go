@@ -1,0 +1,223 @@
+package web
+
+import (
+	"sort"
+
+	"github.com/civplan/civplan/web/cql2"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func pref(name string) obj { return obj{"$ref": "#/components/parameters/" + name} }
+
+func qparam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
+}
+
+func pathParam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "path", "required": true, "description": desc, "schema": schema}
+}
+
+func str() obj { return obj{"type": "string"} }
+
+func enumStr(vs ...string) obj { return obj{"type": "string", "enum": vs} }
+
+// content is a response body of media type mt with schema.
+func content(mt string, schema obj) obj { return obj{mt: obj{"schema": schema}} }
+
+// resp is a response with a description and optional content.
+func resp(desc string, c obj) obj {
+	r := obj{"description": desc}
+	if c != nil {
+		r["content"] = c
+	}
+	return r
+}
+
+func problems(codes ...string) obj {
+	out := obj{}
+	for _, code := range codes {
+		out[code] = obj{"$ref": "#/components/responses/Problem"}
+	}
+	return out
+}
+
+// op is one operation: a summary, parameters and responses (200-type plus problems).
+func op(id, summary string, params []any, ok obj, problemCodes ...string) obj {
+	rs := problems(problemCodes...)
+	for k, v := range ok {
+		rs[k] = v
+	}
+	o := obj{"operationId": id, "summary": summary, "responses": rs}
+	if len(params) > 0 {
+		o["parameters"] = params
+	}
+	return o
+}
+
+// openAPIDoc is the OpenAPI 3.0 document of every endpoint the router serves under /api/v1,
+// /ogc and /tiles, plus health.
+func (s *Server) openAPIDoc() obj {
+	geo := func(desc string) obj { return resp(desc, content(geoJSONType, ref("FeatureCollection"))) }
+	js := func(desc, schema string) obj { return resp(desc, content(jsonType, ref(schema))) }
+	crsParam := qparam("crs", "coordinate system of the answer: wgs84 (default), gcj02 or bd09 (for AMap/Baidu overlays)", enumStr("wgs84", "gcj02", "bd09"))
+	paths := obj{
+		"/healthz": obj{"get": op("healthz", "liveness", nil, obj{"200": js("alive", "Object")})},
+		"/readyz":  obj{"get": op("readyz", "readiness: the snapshot is loaded", nil, obj{"200": js("ready", "Object")}, "503")},
+		"/api/v1/divisions": obj{"get": op("searchDivisions", "search divisions by name (prefix matches first)", []any{
+			qparam("q", "name or short name fragment (≤ 50 characters)", obj{"type": "string", "maxLength": 50}),
+			qparam("level", "restrict to one level", enumStr("province", "prefecture", "county", "township", "village")),
+			qparam("limit", "page size", obj{"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
+			qparam("offset", "first result", obj{"type": "integer", "minimum": 0, "default": 0}),
+			crsParam,
+		}, obj{"200": geo("matching divisions as seat points, paged with next links")}, "400")},
+		"/api/v1/divisions/{code}": obj{"get": op("getDivision", "one division with boundary (else seat), children and ancestors", []any{
+			pathParam("code", "division code, short (2/4/6/9 digits) or 12-digit", str()), crsParam,
+		}, obj{"200": resp("the division", content(geoJSONType, ref("Feature")))}, "400", "404")},
+		"/api/v1/divisions/{code}/children": obj{"get": op("getChildren", "the direct children of a division", []any{
+			pathParam("code", "division code", str()), crsParam,
+			qparam("geometry", "boundary (default) or seat", enumStr("boundary", "seat")),
+		}, obj{"200": geo("the children")}, "400", "404")},
+		"/api/v1/locate": obj{"get": op("locate", "the chain of divisions containing a point", []any{
+			obj{"name": "lon", "in": "query", "required": true, "description": "longitude in degrees", "schema": obj{"type": "number", "minimum": -180, "maximum": 180}},
+			obj{"name": "lat", "in": "query", "required": true, "description": "latitude in degrees", "schema": obj{"type": "number", "minimum": -90, "maximum": 90}},
+			crsParam,
+		}, obj{"200": js("the chain province → … → village", "Object")}, "400", "404")},
+		"/api/v1/facilities": obj{"get": op("listFacilities", "facilities, filtered and paged with next links", []any{
+			qparam("kind", "comma-separated facility kinds", str()),
+			qparam("status", "comma-separated statuses", str()),
+			qparam("bbox", "minLon,minLat,maxLon,maxLat in crs", str()),
+			qparam("division", "only facilities registered within this division", str()),
+			qparam("limit", "page size", obj{"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
+			qparam("after", "cursor: the last id of the previous page", obj{"type": "integer", "minimum": 0}),
+			crsParam,
+		}, obj{"200": geo("facilities in id order")}, "400", "404")},
+		"/api/v1/facilities/{id}": obj{"get": op("getFacility", "one facility", []any{
+			pathParam("id", "facility id", obj{"type": "integer", "minimum": 1}), crsParam,
+		}, obj{"200": resp("the facility", content(geoJSONType, ref("Feature")))}, "400", "404")},
+	}
+	// OGC API – Features.
+	f := pref("f")
+	paths["/ogc"] = obj{"get": op("ogcLanding", "OGC API landing page", []any{f},
+		obj{"200": resp("the landing page", obj{jsonType: obj{"schema": ref("LandingPage")}, htmlType: obj{"schema": str()}})}, "400", "406")}
+	paths["/ogc/conformance"] = obj{"get": op("ogcConformance", "conformance classes", []any{f},
+		obj{"200": resp("the conformance declaration", obj{jsonType: obj{"schema": ref("Conformance")}, htmlType: obj{"schema": str()}})}, "400", "406")}
+	paths["/ogc/api"] = obj{"get": op("ogcAPI", "this OpenAPI document", []any{f},
+		obj{"200": resp("the API definition", obj{openAPIType: obj{"schema": ref("Object")}, htmlType: obj{"schema": str()}})}, "400", "406")}
+	paths["/ogc/collections"] = obj{"get": op("ogcCollections", "the feature collections", []any{f},
+		obj{"200": resp("the collections", obj{jsonType: obj{"schema": ref("Collections")}, htmlType: obj{"schema": str()}})}, "400", "406")}
+	paths["/ogc/collections/{collectionId}"] = obj{"get": op("ogcCollection", "one collection", []any{pref("collectionId"), f},
+		obj{"200": resp("the collection", obj{jsonType: obj{"schema": ref("Collection")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
+	paths["/ogc/collections/{collectionId}/queryables"] = obj{"get": op("ogcQueryables", "the queryable properties (JSON Schema)", []any{pref("collectionId"), f},
+		obj{"200": resp("the queryables", obj{schemaType: obj{"schema": ref("Object")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
+	paths["/ogc/collections/{collectionId}/items/{featureId}"] = obj{"get": op("ogcItem", "one feature", []any{pref("collectionId"), pref("featureId"), pref("crs"), f},
+		obj{"200": resp("the feature", obj{geoJSONType: obj{"schema": ref("Feature")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
+	itemParams := []any{pref("limit"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("cursor"), pref("filter"), pref("filter-lang"), pref("filter-crs"), f}
+	itemsResp := obj{"200": resp("a page of features; follow the next link for more", obj{geoJSONType: obj{"schema": ref("FeatureCollection")}, htmlType: obj{"schema": str()}})}
+	// One items path per collection, so each declares its queryables as parameters (GDAL reads them).
+	for _, col := range ogcCollections() {
+		ps := append([]any{}, itemParams...)
+		for _, q := range col.queryables {
+			sch := obj{}
+			for k, v := range q.schema {
+				if k != "title" && k != "format" {
+					sch[k] = v
+				}
+			}
+			ps = append(ps, qparam(q.name, q.title+" (equality)", sch))
+		}
+		paths["/ogc/collections/"+col.id+"/items"] = obj{"get": op("ogcItems_"+col.id, "features of "+col.id, ps, itemsResp, "400", "406")}
+	}
+	// Vector tiles.
+	paths["/tiles/{name}"] = obj{"get": op("tileJSON", "TileJSON of a tileset ({collectionId}.json or all.json) or the MapLibre style (style.json)", []any{
+		pathParam("name", "{collectionId}.json, all.json or style.json", str()),
+	}, obj{"200": js("TileJSON 3.0.0 or a MapLibre style", "Object")}, "400", "404")}
+	paths["/tiles/{name}/{z}/{x}/{y}"] = obj{"get": op("tile", "a Mapbox vector tile (one layer per collection)", []any{
+		pathParam("name", "a collection id or all", str()),
+		pathParam("z", "zoom", obj{"type": "integer", "minimum": 0, "maximum": tileServeZoom}),
+		pathParam("x", "column", obj{"type": "integer", "minimum": 0}),
+		pathParam("y", "row followed by .mvt", obj{"type": "string", "pattern": `^[0-9]+\.(mvt|pbf)$`}),
+	}, obj{
+		"200": resp("the tile", content(mvtType, obj{"type": "string", "format": "binary"})),
+		"204": resp("the tile is empty", nil),
+		"304": resp("not modified (ETag)", nil),
+	}, "400", "404")}
+
+	colIDs := []string{}
+	for _, col := range ogcCollections() {
+		colIDs = append(colIDs, col.id)
+	}
+	sort.Strings(colIDs)
+	linkSchema := obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
+		"href": str(), "rel": str(), "type": str(), "title": str()}}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title":       "civplan API",
+			"version":     "1.0.0",
+			"description": "Planning service for civil-affairs departments: divisions, facilities, coverage; OGC API – Features under /ogc and vector tiles under /tiles. " + approxNote,
+			"license":     obj{"name": "data: see the attribution of each collection"},
+		},
+		"servers": []any{obj{"url": "/"}},
+		"paths":   paths,
+		"components": obj{
+			"parameters": obj{
+				"f":            qparam("f", "answer format", enumStr("json", "geojson", "html")),
+				"collectionId": pathParam("collectionId", "collection id", enumStr(colIDs...)),
+				"featureId":    pathParam("featureId", "feature id (integer; 12-digit code for divisions)", obj{"type": "integer", "minimum": 0}),
+				"limit":        qparam("limit", "page size", obj{"type": "integer", "minimum": 1, "maximum": ogcMaxLimit, "default": ogcDefaultLimit}),
+				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "minLon,minLat,maxLon,maxLat (or 6 numbers with heights) in bbox-crs axis order; minLon > maxLon crosses the antimeridian",
+					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+				"bbox-crs":    qparam("bbox-crs", "CRS of bbox (URI)", enumStr(ogcCRSList...)),
+				"crs":         qparam("crs", "CRS of the answer (URI); EPSG:4326 and EPSG:4490 use lat/lon axis order", enumStr(ogcCRSList...)),
+				"filter-crs":  qparam("filter-crs", "CRS of the filter's geometry literals (URI)", enumStr(ogcCRSList...)),
+				"cursor":      qparam("cursor", "keyset cursor from a next link (last id.filter checksum)", obj{"type": "string", "pattern": `^[0-9]+\.[0-9a-f]+$`}),
+				"filter":      qparam("filter", "CQL2-text filter over the queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS", obj{"type": "string", "maxLength": cql2.MaxLen}),
+				"filter-lang": qparam("filter-lang", "filter language", enumStr("cql2-text")),
+			},
+			"responses": obj{
+				"Problem": resp("an RFC 7807 problem", content("application/problem+json", ref("Problem"))),
+			},
+			"schemas": obj{
+				"Object": obj{"type": "object"},
+				"Link":   linkSchema,
+				"Problem": obj{"type": "object", "required": []string{"type", "title", "status"}, "properties": obj{
+					"type": str(), "title": str(), "status": obj{"type": "integer"}, "detail": str(), "instance": str(), "request_id": str(),
+					"invalid_params": obj{"type": "array", "items": obj{"type": "object", "required": []string{"name", "reason"},
+						"properties": obj{"name": str(), "reason": str()}}},
+				}},
+				"Geometry": obj{"type": "object", "nullable": true, "required": []string{"type"}, "properties": obj{
+					"type": enumStr("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"),
+				}},
+				"Feature": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+					"type": enumStr("Feature"), "id": obj{"oneOf": []any{str(), obj{"type": "integer"}}},
+					"geometry": ref("Geometry"), "properties": obj{"type": "object", "nullable": true},
+					"links": obj{"type": "array", "items": ref("Link")},
+				}},
+				"FeatureCollection": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
+					"type": enumStr("FeatureCollection"), "features": obj{"type": "array", "items": ref("Feature")},
+					"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0},
+					"timeStamp": obj{"type": "string", "format": "date-time"},
+					"links":     obj{"type": "array", "items": ref("Link")},
+				}},
+				"LandingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{
+					"title": str(), "description": str(), "attribution": str(), "links": obj{"type": "array", "items": ref("Link")}}},
+				"Conformance": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{
+					"conformsTo": obj{"type": "array", "items": str()}}},
+				"Collection": obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{
+					"id": str(), "title": str(), "description": str(), "attribution": str(), "itemType": str(),
+					"crs": obj{"type": "array", "items": str()}, "storageCrs": str(),
+					"extent": obj{"type": "object", "properties": obj{"spatial": obj{"type": "object", "properties": obj{
+						"bbox": obj{"type": "array", "minItems": 1, "items": obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+						"crs":  str()}}}},
+					"links": obj{"type": "array", "items": ref("Link")}}},
+				"Collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{
+					"links": obj{"type": "array", "items": ref("Link")}, "collections": obj{"type": "array", "items": ref("Collection")}}},
+			},
+		},
+	}
+}

@@ -1,0 +1,338 @@
+package web
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/simplify"
+)
+
+// Vector tile settings.
+const (
+	mvtType        = "application/vnd.mapbox-vector-tile"
+	tileMaxZoom    = 14 // declared in TileJSON; deeper tiles are still served (up to tileServeZoom)
+	tileServeZoom  = 20
+	tileBuffer     = 1.0 / 16 // of a tile: 256 units of the 4096 extent
+	tileCacheLimit = 8192     // tiles kept per snapshot
+	allTileset     = "all"    // the tileset with one layer per collection
+)
+
+// tileCache holds encoded tiles of one snapshot; nil bytes mean an empty tile.
+type tileCache struct {
+	tiles map[string][]byte
+}
+
+// tileLayers returns the collections a tileset carries at zoom z.
+func (d *ogcData) tileLayers(name string, z int) ([]*ogcCollection, bool) {
+	if name == allTileset {
+		var out []*ogcCollection
+		for _, c := range d.collections {
+			if z >= c.minZoom {
+				out = append(out, c)
+			}
+		}
+		return out, true
+	}
+	c, ok := d.byID[name]
+	if !ok {
+		return nil, false
+	}
+	if z < c.minZoom {
+		return nil, true
+	}
+	return []*ogcCollection{c}, true
+}
+
+// tileProps are the compact properties a tile feature carries.
+func tileProps(it *ogcItem) geojson.Properties {
+	switch {
+	case it.div != nil:
+		return geojson.Properties{"code": string(it.div.Code), "name": it.div.ShortName, "kind": string(it.div.Kind),
+			"level": it.div.Level.String(), "geometry_provenance": string(it.div.Sources.Geometry)}
+	case it.fac != nil:
+		return geojson.Properties{"id": it.fac.ID, "name": it.fac.Name, "kind": string(it.fac.Kind), "status": string(it.fac.Status),
+			"beds": it.fac.Beds}
+	case it.gap != nil:
+		p := geojson.Properties{"code": string(it.gap.Code), "name": it.gap.ShortName, "elderly": it.gap.Elderly,
+			"facility_kind": string(it.kind)}
+		if it.gap.Nearest != nil {
+			p["nearest_distance_m"] = it.gap.Nearest.DistanceM
+		}
+		return p
+	}
+	return geojson.Properties{}
+}
+
+// encodeTile builds the MVT of a tileset's tile; nil means empty.
+func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) {
+	cols, ok := d.tileLayers(name, int(t.Z))
+	if !ok {
+		return nil, false, nil
+	}
+	buf := t.Bound(tileBuffer)
+	var layers mvt.Layers
+	for _, col := range cols {
+		set, err := d.set(col)
+		if err != nil {
+			return nil, true, err
+		}
+		fc := geojson.NewFeatureCollection()
+		for i := range set.items {
+			it := &set.items[i]
+			if it.geom == nil || !buf.Intersects(it.bound) {
+				continue
+			}
+			g := clip.Geometry(buf, orb.Clone(it.geom))
+			if g == nil {
+				continue
+			}
+			f := geojson.NewFeature(g)
+			f.ID = it.id
+			f.Properties = tileProps(it)
+			fc.Append(f)
+		}
+		if len(fc.Features) == 0 {
+			continue
+		}
+		l := mvt.NewLayer(col.id, fc)
+		l.ProjectToTile(t)
+		l.Simplify(simplify.DouglasPeucker(1.0))
+		l.RemoveEmpty(1.0, 1.0)
+		if len(l.Features) > 0 {
+			layers = append(layers, l)
+		}
+	}
+	if len(layers) == 0 {
+		return nil, true, nil
+	}
+	b, err := mvt.Marshal(layers)
+	return b, true, err
+}
+
+// parseTileAddr validates z/x/y(.mvt|.pbf).
+func parseTileAddr(zs, xs, ys string) (maptile.Tile, *Problem) {
+	ys, ok := strings.CutSuffix(ys, ".mvt")
+	if !ok {
+		if ys, ok = strings.CutSuffix(ys, ".pbf"); !ok {
+			return maptile.Tile{}, badParam("y", fmt.Errorf("%q: want {y}.mvt", ys))
+		}
+	}
+	z, err := strconv.Atoi(zs)
+	if err != nil || z < 0 || z > tileServeZoom {
+		return maptile.Tile{}, badParam("z", fmt.Errorf("%q is not a zoom in [0, %d]", zs, tileServeZoom))
+	}
+	n := 1 << z
+	x, err := strconv.Atoi(xs)
+	if err != nil || x < 0 || x >= n {
+		return maptile.Tile{}, badParam("x", fmt.Errorf("%q is not a column in [0, %d] at zoom %d", xs, n-1, z))
+	}
+	y, err := strconv.Atoi(ys)
+	if err != nil || y < 0 || y >= n {
+		return maptile.Tile{}, badParam("y", fmt.Errorf("%q is not a row in [0, %d] at zoom %d", ys, n-1, z))
+	}
+	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), nil
+}
+
+// handleTile answers GET /tiles/{collection}/{z}/{x}/{y}.mvt: 200 with the tile, 204 when empty,
+// 304 when the If-None-Match ETag matches.
+func (s *Server) handleTile(c *gin.Context) error {
+	if p := onlyParams(c); p != nil {
+		return p
+	}
+	name := c.Param("name")
+	t, p := parseTileAddr(c.Param("z"), c.Param("x"), c.Param("y"))
+	if p != nil {
+		return p
+	}
+	d := s.ogcData()
+	if _, ok := d.tileLayers(name, int(t.Z)); !ok {
+		return notFound("no tileset %q (a collection id or %q)", name, allTileset)
+	}
+	key := fmt.Sprintf("%s/%d/%d/%d", name, t.Z, t.X, t.Y)
+	b, cached := d.cachedTile(key)
+	if !cached {
+		var err error
+		if b, _, err = d.encodeTile(name, t); err != nil {
+			return err
+		}
+		d.storeTile(key, b)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/", d.snap.version, key)
+	h.Write(b)
+	etag := fmt.Sprintf(`"%x"`, h.Sum64())
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", "max-age=300")
+	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		c.Status(http.StatusNotModified)
+		return nil
+	}
+	if b == nil {
+		c.Status(http.StatusNoContent)
+		return nil
+	}
+	c.Data(http.StatusOK, mvtType, b)
+	return nil
+}
+
+func (d *ogcData) cachedTile(key string) ([]byte, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tiles == nil {
+		return nil, false
+	}
+	b, ok := d.tiles.tiles[key]
+	return b, ok
+}
+
+func (d *ogcData) storeTile(key string, b []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tiles == nil {
+		d.tiles = &tileCache{tiles: map[string][]byte{}}
+	}
+	if len(d.tiles.tiles) >= tileCacheLimit {
+		return
+	}
+	d.tiles.tiles[key] = b
+}
+
+// tileURL is the absolute tile URL template of a tileset.
+func tileURL(c *gin.Context, name string) string {
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
+}
+
+// vectorLayer is one entry of TileJSON vector_layers.
+func vectorLayer(col *ogcCollection) gin.H {
+	fields := map[string]string{}
+	switch col.source {
+	case srcDivisions:
+		fields = map[string]string{"code": "String", "name": "String", "kind": "String", "level": "String", "geometry_provenance": "String"}
+	case srcFacilities:
+		fields = map[string]string{"id": "Number", "name": "String", "kind": "String", "status": "String", "beds": "Number"}
+	case srcGaps:
+		fields = map[string]string{"code": "String", "name": "String", "elderly": "Number", "facility_kind": "String", "nearest_distance_m": "Number"}
+	}
+	return gin.H{"id": col.id, "description": col.title, "minzoom": col.minZoom, "maxzoom": tileMaxZoom, "fields": fields}
+}
+
+// handleTileJSON answers GET /tiles/{collection}.json (TileJSON 3.0.0) and /tiles/style.json.
+func (s *Server) handleTileJSON(c *gin.Context) error {
+	if p := onlyParams(c); p != nil {
+		return p
+	}
+	name, ok := strings.CutSuffix(c.Param("name"), ".json")
+	if !ok {
+		return notFound("no tile resource %q (want {collection}.json, %s.json or style.json)", c.Param("name"), allTileset)
+	}
+	d := s.ogcData()
+	if name == "style" {
+		return writeTyped(c, http.StatusOK, jsonType, mapStyle(c, d))
+	}
+	var cols []*ogcCollection
+	var title, desc string
+	if name == allTileset {
+		cols, title, desc = d.collections, "civplan", "Every civplan collection as one layer each. "+approxNote
+	} else {
+		col, ok := d.byID[name]
+		if !ok {
+			return notFound("no tileset %q (a collection id or %q)", name, allTileset)
+		}
+		cols, title, desc = []*ogcCollection{col}, col.title, col.description
+	}
+	ext, hasExt := chinaBound, false
+	minZoom := tileMaxZoom
+	layers := make([]gin.H, 0, len(cols))
+	for _, col := range cols {
+		set, err := d.set(col)
+		if err != nil {
+			return err
+		}
+		switch {
+		case set.hasExt && !hasExt:
+			ext, hasExt = set.extent, true
+		case set.hasExt:
+			ext = ext.Union(set.extent)
+		}
+		minZoom = min(minZoom, col.minZoom)
+		layers = append(layers, vectorLayer(col))
+	}
+	ctr := ext.Center()
+	return writeTyped(c, http.StatusOK, jsonType, gin.H{
+		"tilejson":      "3.0.0",
+		"name":          title,
+		"description":   desc,
+		"attribution":   d.snap.attribution(),
+		"version":       "1.0.0",
+		"scheme":        "xyz",
+		"tiles":         []string{tileURL(c, name)},
+		"minzoom":       minZoom,
+		"maxzoom":       tileMaxZoom,
+		"bounds":        []float64{ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1]},
+		"center":        []float64{ctr[0], ctr[1], 7},
+		"vector_layers": layers,
+	})
+}
+
+// mapStyle is a MapLibre style (version 8) drawing every layer of the "all" tileset.
+func mapStyle(c *gin.Context, d *ogcData) gin.H {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	src := scheme + "://" + c.Request.Host + "/tiles/" + allTileset + ".json"
+	layers := []gin.H{{"id": "background", "type": "background", "paint": gin.H{"background-color": "#f8f6f0"}}}
+	colors := []string{"#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c"}
+	for i, col := range d.collections {
+		base := gin.H{"source": "civplan", "source-layer": col.id, "minzoom": col.minZoom}
+		switch {
+		case col.source == srcDivisions && col.level != divisions.Village:
+			fill := gin.H{"id": col.id + "-fill", "type": "fill", "filter": []any{"==", []any{"geometry-type"}, "Polygon"},
+				"paint": gin.H{"fill-color": "#d8d0c0", "fill-opacity": 0.15}}
+			line := gin.H{"id": col.id + "-line", "type": "line", "filter": []any{"==", []any{"geometry-type"}, "Polygon"},
+				"paint": gin.H{"line-color": "#7a6a50", "line-width": 3.0 - 0.5*float64(col.level)}}
+			for k, v := range base {
+				fill[k], line[k] = v, v
+			}
+			layers = append(layers, fill, line)
+		default:
+			color := "#555555"
+			radius := 2.0
+			switch col.source {
+			case srcFacilities:
+				color, radius = colors[i%len(colors)], 4
+			case srcGaps:
+				color, radius = "#d00000", 3
+			}
+			circle := gin.H{"id": col.id, "type": "circle", "filter": []any{"==", []any{"geometry-type"}, "Point"},
+				"paint": gin.H{"circle-color": color, "circle-radius": radius}}
+			for k, v := range base {
+				circle[k] = v
+			}
+			if col.source == srcGaps {
+				circle["layout"] = gin.H{"visibility": "none"}
+			}
+			layers = append(layers, circle)
+		}
+	}
+	return gin.H{
+		"version": 8,
+		"name":    "civplan",
+		"sources": gin.H{"civplan": gin.H{"type": "vector", "url": src, "attribution": d.snap.attribution()}},
+		"layers":  layers,
+	}
+}
