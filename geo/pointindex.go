@@ -7,13 +7,14 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Bounds used by the point index to prune without computing geodesics. All are rigorous for
-// the ellipsoid, then loosened by boundSlack so rounding never prunes a true answer:
+// Bounds used by the point index to prune without computing geodesics. Both are rigorous for
+// the ellipsoid, then loosened by boundSlackRel and boundSlackAbs so rounding never prunes a
+// true answer:
 //
 //   - chord: the straight-line (ECEF) distance c never exceeds the geodesic s;
 //   - curvature: a geodesic's curvature in space is at most 1/rMin (rMin = b²/a, the smallest
 //     radius of curvature of the ellipsoid), so by Schur's comparison theorem
-//     s ≤ 2·rMin·asin(c/(2·rMin)) while s ≤ π·rMin; it is used for c ≤ chordUpperMax only;
+//     s ≤ 2·rMin·asin(c/(2·rMin)) while s ≤ π·rMin; it is used for c ≤ chordUpperMax only.
 const (
 	rMin          = wgsB * wgsB / wgsA // metres
 	chordUpperMax = 1e6                // metres

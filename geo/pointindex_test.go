@@ -261,3 +261,25 @@ func TestPointIndexConcurrentReaders(t *testing.T) {
 		}
 	}
 }
+
+func TestChordBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(77, 78))
+	worst := 0.0 // largest (upper − s)/s seen, to show the band is narrow
+	for i := 0; i < 50000; i++ {
+		a, b := randomPair(rng, 90)
+		if i%5 == 0 {
+			b = orb.Point{rng.Float64()*360 - 180, rng.Float64()*180 - 90} // anywhere
+		}
+		qa, qb := toECEF(a), toECEF(b)
+		c := chord(&qa, &qb)
+		s := DistanceM(a, b)
+		lo, hi := lowerFromChord(c), upperFromChord(c)
+		if lo > s || hi < s {
+			t.Fatalf("%v–%v: DistanceM %.9f outside chord bounds [%.9f, %.9f] (chord %.9f)", a, b, s, lo, hi, c)
+		}
+		if !math.IsInf(hi, 1) && s > 1000 {
+			worst = math.Max(worst, (hi-s)/s)
+		}
+	}
+	t.Logf("worst relative width of the upper bound above 1 km: %.3g", worst)
+}
