@@ -7,8 +7,9 @@ import (
 )
 
 // migration is one schema step. Steps run in order, each in its own transaction together
-// with the schema_version row that records it. To change the schema, append a step; never
-// edit a released one.
+// with the schema_version row that records it. To change the schema (plans, scenarios, …),
+// append a step to schemaMigrations with the next version, its SQL in a const beside the
+// code that uses it; never edit a released step.
 type migration struct {
 	version int
 	name    string
@@ -19,6 +20,7 @@ type migration struct {
 func schemaMigrations() []migration {
 	return []migration{
 		{1, "initial schema", schemaV1},
+		{2, "scenarios", schemaScenarios},
 	}
 }
 
