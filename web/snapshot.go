@@ -19,6 +19,8 @@ type snapshot struct {
 	tree       *divisions.Tree
 	locator    *divisions.Locator
 	facilities []facilities.Facility // sorted by id; includes every status and planned facilities
+	registry   *facilities.Registry
+	analyzer   *facilities.Analyzer // coverage, gaps, scorecard, accessibility, siting over this snapshot
 }
 
 // loadSnapshot reads the store and builds the tree and indexes.
@@ -44,7 +46,14 @@ func loadSnapshot(st *data.Store) (*snapshot, error) {
 		return nil, fmt.Errorf("snapshot: facilities: %w", err)
 	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
+	reg := facilities.NewRegistry(fs)
+	an, err := facilities.NewAnalyzer(tree, reg, nil)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	return &snapshot{
+		registry:   reg,
+		analyzer:   an,
 		version:    ver,
 		builtAt:    time.Now().UTC(),
 		meta:       meta,

@@ -22,6 +22,8 @@ usage:
   civplan serve   [--addr 127.0.0.1:8080] [--db civplan.db] [--open-reads=auto|true|false] [--cors ORIGINS]
   civplan import  facilities|divisions FILE [--db civplan.db] [--format csv|geojson] [--crs wgs84|gcj02|bd09] [--replace]
   civplan token   create --name NAME --role viewer|planner|admin | list | revoke ID   [--db civplan.db]
+  civplan coverage --kind KIND [--division CODE] [--mode M] [--radius-m R] [--group-by LEVEL] [--rural]
+                   [--format csv|xlsx|json|geojson] [--villages] [--out FILE] [--db civplan.db]
   civplan version
 `
 
@@ -68,9 +70,10 @@ type command func(args []string, stdout, stderr io.Writer) error
 // commands is the subcommand table; each subcommand lives in its own file.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":  cmdServe,
-		"import": cmdImport,
-		"token":  cmdToken,
+		"serve":    cmdServe,
+		"import":   cmdImport,
+		"token":    cmdToken,
+		"coverage": cmdCoverage,
 	}
 }
 

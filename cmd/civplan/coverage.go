@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+func cmdCoverage(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	kind := fs.String("kind", "", "facility kind, e.g. mutual_aid_elderly (required)")
+	division := fs.String("division", "", "division code (short or 12-digit); default: everything")
+	mode := fs.String("mode", "", "jurisdiction (default), radius or radius_in_jurisdiction")
+	radius := fs.String("radius-m", "", "service radius in metres (default: the kind's)")
+	groupBy := fs.String("group-by", "", "report per prefecture, county, township or village")
+	rural := fs.Bool("rural", false, "only villages with a rural ur_code (2xx); unknown ones are counted apart")
+	elderly := fs.String("elderly", "age60", "age60 or age65")
+	detour := fs.String("detour", "", `detour factors: "1.3", "suggested" or "4228:1.5,429021:1.6"`)
+	format := fs.String("format", "csv", "csv, xlsx, json or geojson (geojson: one point per village with covered/uncovered)")
+	villages := fs.Bool("villages", false, "list every village instead of the aggregates (csv/xlsx/json)")
+	out := fs.String("out", "", "write to this file instead of standard output (written whole, or not at all)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if *kind == "" {
+		return usageError{"--kind is required (e.g. --kind mutual_aid_elderly)"}
+	}
+	switch *format {
+	case "csv", "xlsx", "json", "geojson":
+	default:
+		return usageError{fmt.Sprintf("--format %q: want csv, xlsx, json or geojson", *format)}
+	}
+	bar := newBar(stderr, "coverage")
+	bar(0, 3)
+	st, err := openSeeded(*dbPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	an, err := st.LoadAnalyzer()
+	if err != nil {
+		return err
+	}
+	bar(1, 3)
+	p := facilities.Params{Kind: facilities.Kind(*kind), Mode: facilities.Mode(*mode), RuralOnly: *rural,
+		Nearest: *villages || *format == "geojson"}
+	if *division != "" {
+		if p.Division, err = divisions.ParseCode(*division); err != nil {
+			return usageError{"--division: " + err.Error()}
+		}
+	}
+	if p.RadiusM, err = facilities.ParseRadius(*radius, an.Config().MaxRadiusM); err != nil {
+		return usageError{err.Error()}
+	}
+	if *groupBy != "" {
+		if p.GroupBy, err = divisions.ParseLevel(*groupBy); err != nil {
+			return usageError{"--group-by: " + err.Error()}
+		}
+	}
+	if p.Elderly, err = facilities.ParseElderly(*elderly); err != nil {
+		return usageError{err.Error()}
+	}
+	if p.Detour, p.DetourDefault, err = facilities.ParseDetour(*detour, an.Config()); err != nil {
+		return usageError{err.Error()}
+	}
+	cov, err := an.Coverage(p)
+	if err != nil {
+		if facilities.IsParamError(err) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	bar(2, 3)
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		defer bar(3, 3)
+		switch *format {
+		case "xlsx":
+			if *villages {
+				return data.WriteTableXLSX(w, cov.VillageTable())
+			}
+			return data.WriteTableXLSX(w, cov.Table())
+		case "json":
+			if !*villages {
+				cov.Villages = nil
+			}
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(cov)
+		case "geojson":
+			fc := geojson.NewFeatureCollection()
+			for _, v := range cov.Villages {
+				if !v.HasPoint {
+					continue
+				}
+				f := geojson.NewFeature(orb.Point(v.Point))
+				f.ID = string(v.Code)
+				f.Properties = geojson.Properties{"code": v.Code, "name": v.Name, "covered": v.Covered,
+					"elderly": v.Elderly, "nearest": v.Nearest, "provenance": v.Provenance}
+				fc.Append(f)
+			}
+			fc.ExtraMembers = geojson.Properties{"query": cov.Query, "summary": cov.Summary}
+			b, err := fc.MarshalJSON()
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(append(b, '\n'))
+			return err
+		}
+		if *villages {
+			return data.WriteTableCSV(w, cov.VillageTable())
+		}
+		return data.WriteTableCSV(w, cov.Table())
+	})
+}
+
+// writeOutput runs write against stdout, or against a temporary file renamed to path only when
+// write succeeded, so a failed run leaves no half-written file.
+func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

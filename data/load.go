@@ -1,0 +1,26 @@
+package data
+
+import (
+	"fmt"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+)
+
+// LoadAnalyzer reads the division tree and every facility and builds a coverage analyzer over
+// them with the default configuration.
+func (s *Store) LoadAnalyzer() (*facilities.Analyzer, error) {
+	divs, err := s.LoadDivisions()
+	if err != nil {
+		return nil, err
+	}
+	tree, err := divisions.NewTree(divs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
+	fs, err := s.LoadFacilities()
+	if err != nil {
+		return nil, err
+	}
+	return facilities.NewAnalyzer(tree, facilities.NewRegistry(fs), nil)
+}

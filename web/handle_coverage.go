@@ -1,0 +1,274 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+	"github.com/gin-gonic/gin"
+)
+
+// domainProblem maps the facilities package's typed errors to problems: a bad parameter → 400
+// naming it, an unknown reference → 404; anything else stays an internal error.
+func domainProblem(err error) error {
+	var pe *facilities.ParamError
+	if errors.As(err, &pe) {
+		return &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest, Detail: pe.Error(),
+			InvalidParams: []InvalidParam{{Name: pe.Param, Reason: pe.Reason}}}
+	}
+	var ne *facilities.NotFoundError
+	if errors.As(err, &ne) {
+		return notFound("%s", ne.Error())
+	}
+	return err
+}
+
+func boolParam(c *gin.Context, name string) (bool, *Problem) {
+	s, ok := c.GetQuery(name)
+	if !ok || s == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, badParam(name, fmt.Errorf("%q is not true or false", s))
+	}
+	return v, nil
+}
+
+// coverageParams reads the parameters shared by coverage, gaps and accessibility.
+func coverageParams(c *gin.Context, snap *snapshot) (facilities.Params, *facilities.Analyzer, error) {
+	var p facilities.Params
+	kind := c.Query("kind")
+	if kind == "" {
+		return p, nil, badParam("kind", errors.New("required (e.g. mutual_aid_elderly)"))
+	}
+	p.Kind = facilities.Kind(kind)
+	if d := c.Query("division"); d != "" {
+		code, pr := parseCodeParam("division", d)
+		if pr != nil {
+			return p, nil, pr
+		}
+		p.Division = code
+	}
+	p.Mode = facilities.Mode(c.Query("mode"))
+	cfg := snap.analyzer.Config()
+	r, err := facilities.ParseRadius(c.Query("radius_m"), cfg.MaxRadiusM)
+	if err != nil {
+		return p, nil, domainProblem(err)
+	}
+	p.RadiusM = r
+	if p.Detour, p.DetourDefault, err = facilities.ParseDetour(c.Query("detour"), cfg); err != nil {
+		return p, nil, domainProblem(err)
+	}
+	if p.Elderly, err = facilities.ParseElderly(c.Query("elderly")); err != nil {
+		return p, nil, domainProblem(err)
+	}
+	if g := c.Query("group_by"); g != "" {
+		l, err := divisions.ParseLevel(g)
+		if err != nil {
+			return p, nil, badParam("group_by", err)
+		}
+		p.GroupBy = l
+	}
+	var pr *Problem
+	if p.RuralOnly, pr = boolParam(c, "rural"); pr != nil {
+		return p, nil, pr
+	}
+	if p.IncludeVillageLike, pr = boolParam(c, "include_village_like"); pr != nil {
+		return p, nil, pr
+	}
+	an := snap.analyzer
+	if ps := c.Query("plan"); ps != "" {
+		id, err := strconv.ParseInt(ps, 10, 64)
+		if err != nil || id <= 0 {
+			return p, nil, badParam("plan", fmt.Errorf("%q is not a plan id", ps))
+		}
+		if !facilities.PlanIDs(snap.facilities)[id] {
+			return p, nil, notFound("no saved plan %d with planned facilities", id)
+		}
+		an = an.WithRegistry(snap.registry.WithPlanned(id))
+	}
+	return p, an, nil
+}
+
+var coverageParamNames = []string{"kind", "division", "mode", "radius_m", "detour", "elderly", "group_by", "rural", "include_village_like", "plan", "f"}
+
+// handleCoverage answers GET /api/v1/coverage: covered / total village committees and elderly per
+// division against the target (villages=true adds the per-village answers).
+func (s *Server) handleCoverage(c *gin.Context) error {
+	if p := onlyParams(c, append(coverageParamNames, "villages")...); p != nil {
+		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
+	}
+	withVillages, pr := boolParam(c, "villages")
+	if pr != nil {
+		return pr
+	}
+	snap := s.current()
+	p, an, err := coverageParams(c, snap)
+	if err != nil {
+		return err
+	}
+	p.Nearest = withVillages
+	cov, err := an.Coverage(p)
+	if err != nil {
+		return domainProblem(err)
+	}
+	if f != "json" {
+		t := cov.Table()
+		if withVillages {
+			t = cov.VillageTable()
+		}
+		return writeTable(c, f, t, "coverage-"+string(p.Kind))
+	}
+	if !withVillages {
+		cov.Villages = nil
+	}
+	c.JSON(http.StatusOK, gin.H{"coverage": cov, "vintages": snap.vintages(), "note": approxNote})
+	return nil
+}
+
+// handleGaps answers GET /api/v1/gaps: the uncovered village committees as a FeatureCollection,
+// elderly descending, each with its nearest facility; clusters=true adds the clusters.
+func (s *Server) handleGaps(c *gin.Context) error {
+	if p := onlyParams(c, append(coverageParamNames, "clusters", "crs", "limit")...); p != nil {
+		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
+	}
+	clusters, pr := boolParam(c, "clusters")
+	if pr != nil {
+		return pr
+	}
+	crs, err := parseCRS(c.Query("crs"))
+	if err != nil {
+		return badParam("crs", err)
+	}
+	limit, pr := intParam(c, "limit", 0, 0, 100000)
+	if pr != nil {
+		return pr
+	}
+	snap := s.current()
+	p, an, err := coverageParams(c, snap)
+	if err != nil {
+		return err
+	}
+	g, err := an.Gaps(p, clusters)
+	if err != nil {
+		return domainProblem(err)
+	}
+	if f != "json" {
+		t := g.Table()
+		if clusters {
+			t = g.ClusterTable()
+		}
+		return writeTable(c, f, t, "gaps-"+string(p.Kind))
+	}
+	vs := g.Villages
+	if limit > 0 && len(vs) > limit {
+		vs = vs[:limit]
+	}
+	fc := gin.H{"type": "FeatureCollection", "numberMatched": len(g.Villages), "numberReturned": len(vs)}
+	feats := make([]feature, 0, len(vs))
+	for i := range vs {
+		v := &vs[i]
+		var geom = geometryOf(nil)
+		if v.HasPoint {
+			geom = geometryOf(crs.fromWGS84(v.Point))
+		}
+		feats = append(feats, feature{Type: "Feature", ID: string(v.Code), Geometry: geom, Properties: map[string]any{
+			"rank": i + 1, "code": v.Code, "name": v.Name, "short_name": v.ShortName, "kind": v.Kind, "rural": v.Rural,
+			"elderly": v.Elderly, "nearest": v.Nearest, "detour": v.Detour, "has_point": v.HasPoint, "provenance": v.Provenance,
+		}})
+	}
+	fc["features"] = feats
+	fc["query"], fc["summary"], fc["excluded"] = g.Query, g.Summary, g.Excluded
+	if clusters {
+		cl := make([]gin.H, 0, len(g.Clusters))
+		for _, k := range g.Clusters {
+			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.fromWGS84(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
+				"villages": k.Villages, "elderly": k.Elderly, "max_distance_m": k.MaxDistanceM})
+		}
+		fc["clusters"], fc["cluster_by"], fc["unplaced"] = cl, g.ClusterBy, g.Unplaced
+	}
+	fc["vintages"], fc["note"], fc["crs"] = snap.vintages(), approxNote, crs
+	writeGeoJSON(c, http.StatusOK, fc)
+	return nil
+}
+
+// handleScorecard answers GET /api/v1/scorecard/{code}: every measurable seed target for the division.
+func (s *Server) handleScorecard(c *gin.Context) error {
+	if p := onlyParams(c, "f"); p != nil {
+		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
+	}
+	code, pr := parseCodeParam("code", c.Param("code"))
+	if pr != nil {
+		return pr
+	}
+	snap := s.current()
+	sc, err := snap.analyzer.Scorecard(code)
+	if err != nil {
+		return domainProblem(err)
+	}
+	if f != "json" {
+		return writeTable(c, f, sc.Table(), "scorecard-"+code.Short())
+	}
+	c.JSON(http.StatusOK, gin.H{"scorecard": sc, "vintages": snap.vintages()})
+	return nil
+}
+
+// handleAccessibility answers GET /api/v1/accessibility: beds per 1,000 elderly reachable (2SFCA/E2SFCA).
+func (s *Server) handleAccessibility(c *gin.Context) error {
+	if p := onlyParams(c, append(coverageParamNames, "method", "decay", "norm", "villages")...); p != nil {
+		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
+	}
+	withVillages, pr := boolParam(c, "villages")
+	if pr != nil {
+		return pr
+	}
+	snap := s.current()
+	p, an, err := coverageParams(c, snap)
+	if err != nil {
+		return err
+	}
+	ap := facilities.AccessParams{Params: p, Method: facilities.Method(c.Query("method")), Decay: facilities.Decay(c.Query("decay"))}
+	if n := c.Query("norm"); n != "" {
+		v, err := parseFloat(n)
+		if err != nil || v <= 0 || v > 1000 {
+			return badParam("norm", fmt.Errorf("%q: want beds per 1,000 elderly in (0, 1000]", n))
+		}
+		ap.NormPer1000 = v
+	}
+	x, err := an.Accessibility(ap)
+	if err != nil {
+		return domainProblem(err)
+	}
+	if f != "json" {
+		t := x.Table()
+		if withVillages {
+			t = x.VillageTable()
+		}
+		return writeTable(c, f, t, "accessibility-"+string(p.Kind))
+	}
+	if !withVillages {
+		x.Villages = nil
+	}
+	c.JSON(http.StatusOK, gin.H{"accessibility": x, "vintages": snap.vintages()})
+	return nil
+}
