@@ -33,11 +33,13 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 }
 
 // ActorFrom returns the actor attached to ctx, or CLIActor.
-func ActorFrom(ctx context.Context) Actor {
+func ActorFrom(ctx context.Context) Actor { return actorOr(ctx, CLIActor()) }
+
+func actorOr(ctx context.Context, def Actor) Actor {
 	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
 		return a
 	}
-	return CLIActor()
+	return def
 }
 
 // AuditEntry is one row of the audit log. Before and After are JSON (null when absent).

@@ -19,7 +19,8 @@ const metaDatasetKey = "dataset"
 
 // Seed loads ds into an empty store in one transaction: all of it or nothing. It refuses a
 // store that already holds divisions. progress (may be nil) is called with rows written so
-// far and the total (divisions + facilities). Facilities keep their IDs when non-zero.
+// far and the total (divisions + facilities). Facilities keep their IDs when non-zero. The
+// audit entry (action "seed") names the actor attached to ctx (WithActor), else "system".
 func (s *Store) Seed(ctx context.Context, ds *Dataset, progress func(done, total int)) error {
 	if ds == nil {
 		return errors.New("seed: nil dataset")
@@ -90,7 +91,7 @@ func (s *Store) Seed(ctx context.Context, ds *Dataset, progress func(done, total
 		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", metaDatasetKey, string(meta)); err != nil {
 			return err
 		}
-		_, err = s.insertAudit(ctx, tx, ActorFrom(ctx), "seed", "dataset/"+ds.Meta.Name, nil,
+		_, err = s.insertAudit(ctx, tx, actorOr(ctx, SystemActor()), "seed", "dataset/"+ds.Meta.Name, nil,
 			map[string]any{"divisions": len(ds.Divisions), "facilities": len(ds.Facilities)})
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -230,26 +231,27 @@ func TestWritePanicReleasesTheWriter(t *testing.T) {
 
 func TestMigrationsAppliedInOrderEachInATransaction(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
+	k := len(schemaMigrations()) // the real steps; the test appends two more
 	steps := append(schemaMigrations(),
-		migration{2, "add plans", "CREATE TABLE plans (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"},
-		migration{3, "broken", "CREATE TABLE half (x INTEGER); INSERT INTO no_such_table VALUES (1)"})
-	if _, err := open(path, steps); err == nil || !strings.Contains(err.Error(), "migration 3 (broken)") {
+		migration{k + 1, "add plans_x", "CREATE TABLE plans_x (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"},
+		migration{k + 2, "broken", "CREATE TABLE half (x INTEGER); INSERT INTO no_such_table VALUES (1)"})
+	if _, err := open(path, steps); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migration %d (broken)", k+2)) {
 		t.Fatalf("broken migration: err = %v, want it named", err)
 	}
-	s, err := open(path, steps[:2])
+	s, err := open(path, steps[:k+1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	var v int
 	s.rdb.QueryRow("SELECT max(version) FROM schema_version").Scan(&v)
-	if v != 2 {
-		t.Errorf("schema version after failed step 3 = %d, want 2", v)
+	if v != k+1 {
+		t.Errorf("schema version after failed step %d = %d, want %d", k+2, v, k+1)
 	}
 	var n int
-	s.rdb.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name IN ('plans', 'half')").Scan(&n)
+	s.rdb.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name IN ('plans_x', 'half')").Scan(&n)
 	if n != 1 {
-		t.Errorf("tables plans+half = %d, want 1 (half rolled back)", n)
+		t.Errorf("tables plans_x+half = %d, want 1 (half rolled back)", n)
 	}
 	if _, err := open(filepath.Join(t.TempDir(), "gap.db"), []migration{{1, "a", "SELECT 1"}, {3, "c", "SELECT 1"}}); err == nil {
 		t.Error("a gap in the migration list was accepted")
@@ -524,7 +526,7 @@ func TestWriteAndAuditInOneTransaction(t *testing.T) {
 
 func TestAuditLogFilterAndPaging(t *testing.T) {
 	ctx := context.Background()
-	s := seeded(t) // entry 1: seed by "cli"
+	s := seeded(t) // entry 1: seed by "system"
 	for i, a := range []string{"a", "b", "a", "a", "b"} {
 		action := "x"
 		if i%2 == 1 {
@@ -551,7 +553,7 @@ func TestAuditLogFilterAndPaging(t *testing.T) {
 		{"action y", AuditFilter{Action: "y"}, []int64{5, 3}},
 		{"page 1", AuditFilter{Limit: 2}, []int64{6, 5}},
 		{"page 2", AuditFilter{Limit: 2, BeforeID: 5}, []int64{4, 3}},
-		{"seed", AuditFilter{Action: "seed", Actor: "cli"}, []int64{1}},
+		{"seed", AuditFilter{Action: "seed", Actor: "system"}, []int64{1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
