@@ -148,7 +148,7 @@ func radiusClusters(un []VillageResult, q *Query) ([]Cluster, int) {
 		}
 		e, n := gain(top.k)
 		cur := cand{k: top.k, elderly: e, n: n, code: top.code}
-		if h.Len() > 0 && h.less(h.items[0], cur) {
+		if h.Len() > 0 && h.less(cur, h.items[0]) {
 			heap.Push(h, cur) // stale: someone else may now be better
 			continue
 		}

@@ -19,6 +19,15 @@ import (
 //	420101101202 V4 村委会      400 / 280 ""     (ur_code unknown)
 func handTree(t *testing.T) *divisions.Tree {
 	t.Helper()
+	tr, err := divisions.NewTree(handDivisions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// handDivisions returns the divisions of handTree (a fresh slice each call).
+func handDivisions() []divisions.Division {
 	mk := func(code, name, ur string, a60, a65 int64, pt orb.Point) divisions.Division {
 		c := divisions.MustCode(code)
 		return divisions.Division{Code: c, Name: name, ShortName: divisions.ShortName(name), Level: c.Level(),
@@ -39,11 +48,7 @@ func handTree(t *testing.T) *divisions.Tree {
 		mk("420101101201", "三村村民委员会", "111", 300, 210, orb.Point{114.400, 30.500}),
 		mk("420101101202", "四村村民委员会", "", 400, 280, orb.Point{114.410, 30.500}),
 	}
-	tr, err := divisions.NewTree(divs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
+	return divs
 }
 
 // handFacilities: a mutual-aid site operating in V1 (real), one closed in V4, one planned (plan 7)
