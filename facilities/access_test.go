@@ -49,7 +49,9 @@ func Test2SFCAHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Preconditions of the hand calculation: the zones the distances fall in.
-	zone := func(lat1, lat2 float64) float64 { return geo.DistanceM(orb.Point{114, lat1}, orb.Point{114, lat2}) / 10000 }
+	zone := func(lat1, lat2 float64) float64 {
+		return geo.DistanceM(orb.Point{114, lat1}, orb.Point{114, lat2}) / 10000
+	}
 	for _, z := range []struct {
 		a, b, lo, hi float64
 	}{{30, 30.02, 0, 1.0 / 3}, {30.065, 30.02, 1.0 / 3, 2.0 / 3}, {30.065, 30.12, 1.0 / 3, 2.0 / 3}, {30.14, 30.12, 0, 1.0 / 3}, {30, 30.12, 1, 2}, {30.14, 30.02, 1, 2}} {
