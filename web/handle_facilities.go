@@ -144,6 +144,7 @@ func (s *Server) handleFacility(c *gin.Context) error {
 	if i == len(fs) || fs[i].ID != id {
 		return notFound("no facility with id %d", id)
 	}
+	s.facilityETag(c.Request.Context(), c, id)
 	writeGeoJSON(c, http.StatusOK, facilityFeature(&fs[i], crs))
 	return nil
 }

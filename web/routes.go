@@ -57,6 +57,10 @@ func (s *Server) baseRoutes() []route {
 		{"GET", "/api/v1/locate", viewer, s.handleLocate},
 		{"GET", "/api/v1/facilities", viewer, s.handleFacilities},
 		{"GET", "/api/v1/facilities/:id", viewer, s.handleFacility},
+		{"POST", "/api/v1/facilities", planner, s.handleFacilityCreate},
+		{"PUT", "/api/v1/facilities/:id", planner, s.handleFacilityUpdate},
+		{"PATCH", "/api/v1/facilities/:id", planner, s.handleFacilityUpdate},
+		{"DELETE", "/api/v1/facilities/:id", planner, s.handleFacilityDelete},
 	}
 }
 
@@ -64,7 +68,7 @@ func (s *Server) router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestID, s.accessLog, s.recoverProblem, s.cors, s.limitBody)
+	e.Use(s.requestID, s.accessLog, s.recoverProblem, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
 	}
