@@ -56,10 +56,19 @@ func upperFromChord(c float64) float64 {
 // cannot decide. It needs no special case at the antimeridian or the poles. Immutable after
 // NewPointIndex and safe for concurrent readers.
 type PointIndex struct {
-	pts  []orb.Point // the caller's points, copied; index = caller's index
-	idx  []int32     // caller's index, in tree order
-	xyz  []ecef      // ECEF, in tree order
-	axis []uint8     // split axis of the node whose median is entry k (internal nodes only)
+	pts []orb.Point // the caller's points, copied; index = caller's index
+	idx []int32     // caller's index, in tree order
+	xyz []ecef      // ECEF, in tree order
+	// nodes holds the internal nodes in breadth-first order (root 1, children 2j and 2j+1):
+	// the descent reads this small array instead of one cache line per median.
+	nodes []kdNode
+}
+
+// kdNode is an internal node of the k-d tree: entries at or below the median (at
+// coordinate split on axis) go left.
+type kdNode struct {
+	split float64
+	axis  uint8
 }
 
 // leafSize is the largest subtree scanned without splitting.
@@ -79,34 +88,40 @@ func NewPointIndex(pts []orb.Point) *PointIndex {
 			ix.xyz = append(ix.xyz, toECEF(p))
 		}
 	}
-	ix.axis = make([]uint8, len(ix.idx))
-	ix.build(0, len(ix.idx))
+	depth := 0
+	for n := len(ix.idx); n > leafSize; n /= 2 {
+		depth++
+	}
+	ix.nodes = make([]kdNode, 1<<(depth+1))
+	ix.build(1, 0, len(ix.idx))
 	return ix
 }
 
-// build arranges entries lo:hi as a k-d subtree: the median on the axis of largest spread
-// sits at the middle, smaller-or-equal coordinates before it, greater-or-equal after.
-func (ix *PointIndex) build(lo, hi int) {
-	for hi-lo > leafSize {
-		var mn, mx ecef = ix.xyz[lo], ix.xyz[lo]
-		for k := lo + 1; k < hi; k++ {
-			for a := 0; a < 3; a++ {
-				mn[a] = math.Min(mn[a], ix.xyz[k][a])
-				mx[a] = math.Max(mx[a], ix.xyz[k][a])
-			}
-		}
-		ax := 0
-		for a := 1; a < 3; a++ {
-			if mx[a]-mn[a] > mx[ax]-mn[ax] {
-				ax = a
-			}
-		}
-		mid := (lo + hi) / 2
-		ix.selectNth(lo, hi, mid, ax)
-		ix.axis[mid] = uint8(ax)
-		ix.build(lo, mid)
-		lo = mid + 1
+// build arranges entries lo:hi as the k-d subtree of node id: the median on the axis of
+// largest spread sits at the middle, smaller-or-equal coordinates before it,
+// greater-or-equal after.
+func (ix *PointIndex) build(id, lo, hi int) {
+	if hi-lo <= leafSize {
+		return
 	}
+	var mn, mx ecef = ix.xyz[lo], ix.xyz[lo]
+	for k := lo + 1; k < hi; k++ {
+		for a := 0; a < 3; a++ {
+			mn[a] = math.Min(mn[a], ix.xyz[k][a])
+			mx[a] = math.Max(mx[a], ix.xyz[k][a])
+		}
+	}
+	ax := 0
+	for a := 1; a < 3; a++ {
+		if mx[a]-mn[a] > mx[ax]-mn[ax] {
+			ax = a
+		}
+	}
+	mid := (lo + hi) / 2
+	ix.selectNth(lo, hi, mid, ax)
+	ix.nodes[id] = kdNode{ix.xyz[mid][ax], uint8(ax)}
+	ix.build(2*id, lo, mid)
+	ix.build(2*id+1, mid+1, hi)
 }
 
 func (ix *PointIndex) swap(i, j int) {
@@ -158,30 +173,30 @@ func (ix *PointIndex) selectNth(lo, hi, n, ax int) {
 // Len returns the number of points given to NewPointIndex, invalid ones included.
 func (ix *PointIndex) Len() int { return len(ix.pts) }
 
-// ball calls visit(k, chord) for every entry k whose chord to q is at most *tau, in
-// near-first order; visit may lower *tau and returns false to stop. It reports whether the
-// walk ran to completion.
-func (ix *PointIndex) ball(q *ecef, lo, hi int, tau *float64, visit func(k int, c float64) bool) bool {
+// ball calls visit(k, chord) for every entry k of node id's subtree (entries lo:hi) whose
+// chord to q is at most *tau, in near-first order; visit may lower *tau and returns false to
+// stop. It reports whether the walk ran to completion.
+func (ix *PointIndex) ball(q *ecef, id, lo, hi int, tau *float64, visit func(k int, c float64) bool) bool {
 	for hi-lo > leafSize {
 		mid := (lo + hi) / 2
-		ax := ix.axis[mid]
-		d := q[ax] - ix.xyz[mid][ax]
-		nlo, nhi, flo, fhi := lo, mid, mid+1, hi
+		nd := ix.nodes[id]
+		d := q[nd.axis] - nd.split
+		nid, nlo, nhi, fid, flo, fhi := 2*id, lo, mid, 2*id+1, mid+1, hi
 		if d > 0 {
-			nlo, nhi, flo, fhi = mid+1, hi, lo, mid
+			nid, nlo, nhi, fid, flo, fhi = 2*id+1, mid+1, hi, 2*id, lo, mid
 		}
-		if !ix.ball(q, nlo, nhi, tau, visit) {
+		if !ix.ball(q, nid, nlo, nhi, tau, visit) {
 			return false
+		}
+		if math.Abs(d) > *tau {
+			return true
 		}
 		if c := chord(q, &ix.xyz[mid]); c <= *tau {
 			if !visit(mid, c) {
 				return false
 			}
 		}
-		if math.Abs(d) > *tau {
-			return true
-		}
-		lo, hi = flo, fhi
+		id, lo, hi = fid, flo, fhi
 	}
 	for k := lo; k < hi; k++ {
 		if c := chord(q, &ix.xyz[k]); c <= *tau {
@@ -205,7 +220,7 @@ func (ix *PointIndex) Within(p orb.Point, radiusM float64, fn func(i int, distM 
 	}
 	q := toECEF(p)
 	tau := chordReach(radiusM)
-	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
+	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
 		i := int(ix.idx[k])
 		if s := DistanceM(p, ix.pts[i]); s <= radiusM {
 			return fn(i, s)
@@ -223,7 +238,7 @@ func (ix *PointIndex) AnyWithin(p orb.Point, radiusM float64) bool {
 	q := toECEF(p)
 	tau := chordReach(radiusM)
 	found := false
-	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, c float64) bool {
+	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, c float64) bool {
 		if upperFromChord(c) <= radiusM || DistanceM(p, ix.pts[ix.idx[k]]) <= radiusM {
 			found = true
 			return false
@@ -254,7 +269,7 @@ func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, 
 	var buf [32]nearCand
 	cands := buf[:0]
 	bestS, bestI := math.Inf(1), -1
-	ix.ball(&q, 0, len(ix.idx), &tau, func(k int, c float64) bool {
+	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, c float64) bool {
 		ub := upperFromChord(c)
 		if math.IsInf(ub, 1) {
 			// Too far for the curvature bound: settle it exactly.
