@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
@@ -140,5 +142,39 @@ func BenchmarkImportFacilitiesCSV5k(b *testing.B) {
 		if err != nil || rep.Inserted != 5000 {
 			b.Fatal(rep, err)
 		}
+	}
+}
+
+// BenchmarkEmbeddedHubei measures what a server start does with the embedded dataset:
+// seed once (reported as seed-ms), then load divisions and facilities (per op).
+func BenchmarkEmbeddedHubei(b *testing.B) {
+	ds, err := EmbeddedHubei()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(ds.Divisions) == 0 {
+		b.Skip("embedded dataset is the placeholder")
+	}
+	s := openTemp(b)
+	t0 := time.Now()
+	if err := s.Seed(context.Background(), ds, nil); err != nil {
+		b.Fatal(err)
+	}
+	seed := time.Since(t0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		divs, err := s.LoadDivisions()
+		if err != nil || len(divs) != len(ds.Divisions) {
+			b.Fatal(len(divs), err)
+		}
+		fs, err := s.LoadFacilities()
+		if err != nil || len(fs) != len(ds.Facilities) {
+			b.Fatal(len(fs), err)
+		}
+	}
+	b.ReportMetric(float64(seed.Milliseconds()), "seed-ms")
+	if fi, err := os.Stat(s.Path()); err == nil {
+		b.ReportMetric(float64(fi.Size())/(1<<20), "db-MiB")
 	}
 }
