@@ -102,8 +102,8 @@ func (s *snapshot) attribution() string {
 		if a == "" {
 			a = src.Name
 		}
-		if src.Licence != "" {
-			a += " (" + src.Licence + ")"
+		if src.Licence != "" && !strings.Contains(a, src.Licence) {
+			a += ", " + src.Licence
 		}
 		parts = append(parts, a)
 	}
