@@ -280,8 +280,18 @@ func sinCosSeries(sinp bool, sinx, cosx float64, c []float64, n int) float64 {
 	return cosx * (y0 - y1)
 }
 
+// hypot is math.Hypot without its scaling when that is not needed (the arguments here are
+// of order 1).
+func hypot(x, y float64) float64 {
+	r := math.Sqrt(x*x + y*y)
+	if r > 1e-150 && r < 1e150 {
+		return r
+	}
+	return math.Hypot(x, y)
+}
+
 func norm2(s, c float64) (float64, float64) {
-	r := math.Hypot(s, c)
+	r := hypot(s, c)
 	return s / r, c / r
 }
 
@@ -473,7 +483,7 @@ func (g *ellipsoid) inverseStart(sbet1, cbet1, dn1, sbet2, cbet2, dn2, lam12, sl
 	} else {
 		calp1 = sbet12a - cbet2*sbet1*somg12*somg12/(1-comg12)
 	}
-	ssig12 := math.Hypot(salp1, calp1)
+	ssig12 := hypot(salp1, calp1)
 	csig12 := sbet1*sbet2 + cbet1*cbet2*comg12
 	if shortline && ssig12 < g.etol2 {
 		salp2 = cbet1 * somg12
@@ -525,7 +535,7 @@ func (g *ellipsoid) lambda12(sbet1, cbet1, dn1, sbet2, cbet2, dn2, salp1, calp1,
 		calp1 = -tiny
 	}
 	salp0 := salp1 * cbet1
-	calp0 := math.Hypot(calp1, salp1*sbet1)
+	calp0 := hypot(calp1, salp1*sbet1)
 	ssig1 := sbet1
 	somg1 := salp0 * sbet1
 	csig1 := calp1 * cbet1
@@ -717,7 +727,7 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 
 	if wantArea {
 		salp0 := salp1 * cbet1
-		calp0 := math.Hypot(calp1, salp1*sbet1)
+		calp0 := hypot(calp1, salp1*sbet1)
 		if calp0 != 0 && salp0 != 0 {
 			ssig1, csig1 := norm2(sbet1, calp1*cbet1)
 			ssig2, csig2 := norm2(sbet2, calp2*cbet2)
