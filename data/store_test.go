@@ -399,6 +399,26 @@ func TestSeedEmbeddedHubei(t *testing.T) {
 	if _, err := divisions.NewTree(divs); err != nil {
 		t.Errorf("tree from loaded divisions: %v", err)
 	}
+	// Beyond counts: every division and facility comes back equal, field by field.
+	want := append([]divisions.Division(nil), ds.Divisions...)
+	sort.Slice(want, func(i, j int) bool { return want[i].Code < want[j].Code })
+	bad := 0
+	for i := range want {
+		if !reflect.DeepEqual(divs[i], want[i]) && bad < 5 {
+			bad++
+			t.Errorf("division %s differs after the round trip", want[i].Code)
+		}
+	}
+	fwant := map[int64]facilities.Facility{}
+	for _, f := range ds.Facilities {
+		fwant[f.ID] = f
+	}
+	for _, f := range facs {
+		if w, ok := fwant[f.ID]; (!ok || !reflect.DeepEqual(f, w)) && bad < 10 {
+			bad++
+			t.Errorf("facility %d differs after the round trip:\n got %+v\nwant %+v", f.ID, f, w)
+		}
+	}
 }
 
 func TestVersionBumpsOnCommitOnly(t *testing.T) {
