@@ -31,23 +31,26 @@ func nationalPoints(seed uint64, n int) []orb.Point {
 	return pts
 }
 
+// benchFacilities is the national-scale index size; the query set has 500,000 points.
+const benchFacilities = 1_000_000
+
+// The 1M-point index is built once per test binary and shared by the benchmarks (read-only).
 var (
-	benchOnce      sync.Once
-	benchIx        *PointIndex
-	benchQueries   []orb.Point
-	benchFacilitiy = 1_000_000
+	benchOnce    sync.Once
+	benchIx      *PointIndex
+	benchQueries []orb.Point
 )
 
 func benchIndex(b *testing.B) (*PointIndex, []orb.Point) {
 	benchOnce.Do(func() {
-		benchIx = NewPointIndex(nationalPoints(1, benchFacilitiy))
+		benchIx = NewPointIndex(nationalPoints(1, benchFacilities))
 		benchQueries = nationalPoints(2, 500_000)
 	})
 	return benchIx, benchQueries
 }
 
 func BenchmarkNewPointIndex1M(b *testing.B) {
-	pts := nationalPoints(1, benchFacilitiy)
+	pts := nationalPoints(1, benchFacilities)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
