@@ -82,6 +82,14 @@ func validPoint(p orb.Point) bool {
 // outside [−90°, 90°] are kept in Len but never returned by a query. At most 2³¹−1 points.
 func NewPointIndex(pts []orb.Point) *PointIndex {
 	ix := &PointIndex{pts: slices.Clone(pts)}
+	valid := 0
+	for _, p := range pts {
+		if validPoint(p) {
+			valid++
+		}
+	}
+	ix.idx = make([]int32, 0, valid)
+	ix.xyz = make([]ecef, 0, valid)
 	for i, p := range pts {
 		if validPoint(p) {
 			ix.idx = append(ix.idx, int32(i))
