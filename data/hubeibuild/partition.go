@@ -12,8 +12,10 @@ import (
 
 // Partition parameters.
 const (
-	cellM          = 200.0   // target raster cell size, metres
-	maxCells       = 400_000 // cap on cells per county box (the cell grows to stay under it)
+	minCellM       = 60.0    // raster cell size, metres: about √(box area / targetCells), at least …
+	maxCellM       = 250.0   // … and at most this
+	targetCells    = 120_000 // cells per county box aimed at
+	maxCells       = 400_000 // hard cap on cells per county box (the cell grows to stay under it)
 	urbanRadiusM   = 6000.0  // generated subdistrict seeds stay this close to the county seat
 	villageSpacing = 8       // candidates per generated village point (best-candidate sampling)
 )
@@ -53,7 +55,7 @@ type partStats struct {
 // a connected raster growth from the seeds, polygonisation, clipping to the county polygon
 // and reassignment of cut-off pieces. It sets area, seat and seatProv of every township.
 func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[]string) error {
-	g := newGrid(cs.shape.Bound(), cellM, maxCells)
+	g := newGrid(cs.shape.Bound(), cellSize(cs.shape.Bound()), maxCells)
 	in := g.inside(cs.shape)
 	taken := map[int]int{} // cell → township index
 	var seeds []seed
@@ -91,22 +93,27 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 		}
 	}
 	// Generated seeds for townships without any evidence, in code order.
+	var field *distField
 	for ti, t := range towns {
 		if hasPrimary[ti] {
 			continue
 		}
-		var pts []orb.Point
-		for _, s := range seeds {
-			pts = append(pts, s.p)
+		if field == nil {
+			pts := make([]orb.Point, len(seeds))
+			for k, s := range seeds {
+				pts[k] = s.p
+			}
+			field = g.newDistField(in, pts)
 		}
-		cand := func(int) bool { return true }
+		free := func(k int) bool { _, tk := taken[k]; return !tk }
+		cand := free
 		if divisions.KindOf(t.code, t.name) == divisions.KindSubdistrict {
 			r2 := urbanRadiusM * urbanRadiusM
-			cand = func(k int) bool { return g.dist2(g.centre(k), cs.centre) <= r2 }
+			cand = func(k int) bool { return free(k) && g.dist2(g.centre(k), cs.centre) <= r2 }
 		}
-		k := g.emptiest(in, pts, func(k int) bool { _, tk := taken[k]; return !tk && cand(k) })
+		k := field.emptiest(cand)
 		if k < 0 {
-			k = g.emptiest(in, pts, func(k int) bool { _, tk := taken[k]; return !tk })
+			k = field.emptiest(free)
 		}
 		if k < 0 {
 			return fmt.Errorf("county %s: no room for a seed of township %s", cs.code, t.code)
@@ -116,6 +123,7 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 			return fmt.Errorf("county %s: generated seed of township %s collides", cs.code, t.code)
 		}
 		t.seat, t.seatProv = p, divisions.Generated
+		field.add(p)
 	}
 	labels, _ := g.grow(in, seeds)
 	countyG := toSF(cs.shape)
@@ -226,6 +234,14 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 		t.area = area
 	}
 	return nil
+}
+
+// cellSize picks the raster cell size (metres) for a county box: fine for small urban
+// districts, coarser for large rural counties.
+func cellSize(b orb.Bound) float64 {
+	w := (b.Max[0] - b.Min[0]) * 111320 * math.Cos(b.Center()[1]*math.Pi/180)
+	h := (b.Max[1] - b.Min[1]) * 110574
+	return math.Max(minCellM, math.Min(maxCellM, math.Sqrt(w*h/targetCells)))
 }
 
 // sharedLength is the length of the common boundary of two polygons (degrees, planar).

@@ -1,7 +1,6 @@
 package hubeibuild
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"sort"
@@ -132,22 +131,56 @@ type pqItem struct {
 	src  int32 // seed index
 }
 
+func (a pqItem) less(b pqItem) bool {
+	if a.d != b.d {
+		return a.d < b.d
+	}
+	return a.seq < b.seq
+}
+
+// pq is a binary min-heap of pqItem ordered by (d, seq): a total order, so pops are
+// deterministic.
 type pq []pqItem
 
 func (q pq) Len() int { return len(q) }
-func (q pq) Less(i, j int) bool {
-	if q[i].d != q[j].d {
-		return q[i].d < q[j].d
+
+func (q *pq) push(it pqItem) {
+	h := append(*q, it)
+	k := len(h) - 1
+	for k > 0 {
+		p := (k - 1) / 2
+		if !h[k].less(h[p]) {
+			break
+		}
+		h[k], h[p] = h[p], h[k]
+		k = p
 	}
-	return q[i].seq < q[j].seq
+	*q = h
 }
-func (q pq) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *pq) Push(x any)   { *q = append(*q, x.(pqItem)) }
-func (q *pq) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
+
+func (q *pq) pop() pqItem {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	k := 0
+	for {
+		l, r, m := 2*k+1, 2*k+2, k
+		if l < n && h[l].less(h[m]) {
+			m = l
+		}
+		if r < n && h[r].less(h[m]) {
+			m = r
+		}
+		if m == k {
+			break
+		}
+		h[k], h[m] = h[m], h[k]
+		k = m
+	}
+	*q = h
+	return top
 }
 
 // grow labels the cells: first a Dijkstra-like growth from the seeds through cells inside the
@@ -173,12 +206,12 @@ func (g grid) grow(in []bool, seeds []seed) (labels []int32, used []bool) {
 		used[si] = true
 		labels[k], src[k] = s.label, int32(si)
 		seq++
-		heap.Push(q, pqItem{0, seq, k, int32(si)})
+		q.push(pqItem{0, seq, k, int32(si)})
 	}
 	done := make([]bool, n)
 	var buf []int
 	for q.Len() > 0 {
-		it := heap.Pop(q).(pqItem)
+		it := q.pop()
 		if done[it.cell] || src[it.cell] != it.src {
 			continue
 		}
@@ -196,7 +229,7 @@ func (g grid) grow(in []bool, seeds []seed) (labels []int32, used []bool) {
 			}
 			labels[nb], src[nb] = labels[it.cell], it.src
 			seq++
-			heap.Push(q, pqItem{d, seq, nb, it.src})
+			q.push(pqItem{d, seq, nb, it.src})
 		}
 	}
 	// Breadth-first fill of everything left (cells outside the county, unreached parts).
@@ -218,64 +251,95 @@ func (g grid) grow(in []bool, seeds []seed) (labels []int32, used []bool) {
 	return labels, used
 }
 
-// emptiest returns the cell among candidates farthest from every seed and from the outside of
-// the county (approximate Euclidean distance, chamfer propagation), -1 if there is none.
-func (g grid) emptiest(in []bool, seeds []orb.Point, candidate func(k int) bool) int {
-	n := g.n()
-	dist := make([]float64, n)
-	q := &pq{}
-	var seq int64
-	for k := 0; k < n; k++ {
-		dist[k] = math.Inf(1)
+// distField is the approximate Euclidean distance (metres, chamfer propagation over
+// 8-neighbours) from every cell to the nearest source: cells outside the county and seed cells.
+type distField struct {
+	g    grid
+	in   []bool
+	dist []float64
+	cx   float64 // cell width, metres
+	cy   float64 // cell height, metres
+	diag float64
+	q    pq
+	seq  int64
+}
+
+// newDistField starts a field whose sources are the cells outside the county and the seeds.
+func (g grid) newDistField(in []bool, seeds []orb.Point) *distField {
+	f := &distField{g: g, in: in, dist: make([]float64, g.n())}
+	f.cx, f.cy = float64(g.dx)/1e6*g.kx, float64(g.dy)/1e6*g.ky
+	f.diag = math.Hypot(f.cx, f.cy)
+	for k := range f.dist {
+		f.dist[k] = math.Inf(1)
 		if !in[k] {
-			dist[k] = 0
-			seq++
-			heap.Push(q, pqItem{0, seq, k, -1})
+			f.dist[k] = 0
+			f.seq++
+			f.q.push(pqItem{0, f.seq, k, -1})
 		}
 	}
 	for _, s := range seeds {
-		if k := g.cellOf(s); k >= 0 && dist[k] > 0 {
-			dist[k] = 0
-			seq++
-			heap.Push(q, pqItem{0, seq, k, -1})
-		}
+		f.addSource(s)
 	}
-	cx, cy := float64(g.dx)/1e6*g.kx, float64(g.dy)/1e6*g.ky
-	diag := math.Hypot(cx, cy)
-	for q.Len() > 0 {
-		it := heap.Pop(q).(pqItem)
-		if it.d > dist[it.cell] {
+	f.propagate()
+	return f
+}
+
+func (f *distField) addSource(p orb.Point) {
+	if k := f.g.cellOf(p); k >= 0 && f.dist[k] > 0 {
+		f.dist[k] = 0
+		f.seq++
+		f.q.push(pqItem{0, f.seq, k, -1})
+	}
+}
+
+// add makes p a source and updates the distances it shortens.
+func (f *distField) add(p orb.Point) {
+	f.addSource(p)
+	f.propagate()
+}
+
+func (f *distField) propagate() {
+	g := f.g
+	for f.q.Len() > 0 {
+		it := f.q.pop()
+		if it.d > f.dist[it.cell] {
 			continue
 		}
 		i, j := it.cell%g.nx, it.cell/g.nx
-		for di := -1; di <= 1; di++ {
-			for dj := -1; dj <= 1; dj++ {
-				if di == 0 && dj == 0 {
+		for dj := -1; dj <= 1; dj++ {
+			jj := j + dj
+			if jj < 0 || jj >= g.ny {
+				continue
+			}
+			for di := -1; di <= 1; di++ {
+				ii := i + di
+				if (di == 0 && dj == 0) || ii < 0 || ii >= g.nx {
 					continue
 				}
-				ii, jj := i+di, j+dj
-				if ii < 0 || jj < 0 || ii >= g.nx || jj >= g.ny {
-					continue
-				}
-				step := diag
+				step := f.diag
 				if di == 0 {
-					step = cy
+					step = f.cy
 				} else if dj == 0 {
-					step = cx
+					step = f.cx
 				}
 				nb := jj*g.nx + ii
-				if d := it.d + step; d < dist[nb] {
-					dist[nb] = d
-					seq++
-					heap.Push(q, pqItem{d, seq, nb, -1})
+				if d := it.d + step; d < f.dist[nb] {
+					f.dist[nb] = d
+					f.seq++
+					f.q.push(pqItem{d, f.seq, nb, -1})
 				}
 			}
 		}
 	}
+}
+
+// emptiest returns the inside cell among candidates farthest from every source (ties: lowest
+// index), or -1 if there is none.
+func (f *distField) emptiest(candidate func(k int) bool) int {
 	best, bestD := -1, -1.0
-	for k := 0; k < n; k++ {
-		if in[k] && candidate(k) && dist[k] > bestD {
-			best, bestD = k, dist[k]
+	for k, d := range f.dist {
+		if f.in[k] && d > bestD && candidate(k) {
+			best, bestD = k, d
 		}
 	}
 	return best

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
 )
 
@@ -116,8 +115,23 @@ func roundMP(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	return orient(out), nil
 }
 
-// contains reports whether p lies inside mp (planar, lon/lat degrees).
-func contains(mp orb.MultiPolygon, p orb.Point) bool { return planar.MultiPolygonContains(mp, p) }
+// contains reports whether p lies inside mp (planar even-odd rule over all rings, lon/lat
+// degrees; points exactly on an edge may go either way).
+func contains(mp orb.MultiPolygon, p orb.Point) bool {
+	in := false
+	x, y := p[0], p[1]
+	for _, poly := range mp {
+		for _, r := range poly {
+			for k := 0; k+1 < len(r); k++ {
+				a, b := r[k], r[k+1]
+				if (a[1] > y) != (b[1] > y) && x < a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
+					in = !in
+				}
+			}
+		}
+	}
+	return in
+}
 
 // unionAll unions polygons with simplefeatures.
 func unionAll(mps []orb.MultiPolygon) (orb.MultiPolygon, error) {
