@@ -88,7 +88,9 @@ func BD09ToGCJ02(p orb.Point) orb.Point {
 func WGS84ToBD09(p orb.Point) orb.Point { return GCJ02ToBD09(WGS84ToGCJ02(p)) }
 
 // BD09ToWGS84 converts BD-09 to WGS84 through GCJ-02 with the one-step GCJ-02 inverse of the
-// published vectors (wgs = gcj − offset(gcj)); its error, ≈ 1 m, is below BD-09's own precision.
+// published vectors (wgs = gcj − offset(gcj)), which it reproduces to 1e-9°. That inverse is
+// approximate: measured WGS→BD→WGS round trips are off by a median of 0.7 m and at most ≈ 5 m
+// over China (3.1 m in Hubei). Importers that need better use GCJ02ToWGS84(BD09ToGCJ02(p)).
 func BD09ToWGS84(p orb.Point) orb.Point {
 	g := BD09ToGCJ02(p)
 	if OutsideChina(g) {
