@@ -389,7 +389,6 @@ type geoJSONGeometry struct {
 
 type geoJSONFeature struct {
 	Type       string           `json:"type"`
-	ID         any              `json:"id"`
 	Geometry   *geoJSONGeometry `json:"geometry"`
 	Properties map[string]any   `json:"properties"`
 }
@@ -439,11 +438,8 @@ func readGeoJSON(b []byte, idx headerIndex, allowed []string, rep *ImportReport)
 			}
 			r.vals[c] = s
 		}
-		if f.ID != nil && r.vals["id"] == "" {
-			if s, err := scalarString(f.ID); err == nil {
-				r.vals["id"] = s
-			}
-		}
+		// The feature-level "id" is deliberately not used: other tools number features 0…n,
+		// and taking those as facility ids would overwrite unrelated facilities on merge.
 		if f.Geometry != nil {
 			g, err := decodeGeometry(f.Geometry, allowed)
 			if err != nil {

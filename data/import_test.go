@@ -348,6 +348,17 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 				t.Errorf("re-import report %+v, want 3 unchanged", rep)
 			}
 		})
+		t.Run("feature-level id ignored", func(t *testing.T) {
+			fc := `{"type":"FeatureCollection","features":[{"type":"Feature","id":10,"geometry":{"type":"Point","coordinates":[110.7,31.3]},
+				"properties":{"kind":"welfare_home","name":"别的敬老院","division_code":"420526100000"}}]}`
+			rep, err := s.ImportFacilities(ctx, strings.NewReader(fc), "f.geojson", ImportOptions{}, importer)
+			if err != nil || rep.Inserted != 1 || rep.Updated != 0 {
+				t.Errorf("report %+v, %v; want an insert, facility 10 untouched", rep, err)
+			}
+			if rec, _ := GetFacility(ctx, s.DB(), 10); rec.Name != "古夫镇敬老院(新)" {
+				t.Errorf("facility 10 renamed to %q by a feature id", rec.Name)
+			}
+		})
 		t.Run("unknown id", func(t *testing.T) {
 			_, err := s.ImportFacilities(ctx, strings.NewReader("kind,name,division_code,lon,lat,id\nwelfare_home,x,420526100000,110.7,31.3,99\n"), "m.csv", ImportOptions{}, importer)
 			if err == nil || !strings.Contains(err.Error(), "row 2, field id (\"99\"): no live facility") {
