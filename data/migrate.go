@@ -21,6 +21,7 @@ func schemaMigrations() []migration {
 	return []migration{
 		{1, "initial schema", schemaV1},
 		{2, "scenarios", schemaScenarios},
+		{3, "plans", schemaPlans},
 	}
 }
 
