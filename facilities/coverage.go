@@ -85,6 +85,7 @@ type Query struct {
 	RadiusDefault      bool                       `json:"radius_default"`
 	RadiusBasis        string                     `json:"radius_basis"` // "planning assumption" or a POLICY.md level
 	Detour             map[divisions.Code]float64 `json:"detour,omitempty"`
+	detourShort        map[string]float64         // Detour keyed by significant digits
 	DetourDefault      float64                    `json:"detour_default"`
 	RuralOnly          bool                       `json:"rural"`
 	IncludeVillageLike bool                       `json:"include_village_like"`
@@ -141,6 +142,10 @@ func (a *Analyzer) resolve(p Params) (Query, *divisions.Division, error) {
 			}
 			q.Detour[code] = f
 		}
+		q.detourShort = make(map[string]float64, len(q.Detour))
+		for c, f := range q.Detour {
+			q.detourShort[c.Short()] = f
+		}
 	}
 	code, div, err := a.resolveDivision(p.Division)
 	if err != nil {
@@ -161,7 +166,7 @@ func (q *Query) detourOf(c divisions.Code) float64 {
 		return q.DetourDefault
 	}
 	for l := divisions.Village; l >= divisions.Province; l-- {
-		if f, ok := q.Detour[unitAt(c, l)]; ok {
+		if f, ok := q.detourShort[shortAt(c, l)]; ok {
 			return f
 		}
 	}
@@ -308,9 +313,9 @@ func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) [
 			v := vs[i]
 			r := VillageResult{Code: v.Code, Name: v.Name, ShortName: v.ShortName, Kind: v.Kind, Point: v.Seat,
 				HasPoint: v.HasSeat, Rural: ruralWord(v), Elderly: q.Elderly.of(v.Population), Detour: q.detourOf(v.Code)}
-			prov := []divisions.Provenance{v.Sources.Population}
+			prov := v.Sources.Population
 			if q.Mode != ModeJurisdiction {
-				prov = append(prov, v.Sources.Seat)
+				prov = divisions.Weakest(prov, v.Sources.Seat)
 			}
 			var near *NearestFacility
 			nearIdx := -1
@@ -335,12 +340,12 @@ func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) [
 				if fi >= 0 {
 					f := &a.reg.fs[ki.pos[fi]]
 					r.CoveredBy = f.ID
-					prov = append(prov, f.Provenance)
+					prov = divisions.Weakest(prov, f.Provenance)
 				} else {
-					prov = append(prov, ki.weakest)
+					prov = divisions.Weakest(prov, ki.weakest)
 				}
 			}
-			r.Provenance = divisions.Weakest(prov...)
+			r.Provenance = prov
 			res[i] = r
 		}
 	})
@@ -352,7 +357,7 @@ func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) [
 func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, detour float64) (int, bool) {
 	switch q.Mode {
 	case ModeJurisdiction:
-		if fs := ki.byUnit[unitAt(v.Code, ki.info.Serves)]; len(fs) > 0 {
+		if fs := ki.byShort[shortAt(v.Code, ki.info.Serves)]; len(fs) > 0 {
 			return fs[0], true
 		}
 	case ModeRadius:
@@ -367,12 +372,12 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 			return 0, false
 		}
 		r := q.RadiusM / detour
-		unit := unitAt(v.Code, ki.info.Serves)
-		list := ki.byUnit[unit]
+		unit := shortAt(v.Code, ki.info.Serves)
+		list := ki.byShort[unit]
 		if len(list) > 32 { // many facilities in the unit: ask the index, filter by unit
 			found := -1
 			ki.ix.Within(v.Seat, r, func(i int, _ float64) bool {
-				if unitAt(a.reg.fs[ki.pos[i]].DivisionCode, ki.info.Serves) == unit {
+				if shortAt(a.reg.fs[ki.pos[i]].DivisionCode, ki.info.Serves) == unit {
 					found = i
 					return false
 				}

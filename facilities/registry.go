@@ -24,6 +24,7 @@ type kindIndex struct {
 	pos     []int                    // positions in Registry.fs, in index order
 	ix      *geo.PointIndex          // over fs[pos[i]].Point
 	byUnit  map[divisions.Code][]int // unit at info.Serves → indexes into pos
+	byShort map[string][]int         // the same keyed by the unit's significant digits (no allocation to look up)
 	weakest divisions.Provenance     // weakest provenance over the usable facilities of the kind
 }
 
@@ -39,7 +40,7 @@ func newRegistry(fs []Facility, planID int64) *Registry {
 		r.byID[f.ID] = i
 	}
 	for _, info := range Kinds() {
-		ki := &kindIndex{info: info, byUnit: map[divisions.Code][]int{}}
+		ki := &kindIndex{info: info, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}}
 		var pts []orb.Point
 		for i := range r.fs {
 			f := &r.fs[i]
@@ -48,6 +49,7 @@ func newRegistry(fs []Facility, planID int64) *Registry {
 			}
 			if u := unitAt(f.DivisionCode, info.Serves); u != "" {
 				ki.byUnit[u] = append(ki.byUnit[u], len(ki.pos))
+				ki.byShort[string(u[:codeLen[info.Serves]])] = ki.byUnit[u]
 			}
 			ki.pos = append(ki.pos, i)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
@@ -154,6 +156,15 @@ func unitAt(c divisions.Code, l divisions.Level) divisions.Code {
 	}
 	n := codeLen[l]
 	return c[:n] + divisions.Code("000000000000"[:12-n])
+}
+
+// shortAt returns the significant digits of c's unit at level l, a substring of c ("" if c is
+// malformed or above l); unlike unitAt it never allocates.
+func shortAt(c divisions.Code, l divisions.Level) string {
+	if len(c) != 12 || l < divisions.Province || l > divisions.Village || c.Level() < l {
+		return ""
+	}
+	return string(c[:codeLen[l]])
 }
 
 // codeWithin is divisions.Code.Within that tolerates malformed codes (false instead of a panic).

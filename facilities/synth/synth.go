@@ -28,6 +28,9 @@ type Config struct {
 	Counties   int               // county-level units; default 2,850 (fewer when Villages is small)
 	Seed       uint64            // default 1
 	Kinds      []facilities.Kind // facility kinds, drawn uniformly; default {mutual_aid_elderly}
+	// OnlyVillageCommittees makes every village-level unit a 村委会 (default: the first eighth
+	// of each township's villages are 居委会, which coverage does not count).
+	OnlyVillageCommittees bool
 }
 
 // Data is a generated dataset.
@@ -142,6 +145,9 @@ func Generate(c Config) (*Data, error) {
 					tctr := jitter(rng, ctr, 15000)
 					add(tc, fmt.Sprintf("合成镇%s", tc[:9]), tctr, divisions.Population{})
 					nres := ntv / 8 // residents' committees first, then village committees
+					if c.OnlyVillageCommittees {
+						nres = 0
+					}
 					for v := 0; v < ntv; v++ {
 						vpart := 1 + v
 						suffix := "居民委员会"
