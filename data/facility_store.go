@@ -218,3 +218,26 @@ func (s *Store) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int6
 	}
 	return old, nil
 }
+
+// FacilityHistory returns the earlier versions of facility id (deleted ones included),
+// oldest first, as they were before each change; empty for a facility never changed.
+func (s *Store) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
+	rows, err := s.rdb.QueryContext(ctx, "SELECT old_row FROM facility_history WHERE facility_id = ? ORDER BY id", id)
+	if err != nil {
+		return nil, fmt.Errorf("facility %d history: %w", id, err)
+	}
+	defer rows.Close()
+	var out []FacilityRecord
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("facility %d history: %w", id, err)
+		}
+		var rec FacilityRecord
+		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+			return nil, fmt.Errorf("facility %d history: decode: %w", id, err)
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}

@@ -521,6 +521,19 @@ func TestWriteAndAuditInOneTransaction(t *testing.T) {
 			t.Errorf("update at stale version 1: %v, want ErrVersionConflict", err)
 		}
 	})
+	t.Run("history", func(t *testing.T) {
+		h, err := s.FacilityHistory(ctx, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := testFacilities()[1]
+		if len(h) != 1 || h[0].Version != 1 || !reflect.DeepEqual(h[0].Facility, want) {
+			t.Errorf("history of 11: %+v, want version 1 = %+v", h, want)
+		}
+		if h, _ := s.FacilityHistory(ctx, 13); len(h) != 0 {
+			t.Errorf("history of the unchanged 13: %+v", h)
+		}
+	})
 	t.Run("delete hides from LoadFacilities", func(t *testing.T) {
 		err := s.Write(ctx, a, "facility.delete", "facility/12", func(tx *sql.Tx) (any, any, error) {
 			old, err := s.DeleteFacility(ctx, tx, 12, 1)
