@@ -121,10 +121,10 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 
 	// Demand side: every selected village of the tree, by position in a.villages.
 	a.villageIndex()
-	demand, _ := selectVillages(a.villages, &q)
-	inDemand := make(map[*divisions.Division]bool, len(demand))
-	for _, v := range demand {
-		inDemand[v] = true
+	inDemand := make([]bool, len(a.villages))
+	var ex Excluded
+	for i, v := range a.villages {
+		inDemand[i] = keepVillage(v, &q, &ex)
 	}
 	// Step 1: supply-to-demand ratio per facility.
 	rj := make([]float64, len(ki.pos))
@@ -138,7 +138,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 			var dj float64
 			a.vix.Within(f.Point, d0, func(k int, d float64) bool {
 				v := a.villages[a.vixPos[k]]
-				if inDemand[v] {
+				if inDemand[a.vixPos[k]] {
 					dj += weight(d*q.detourOf(v.Code)) * float64(q.Elderly.of(v.Population))
 				}
 				return true

@@ -202,7 +202,7 @@ type VillageResult struct {
 	CoveredBy  int64                `json:"covered_by,omitempty"` // id of one facility that covers it
 	Detour     float64              `json:"detour"`
 	Nearest    *NearestFacility     `json:"nearest,omitempty"` // nil when none exists or not asked for
-	Provenance divisions.Provenance `json:"provenance"`        // weakest of population, point (radius modes), covering facility
+	Provenance divisions.Provenance `json:"provenance"`        // weakest of population, point (radius modes) and the covering facility (radius mode without Nearest: the kind's weakest facility)
 }
 
 // Aggregate is the coverage of one division: village committees and elderly covered.
@@ -246,24 +246,31 @@ func selectVillages(scope []*divisions.Division, q *Query) ([]*divisions.Divisio
 	var out []*divisions.Division
 	var ex Excluded
 	for _, v := range scope {
-		if !v.Kind.IsVillageCommittee(q.IncludeVillageLike) {
-			ex.NotVillageCommittee++
-			continue
+		if keepVillage(v, q, &ex) {
+			out = append(out, v)
 		}
-		if q.RuralOnly {
-			rural, known := v.IsRural()
-			if !known {
-				ex.UnknownRural++
-				continue
-			}
-			if !rural {
-				ex.Urban++
-				continue
-			}
-		}
-		out = append(out, v)
 	}
 	return out, ex
+}
+
+// keepVillage reports whether v counts under q, and otherwise counts the reason in ex.
+func keepVillage(v *divisions.Division, q *Query, ex *Excluded) bool {
+	if !v.Kind.IsVillageCommittee(q.IncludeVillageLike) {
+		ex.NotVillageCommittee++
+		return false
+	}
+	if q.RuralOnly {
+		rural, known := v.IsRural()
+		if !known {
+			ex.UnknownRural++
+			return false
+		}
+		if !rural {
+			ex.Urban++
+			return false
+		}
+	}
+	return true
 }
 
 func ruralWord(v *divisions.Division) string {

@@ -77,8 +77,10 @@ func (a *Analyzer) Gaps(p Params, clusters bool) (*Gaps, error) {
 			g.ClusterBy = "unit: the uncovered villages of one unit at the level the kind serves; centre = the member village with the least elderly-weighted straight-line distance to the others"
 		} else {
 			g.Clusters, g.Unplaced = radiusClusters(g.Villages, &q)
-			g.ClusterBy = "greedy: repeatedly the uncovered village point that reaches the most uncovered elderly within the radius (× detour), with those villages" +
-				map[bool]string{true: ", same unit at the level the kind serves", false: ""}[q.Mode == ModeRadiusInJurisdiction]
+			g.ClusterBy = "greedy: repeatedly the uncovered village point that reaches the most uncovered elderly within the radius (× detour), with those villages"
+			if q.Mode == ModeRadiusInJurisdiction {
+				g.ClusterBy += ", all in the centre's unit at the level the kind serves"
+			}
 		}
 	}
 	return g, nil
