@@ -148,8 +148,35 @@ func AfterFacilities(res *divisions.Result, fs []Facility) []Facility {
 
 // side is one moment (before or after) ready for queries.
 type side struct {
-	a *Analyzer
-	q map[Kind]Query
+	a   *Analyzer
+	q   map[Kind]Query
+	agg map[Kind]map[divisions.Code]facAgg // usable facilities registered within each unit (any level)
+}
+
+// facAgg counts usable facilities and their beds.
+type facAgg struct{ n, beds int }
+
+// within returns, for kind k, the usable facilities within every unit (built once).
+func (s *side) within(k Kind) map[divisions.Code]facAgg {
+	if m, ok := s.agg[k]; ok {
+		return m
+	}
+	m := map[divisions.Code]facAgg{}
+	if ki := s.a.reg.kinds[k]; ki != nil {
+		for _, p := range ki.pos {
+			f := &s.a.reg.fs[p]
+			for l := divisions.Province; l <= divisions.Village; l++ {
+				if u := unitAt(f.DivisionCode, l); u != "" {
+					a := m[u]
+					a.n++
+					a.beds += f.Beds
+					m[u] = a
+				}
+			}
+		}
+	}
+	s.agg[k] = m
+	return m
 }
 
 func newSide(t *divisions.Tree, fs []Facility, cfg *Config, kinds []KindInfo, mode Mode, el Elderly) (*side, error) {
@@ -157,7 +184,7 @@ func newSide(t *divisions.Tree, fs []Facility, cfg *Config, kinds []KindInfo, mo
 	if err != nil {
 		return nil, err
 	}
-	s := &side{a: a, q: map[Kind]Query{}}
+	s := &side{a: a, q: map[Kind]Query{}, agg: map[Kind]map[divisions.Code]facAgg{}}
 	for _, k := range kinds {
 		q, _, err := a.resolve(Params{Kind: k.Kind, Mode: mode, Elderly: el})
 		if err != nil {
@@ -414,14 +441,10 @@ func (s *side) stats(units []divisions.Code, kinds []KindInfo, el Elderly, cfg *
 	}
 	for _, k := range kinds {
 		ks := &KindStats{}
-		for _, f := range s.a.reg.UsableOf(k.Kind) {
-			for _, c := range units {
-				if codeWithin(f.DivisionCode, c) {
-					ks.Facilities++
-					ks.Beds += f.Beds
-					break
-				}
-			}
+		for _, c := range units {
+			a := s.within(k.Kind)[c]
+			ks.Facilities += a.n
+			ks.Beds += a.beds
 		}
 		if k.BedBased && st.Elderly > 0 {
 			ks.BedsPer1000 = ratio(float64(ks.Beds)*1000, float64(st.Elderly))
