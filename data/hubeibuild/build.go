@@ -71,6 +71,13 @@ func Build(dir string, logw io.Writer) (*data.Dataset, *Stats, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, k := range facilities.Kinds() {
+		logf("facilities %-26s %6d", k.Kind, ds.Meta.Counts["facility:"+string(k.Kind)])
+	}
+	for _, g := range []string{"geometry", "seat", "township_seat", "village_point", "population", "attributes", "programme", "facility"} {
+		pc := ds.Meta.Provenance[g]
+		logf("provenance %-14s real %6d  derived %6d  estimated %6d  generated %6d", g, pc["real"], pc["derived"], pc["estimated"], pc["generated"])
+	}
 	logf("built in %.1fs", time.Since(t0).Seconds())
 	return ds, b.st, nil
 }

@@ -18,6 +18,7 @@ const (
 	ruralURPrefix   = '2'  // ur_code 2xx = rural
 	urbanURPrefix   = '1'  // ur_code 1xx = urban
 	maxWaterfillRun = 200
+	minClassMean    = 150.0 // persons per village below which the urban/rural split is dropped
 )
 
 // isUrbanVillage classifies a village for the population model: by its 2016 urban-rural code
@@ -50,11 +51,13 @@ func spreadPopulation(cs census, vs []*village, urCode map[divisions.Code]string
 		w[i] = math.Exp(popSpread * newRNG("village-pop", string(v.code)).normal())
 	}
 	poolU, poolR := float64(cs.urban), float64(cs.rural)
-	switch {
-	case nu == 0:
-		poolU, poolR = 0, float64(cs.total)
-	case nu == n:
-		poolU, poolR = float64(cs.total), 0
+	// A class whose villages would get fewer than minClassMean persons on average (e.g. the
+	// few 村委会 of a district whose census rural population is 0) is merged with the other.
+	if nu == 0 || nu == n || poolU/float64(nu) < minClassMean || poolR/float64(n-nu) < minClassMean {
+		for i := range urban {
+			urban[i] = false
+		}
+		nu, poolU, poolR = 0, 0, float64(cs.total)
 	}
 	var sumU, sumR float64
 	for i := range vs {
