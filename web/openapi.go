@@ -99,6 +99,7 @@ func (s *Server) openAPIDoc() obj {
 			pathParam("id", "facility id", obj{"type": "integer", "minimum": 1}), crsParam,
 		}, obj{"200": resp("the facility", content(geoJSONType, ref("Feature")))}, "400", "404")},
 	}
+	addAPIv1Analysis(paths, js, geo, crsParam)
 	// OGC API – Features.
 	f := pref("f")
 	paths["/ogc"] = obj{"get": op("ogcLanding", "OGC API landing page", []any{f},
@@ -220,4 +221,79 @@ func (s *Server) openAPIDoc() obj {
 			},
 		},
 	}
+}
+
+// addAPIv1Analysis documents the facility writes, coverage, gaps, scorecard, accessibility,
+// siting and plan endpoints (bodies and answers loosely: objects, as their handlers define them).
+func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) obj, crsParam obj) {
+	table := func(desc string) obj {
+		return resp(desc, obj{
+			jsonType:   obj{"schema": ref("Object")},
+			"text/csv": obj{"schema": str()},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": obj{"schema": obj{"type": "string", "format": "binary"}},
+		})
+	}
+	body := func(desc string) obj {
+		return obj{"required": true, "description": desc, "content": content(jsonType, ref("Object"))}
+	}
+	covParams := []any{
+		obj{"name": "kind", "in": "query", "required": true, "description": "facility kind", "schema": str()},
+		qparam("division", "division code (short or 12-digit); default the whole dataset", str()),
+		qparam("mode", "jurisdiction, radius or radius_in_jurisdiction", enumStr("jurisdiction", "radius", "radius_in_jurisdiction")),
+		qparam("radius_m", "radius in metres (default: the kind's)", obj{"type": "number", "exclusiveMinimum": true, "minimum": 0}),
+		qparam("detour", "detour factor: a number ≥ 1, suggested, or code:factor pairs", str()),
+		qparam("elderly", "age60 (default) or age65", enumStr("age60", "age65")),
+		qparam("group_by", "a level at or below the division's", enumStr("province", "prefecture", "county", "township", "village")),
+		qparam("rural", "only rural villages (ur_code 2xx)", obj{"type": "boolean"}),
+		qparam("include_village_like", "also count 类似村委会", obj{"type": "boolean"}),
+		qparam("plan", "count this saved plan's planned facilities as existing", obj{"type": "integer", "minimum": 1}),
+		qparam("f", "json (default), csv (UTF-8 with BOM) or xlsx", enumStr("json", "csv", "xlsx")),
+	}
+	with := func(extra ...any) []any { return append(append([]any{}, covParams...), extra...) }
+	idParam := pathParam("id", "facility id", obj{"type": "integer", "minimum": 1})
+	ifMatch := obj{"name": "If-Match", "in": "header", "required": true, "description": "the ETag read from GET /api/v1/facilities/{id}", "schema": str()}
+	fac := paths["/api/v1/facilities"].(obj)
+	fac["post"] = obj{"operationId": "createFacility", "summary": "add a facility (planner)", "requestBody": body("the facility (kind, name, division_code, lon/lat or point, …)"),
+		"responses": mergeObj(problems("400", "401", "403", "404", "413"), obj{"201": resp("created; Location and ETag headers", content(geoJSONType, ref("Feature")))})}
+	one := paths["/api/v1/facilities/{id}"].(obj)
+	for _, m := range []string{"put", "patch"} {
+		one[m] = obj{"operationId": m + "Facility", "summary": m + " a facility (planner; PUT replaces, PATCH merges)", "parameters": []any{idParam, ifMatch},
+			"requestBody": body("the facility or the fields to change"),
+			"responses":   mergeObj(problems("400", "401", "403", "404", "412", "413", "428"), obj{"200": resp("the stored facility with its new ETag", content(geoJSONType, ref("Feature")))})}
+	}
+	one["delete"] = obj{"operationId": "deleteFacility", "summary": "delete a facility (planner; kept in the history)", "parameters": []any{idParam, ifMatch},
+		"responses": mergeObj(problems("400", "401", "403", "404", "412", "428"), obj{"204": resp("deleted", nil)})}
+	paths["/api/v1/coverage"] = obj{"get": op("coverage", "covered / total village committees and elderly per division against the target",
+		with(qparam("villages", "add the per-village answers", obj{"type": "boolean"})), obj{"200": table("coverage")}, "400", "404")}
+	paths["/api/v1/gaps"] = obj{"get": op("gaps", "uncovered village committees, elderly descending, with their nearest facility",
+		with(qparam("clusters", "also group them into clusters one new site each could serve", obj{"type": "boolean"}), crsParam,
+			qparam("limit", "at most this many villages", obj{"type": "integer", "minimum": 1})),
+		obj{"200": resp("the gaps", obj{geoJSONType: obj{"schema": ref("FeatureCollection")}, "text/csv": obj{"schema": str()},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": obj{"schema": obj{"type": "string", "format": "binary"}}})}, "400", "404")}
+	paths["/api/v1/scorecard/{code}"] = obj{"get": op("scorecard", "every measurable seed target of a division", []any{
+		pathParam("code", "division code", str()), qparam("f", "json, csv or xlsx", enumStr("json", "csv", "xlsx")),
+	}, obj{"200": table("the scorecard")}, "400", "404")}
+	paths["/api/v1/accessibility"] = obj{"get": op("accessibility", "beds per 1,000 elderly reachable (2SFCA / E2SFCA)", with(
+		qparam("method", "2sfca or e2sfca", enumStr("2sfca", "e2sfca")), qparam("decay", "E2SFCA decay", str()),
+		qparam("norm", "beds per 1,000 elderly norm", obj{"type": "number"}), qparam("villages", "add the per-village answers", obj{"type": "boolean"})),
+		obj{"200": table("accessibility")}, "400", "404")}
+	paths["/api/v1/siting"] = obj{"post": obj{"operationId": "siting", "summary": "propose sites (nothing is saved)", "requestBody": body("the siting request (kind, division, objective lscp|mclp|…, p or target, …)"),
+		"responses": mergeObj(problems("400", "404", "413"), obj{"200": geo("the proposed sites, ranked, with explanations")})}}
+	planID := pathParam("id", "plan id", obj{"type": "integer", "minimum": 1})
+	paths["/api/v1/plans"] = obj{
+		"post": obj{"operationId": "createPlan", "summary": "run a siting request and save its sites as planned facilities (planner)", "requestBody": body("a siting request with a name"),
+			"responses": mergeObj(problems("400", "401", "403", "404", "413"), obj{"201": js("the saved plan; Location header", "Object")})},
+		"get": op("listPlans", "saved plans, newest first (planner)", nil, obj{"200": resp("the plans", content(jsonType, obj{"oneOf": []any{ref("Object"), obj{"type": "array", "items": ref("Object")}}}))}, "401", "403"),
+	}
+	paths["/api/v1/plans/{id}"] = obj{
+		"get":    op("getPlan", "a plan and its facilities (planner)", []any{planID, crsParam}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
+		"delete": op("deletePlan", "delete a plan and its still-planned facilities (planner)", []any{planID}, obj{"204": resp("deleted", nil)}, "400", "401", "403", "404"),
+	}
+}
+
+func mergeObj(a, b obj) obj {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
 }
