@@ -94,6 +94,17 @@ type builder struct {
 	popProv  map[divisions.Code]divisions.Provenance
 }
 
+// sourceTownsOf lists the townships of a county straight from the source list.
+func (b *builder) sourceTownsOf(county divisions.Code) []unit {
+	var us []unit
+	for _, u := range b.s.towns {
+		if u.code.Parent() == county {
+			us = append(us, u)
+		}
+	}
+	return us
+}
+
 func (b *builder) note(format string, a ...any) { b.notes = append(b.notes, fmt.Sprintf(format, a...)) }
 
 // hostShape returns the polygon holding a county's land (its own, or its hosts' for a
@@ -120,6 +131,9 @@ func (b *builder) checkCounties() error {
 			return fmt.Errorf("statistical unit %s %s unexpectedly has a polygon", c.code, c.name)
 		case !stat && !hasShape:
 			return fmt.Errorf("county %s %s has no polygon in %s (code crosswalk missing?)", c.code, c.name, fileCounties)
+		}
+		if len(b.sourceTownsOf(c.code)) == 0 {
+			return fmt.Errorf("county %s %s has no townships in %s", c.code, c.name, fileStreets)
 		}
 		if _, ok := b.s.census[c.code]; !ok {
 			return fmt.Errorf("county %s %s has no census row in %s or %s", c.code, c.name, fileYearbook, fileTudiPop)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,6 +163,9 @@ func pointFrom(lon, lat, what string) (orb.Point, bool, error) {
 	if err != nil {
 		return orb.Point{}, false, err
 	}
+	if math.IsNaN(x) || math.IsNaN(y) || x < 70 || x > 140 || y < 0 || y > 60 {
+		return orb.Point{}, false, fmt.Errorf("%s: %s,%s is not a lon/lat in China", what, lon, lat)
+	}
 	return orb.Point{x, y}, true, nil
 }
 
@@ -220,8 +224,9 @@ func (s *sources) loadURCode(dir string) error {
 	return nil
 }
 
-// convertMP converts every vertex of a GCJ-02 multipolygon to WGS84, rounded to 1e-6°.
-func convertMP(mp orb.MultiPolygon) orb.MultiPolygon {
+// convertMP converts every vertex of a GCJ-02 multipolygon to WGS84, rounded to 1e-6°; it
+// rejects rings that collapse to fewer than 3 distinct vertices.
+func convertMP(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	out := make(orb.MultiPolygon, len(mp))
 	for i, poly := range mp {
 		out[i] = make(orb.Polygon, len(poly))
@@ -229,18 +234,24 @@ func convertMP(mp orb.MultiPolygon) orb.MultiPolygon {
 			r := make(orb.Ring, 0, len(ring))
 			for _, p := range ring {
 				q := roundPt(geo.GCJ02ToWGS84(p))
+				if math.IsNaN(q[0]) || math.IsNaN(q[1]) {
+					continue
+				}
 				if len(r) > 0 && r[len(r)-1] == q {
 					continue
 				}
 				r = append(r, q)
 			}
-			if r[0] != r[len(r)-1] {
+			if len(r) > 0 && r[0] != r[len(r)-1] {
 				r = append(r, r[0])
+			}
+			if len(r) < 4 {
+				return nil, fmt.Errorf("polygon %d ring %d has fewer than 3 distinct vertices", i, j)
 			}
 			out[i][j] = r
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (s *sources) loadShapes(dir string) error {
@@ -271,7 +282,11 @@ func (s *sources) loadShapes(dir string) error {
 		default:
 			return fmt.Errorf("%s: feature %d (%s): geometry is %s, want a polygon", fileCounties, i, c, f.Geometry.GeoJSONType())
 		}
-		cs := &countyShape{code: c, name: f.Properties.MustString("name", ""), shape: convertMP(mp)}
+		shape, err := convertMP(mp)
+		if err != nil {
+			return fmt.Errorf("%s: feature %d (%s): %w", fileCounties, i, c, err)
+		}
+		cs := &countyShape{code: c, name: f.Properties.MustString("name", ""), shape: shape}
 		for _, pp := range []struct {
 			dst      *orb.Point
 			lon, lat string
