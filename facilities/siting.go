@@ -725,3 +725,51 @@ func (a *Analyzer) finishAnswer(su *sitingSetup, s *Siting, after []VillageResul
 		s.Provenance = divisions.Weakest(s.Provenance, ps.Provenance)
 	}
 }
+
+// PlanFacilities turns the proposed sites of s into planned facilities of the answer's kind,
+// registered where each site is (status planned; the caller sets PlanID when saving). Provenance
+// is the site's: the weakest of "derived" (computed by civplan) and the candidate point's own.
+// Upgrades keep the name, beds and floor area of the facility they upgrade; capacity answers give
+// each site its beds.
+func (a *Analyzer) PlanFacilities(s *Siting) []Facility {
+	info, _ := ParseKind(string(s.Query.Kind))
+	out := make([]Facility, 0, len(s.Sites))
+	for _, ps := range s.Sites {
+		f := Facility{Kind: info.Kind, Name: fmt.Sprintf("规划%s（%s）", info.NameZH, ps.Name), DivisionCode: ps.Code,
+			Point: ps.Point, Status: StatusPlanned, Provenance: ps.Provenance, Beds: ps.Beds}
+		if ps.FacilityID != 0 {
+			if old, ok := a.reg.Get(ps.FacilityID); ok {
+				f.Name, f.Beds, f.FloorAreaM2 = fmt.Sprintf("%s（升级为%s）", old.Name, info.NameZH), old.Beds, old.FloorAreaM2
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// PlanSummary is what a saved plan keeps of its siting answer.
+type PlanSummary struct {
+	Objective   Objective            `json:"objective"`
+	Weight      Weight               `json:"weight"`
+	P           int                  `json:"p,omitempty"`
+	Target      float64              `json:"target,omitempty"`
+	Sites       int                  `json:"sites"`
+	Value       float64              `json:"value"`
+	ValueUnit   string               `json:"value_unit"`
+	Bound       float64              `json:"bound"`
+	Gap         *float64             `json:"gap"`
+	Optimal     bool                 `json:"optimal"`
+	Feasible    bool                 `json:"feasible"`
+	Method      string               `json:"method"`
+	BoundMethod string               `json:"bound_method"`
+	Before      Aggregate            `json:"before"`
+	After       Aggregate            `json:"after"`
+	Provenance  divisions.Provenance `json:"provenance"`
+}
+
+// Summary returns the plan summary of s.
+func (s *Siting) Summary() PlanSummary {
+	return PlanSummary{Objective: s.Objective, Weight: s.Weight, P: s.P, Target: s.Target, Sites: len(s.Sites),
+		Value: s.Value, ValueUnit: s.ValueUnit, Bound: s.Bound, Gap: s.Gap, Optimal: s.Optimal, Feasible: s.Feasible,
+		Method: s.Method, BoundMethod: s.BoundMethod, Before: s.Before, After: s.After, Provenance: s.Provenance}
+}

@@ -132,17 +132,17 @@ func sitingSummary(s *facilities.Siting) (map[string]any, error) {
 	return m, nil
 }
 
-// runSiting decodes and runs a siting request.
-func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, facilities.SitingParams, CRS, error) {
+// runSiting runs a siting request on the current snapshot.
+func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, CRS, error) {
 	sp, an, crs, err := in.params(s.current())
 	if err != nil {
-		return nil, sp, crs, err
+		return nil, crs, err
 	}
 	res, err := an.Siting(sp)
 	if err != nil {
-		return nil, sp, crs, domainProblem(err)
+		return nil, crs, domainProblem(err)
 	}
-	return res, sp, crs, nil
+	return res, crs, nil
 }
 
 // handleSiting answers POST /api/v1/siting: the proposed sites as a FeatureCollection (rank and
@@ -153,7 +153,7 @@ func (s *Server) handleSiting(c *gin.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	res, _, crs, err := s.runSiting(&in)
+	res, crs, err := s.runSiting(&in)
 	if err != nil {
 		return err
 	}
@@ -176,27 +176,6 @@ type planInput struct {
 	Siting json.RawMessage `json:"siting"`
 }
 
-// planFacilities turns the proposed sites into planned facilities. Provenance: the weakest of
-// "derived" (computed by civplan) and the candidate point's own provenance.
-func planFacilities(res *facilities.Siting, sp facilities.SitingParams, snap *snapshot) []facilities.Facility {
-	info, _ := facilities.ParseKind(string(res.Query.Kind))
-	var out []facilities.Facility
-	for _, ps := range res.Sites {
-		f := facilities.Facility{Kind: info.Kind, Name: fmt.Sprintf("规划%s（%s）", info.NameZH, ps.Name), DivisionCode: ps.Code,
-			Point: ps.Point, Status: facilities.StatusPlanned, Provenance: ps.Provenance}
-		if ps.FacilityID != 0 {
-			if old, ok := snap.registry.Get(ps.FacilityID); ok {
-				f.Name, f.Beds, f.FloorAreaM2 = fmt.Sprintf("%s（升级为%s）", old.Name, info.NameZH), old.Beds, old.FloorAreaM2
-			}
-		}
-		if sp.Capacity != nil {
-			f.Beds = sp.Capacity.BedsPerSite
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
 // handlePlanCreate answers POST /api/v1/plans (planner): runs the siting request on the current
 // snapshot and saves its sites as planned facilities of a new plan → 201 with the plan.
 func (s *Server) handlePlanCreate(c *gin.Context) error {
@@ -216,21 +195,26 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	if err := dec.Decode(&in); err != nil {
 		return badParam("siting", fmt.Errorf("not a siting request: %v", err))
 	}
-	res, sp, _, err := s.runSiting(&in)
+	snap := s.current()
+	sp, an, _, err := in.params(snap)
+	if err != nil {
+		return err
+	}
+	res, err := an.Siting(sp)
+	if err != nil {
+		return domainProblem(err)
+	}
 	if err != nil {
 		return err
 	}
 	if len(res.Sites) == 0 {
 		return badParam("siting", errors.New("the siting proposes no site: nothing to save"))
 	}
-	summary, err := json.Marshal(gin.H{"objective": res.Objective, "weight": res.Weight, "p": res.P, "target": res.Target,
-		"value": res.Value, "value_unit": res.ValueUnit, "bound": res.Bound, "gap": res.Gap, "optimal": res.Optimal,
-		"feasible": res.Feasible, "method": res.Method, "bound_method": res.BoundMethod, "before": res.Before, "after": res.After,
-		"sites": len(res.Sites), "provenance": res.Provenance})
+	summary, err := json.Marshal(res.Summary())
 	if err != nil {
 		return err
 	}
-	fs := planFacilities(res, sp, s.current())
+	fs := an.PlanFacilities(res)
 	plan := data.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
 		Summary: summary, Author: actor(c).Name}
 	ctx := c.Request.Context()
