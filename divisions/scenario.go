@@ -1041,9 +1041,28 @@ func (s *state) finish() error {
 	}
 	sortCodes(s.res.Affected)
 	// The after tree.
+	// In code order: the base order with changed units in place, then the new codes merged in
+	// (NewTree's sort then has little to do).
 	all := make([]Division, 0, len(s.divs))
-	for _, d := range s.divs {
-		all = append(all, *d)
+	var extra []Code
+	for c := range s.owned {
+		if s.base.Get(c) == nil && s.divs[c] != nil {
+			extra = append(extra, c)
+		}
+	}
+	sortCodes(extra)
+	j := 0
+	for _, b := range s.base.All() {
+		for j < len(extra) && extra[j] < b.Code {
+			all = append(all, *s.divs[extra[j]])
+			j++
+		}
+		if d := s.divs[b.Code]; d != nil {
+			all = append(all, *d)
+		}
+	}
+	for ; j < len(extra); j++ {
+		all = append(all, *s.divs[extra[j]])
 	}
 	t, err := NewTree(all)
 	if err != nil {

@@ -14,6 +14,9 @@ type ImpactOptions struct {
 	Kinds   []Kind  // kinds to report; nil = every kind
 	Mode    Mode    // coverage mode; "" = the config default (jurisdiction, the official indicator)
 	Elderly Elderly // "" = age60
+	// Base, when set, is an analyzer over res.Base and the same facilities (e.g. the service's
+	// snapshot analyzer), reused for the before side; nil builds one. Its config wins.
+	Base *Analyzer
 	// SeatGrowthM flags villages whose distance to their township seat grows by more than this
 	// many metres; 0 = DefaultSeatGrowthM. A planning assumption, not a statutory number.
 	SeatGrowthM float64
@@ -148,25 +151,32 @@ func AfterFacilities(res *divisions.Result, fs []Facility) []Facility {
 
 // side is one moment (before or after) ready for queries.
 type side struct {
-	a   *Analyzer
-	q   map[Kind]Query
-	agg map[Kind]map[divisions.Code]facAgg // usable facilities registered within each unit (any level)
+	a    *Analyzer // jurisdiction queries (for the after side: the facilities of the affected counties)
+	full *Analyzer // queries across jurisdictions (radius coverage, nearest of village-level kinds)
+	q    map[Kind]Query
+	agg  map[Kind]map[divisions.Code]facAgg // usable facilities registered within each needed unit
+	need map[divisions.Code]bool            // units whose facilities are counted
 }
 
 // facAgg counts usable facilities and their beds.
 type facAgg struct{ n, beds int }
 
-// within returns, for kind k, the usable facilities within every unit (built once).
+// within returns, for kind k, the usable facilities registered within each unit of need
+// (any level), counted in one pass over the kind's facilities.
 func (s *side) within(k Kind) map[divisions.Code]facAgg {
 	if m, ok := s.agg[k]; ok {
 		return m
 	}
 	m := map[divisions.Code]facAgg{}
+	levels := map[divisions.Level]bool{}
+	for c := range s.need {
+		levels[c.Level()] = true
+	}
 	if ki := s.a.reg.kinds[k]; ki != nil {
 		for _, p := range ki.pos {
 			f := &s.a.reg.fs[p]
-			for l := divisions.Province; l <= divisions.Village; l++ {
-				if u := unitAt(f.DivisionCode, l); u != "" {
+			for l := range levels {
+				if u := unitAt(f.DivisionCode, l); u != "" && s.need[u] {
 					a := m[u]
 					a.n++
 					a.beds += f.Beds
@@ -179,12 +189,8 @@ func (s *side) within(k Kind) map[divisions.Code]facAgg {
 	return m
 }
 
-func newSide(t *divisions.Tree, fs []Facility, cfg *Config, kinds []KindInfo, mode Mode, el Elderly) (*side, error) {
-	a, err := NewAnalyzer(t, NewRegistry(fs), cfg)
-	if err != nil {
-		return nil, err
-	}
-	s := &side{a: a, q: map[Kind]Query{}, agg: map[Kind]map[divisions.Code]facAgg{}}
+func newSide(a *Analyzer, kinds []KindInfo, mode Mode, el Elderly) (*side, error) {
+	s := &side{a: a, full: a, q: map[Kind]Query{}, agg: map[Kind]map[divisions.Code]facAgg{}, need: map[divisions.Code]bool{}}
 	for _, k := range kinds {
 		q, _, err := a.resolve(Params{Kind: k.Kind, Mode: mode, Elderly: el})
 		if err != nil {
@@ -199,11 +205,23 @@ func newSide(t *divisions.Tree, fs []Facility, cfg *Config, kinds []KindInfo, mo
 func jurisdictionBound(k KindInfo) bool { return k.Serves < divisions.Village }
 
 // reach answers one village for one kind.
+// covered answers coverage of v by kind k: radius mode asks the full analyzer (points do not
+// change with codes), the jurisdiction modes the side's own.
+func (s *side) covered(v *divisions.Division, k Kind) bool {
+	q := s.q[k]
+	a := s.a
+	if q.Mode == ModeRadius {
+		a = s.full
+	}
+	_, ok := a.coveredBy(&q, a.reg.kinds[k], v, q.detourOf(v.Code))
+	return ok
+}
+
 func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	q := s.q[k.Kind]
 	ki := s.a.reg.kinds[k.Kind]
 	var r Reach
-	_, r.Covered = s.a.coveredBy(&q, ki, v, q.detourOf(v.Code))
+	r.Covered = s.covered(v, k.Kind)
 	if !v.HasSeat || ki == nil {
 		return r
 	}
@@ -220,8 +238,9 @@ func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 		}
 		return r
 	}
-	if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
-		f := &s.a.reg.fs[ki.pos[j]]
+	fk := s.full.reg.kinds[k.Kind]
+	if j, d, ok := fk.ix.Nearest(v.Seat, 0); ok {
+		f := &s.full.reg.fs[fk.pos[j]]
 		r.Nearest = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: d, DetourM: d * q.detourOf(v.Code)}
 	}
 	return r
@@ -241,6 +260,9 @@ func seatDistance(t *divisions.Tree, v *divisions.Division) *float64 {
 // before and after, every affected division's numbers, and flags. fs is the base registry
 // (every status); cfg nil means DefaultConfig().
 func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions) (*ImpactReport, error) {
+	if cfg == nil && opt.Base != nil {
+		cfg = opt.Base.Config()
+	}
 	if cfg == nil {
 		c, err := DefaultConfig()
 		if err != nil {
@@ -275,13 +297,60 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 	if growth < 0 || math.IsNaN(growth) {
 		return nil, paramErr("seat_growth_m", growth, "want a distance ≥ 0 metres")
 	}
-	before, err := newSide(res.Base, fs, cfg, kinds, mode, el)
+	ba := opt.Base
+	if ba == nil || ba.Tree() != res.Base {
+		if ba, err = NewAnalyzer(res.Base, NewRegistry(fs), cfg); err != nil {
+			return nil, err
+		}
+	}
+	// The after side: with applied plans, a full registry; otherwise only the facilities of the
+	// affected counties need their new codes (jurisdiction queries never leave the county), and
+	// queries across jurisdictions use the base registry (same points, same usability).
+	full := len(res.Plans) > 0
+	afs := fs
+	if !full {
+		// Base counties whose facilities may change code or jurisdiction.
+		counties := map[divisions.Code]bool{}
+		for _, c := range res.Affected {
+			for _, b := range append([]divisions.Code{c}, res.Sources[c]...) {
+				if u := unitAt(b, divisions.County); u != "" {
+					counties[u] = true
+				}
+			}
+		}
+		for b := range res.Fate {
+			if u := unitAt(b, divisions.County); u != "" {
+				counties[u] = true
+			}
+		}
+		afs = nil
+		for _, f := range fs {
+			if counties[unitAt(f.DivisionCode, divisions.County)] {
+				afs = append(afs, f)
+			}
+		}
+	}
+	afs = AfterFacilities(res, afs)
+	aa, err := NewAnalyzer(res.After, NewRegistry(afs), cfg)
 	if err != nil {
 		return nil, err
 	}
-	after, err := newSide(res.After, AfterFacilities(res, fs), cfg, kinds, mode, el)
+	before, err := newSide(ba, kinds, mode, el)
 	if err != nil {
 		return nil, err
+	}
+	after, err := newSide(aa, kinds, mode, el)
+	if err != nil {
+		return nil, err
+	}
+	if !full {
+		after.full = ba
+	}
+	for _, c := range res.Affected {
+		after.need[c] = true
+		for _, b := range res.Sources[c] {
+			before.need[b] = true
+		}
 	}
 	rep := &ImpactReport{Mode: mode, Elderly: el, Kinds: kinds, RadiusM: map[Kind]float64{}, SeatGrowthM: growth,
 		Plans: res.Plans, Flags: []Flag{}, Divisions: []DivisionImpact{}, Villages: []VillageImpact{}}
@@ -449,14 +518,12 @@ func (s *side) stats(units []divisions.Code, kinds []KindInfo, el Elderly, cfg *
 		if k.BedBased && st.Elderly > 0 {
 			ks.BedsPer1000 = ratio(float64(ks.Beds)*1000, float64(st.Elderly))
 		}
-		q := s.q[k.Kind]
-		ki := s.a.reg.kinds[k.Kind]
 		for _, v := range vs {
 			if !v.Kind.IsVillageCommittee(false) {
 				continue
 			}
 			ks.Villages++
-			if _, ok := s.a.coveredBy(&q, ki, v, q.detourOf(v.Code)); ok {
+			if s.covered(v, k.Kind) {
 				ks.Covered++
 			}
 		}
