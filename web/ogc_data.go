@@ -62,6 +62,10 @@ var levelCollectionIDs = map[divisions.Level]string{divisions.Province: "provinc
 var levelTitlesZH = map[divisions.Level]string{divisions.Province: "省级", divisions.Prefecture: "地级",
 	divisions.County: "县级", divisions.Township: "乡级", divisions.Village: "村级"}
 
+// villageMinZoom is the lowest tile zoom carrying village-level points (tens of thousands in a
+// province: below it a tile would weigh megabytes).
+const villageMinZoom = 9
+
 // cgcsNote explains the CRS handling in collection descriptions.
 const cgcsNote = "Coordinates are WGS84 (CRS84 by default). EPSG:4490 (CGCS2000) output uses the same numbers: WGS84 and CGCS2000 differ by well under a metre, which is below the accuracy of these data. GCJ-02 is never offered here."
 
@@ -87,9 +91,9 @@ func ogcCollections() []*ogcCollection {
 		switch l {
 		case divisions.Village:
 			geomWord = "points (only some villages have a real point; the others are generated or absent)"
-			minZoom = 5
+			minZoom = villageMinZoom
 		case divisions.Township:
-			minZoom = 5
+			minZoom = 6
 		}
 		out = append(out, &ogcCollection{id: levelCollectionIDs[l], source: srcDivisions, level: l,
 			title:       fmt.Sprintf("%s行政区划 (%s)", levelTitlesZH[l], l),
@@ -108,7 +112,14 @@ func ogcCollections() []*ogcCollection {
 		{name: "provenance", typ: cql2.String, title: "real, derived, estimated or generated"},
 	}
 	for _, k := range facilities.Kinds() {
-		out = append(out, &ogcCollection{id: string(k.Kind), source: srcFacilities, kind: k.Kind,
+		minZoom := 0 // county-level kinds: about one per county
+		switch k.Serves {
+		case divisions.Township:
+			minZoom = 6
+		case divisions.Village:
+			minZoom = villageMinZoom
+		}
+		out = append(out, &ogcCollection{id: string(k.Kind), source: srcFacilities, kind: k.Kind, minZoom: minZoom,
 			title:       fmt.Sprintf("%s (%s)", k.NameZH, k.Kind),
 			description: fmt.Sprintf("Facilities of kind %s (%s), every status; the level it serves is %s. %s", k.Kind, k.NameZH, k.Serves, cgcsNote),
 			queryables:  facQ})
@@ -127,7 +138,7 @@ func ogcCollections() []*ogcCollection {
 			title: fmt.Sprintf("未覆盖村 — %s (uncovered villages, %s)", k.NameZH, k.Kind),
 			description: fmt.Sprintf("Village committees not within the default radius of any operating %s (%s), mode radius, elderly = age60; "+
 				"villages without a point have a null geometry. Distances are straight-line geodesic. %s", k.Kind, k.NameZH, cgcsNote),
-			queryables: gapQ, minZoom: 5})
+			queryables: gapQ, minZoom: villageMinZoom})
 	}
 	for _, c := range out {
 		for i := range c.queryables {

@@ -198,6 +198,55 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 		})
 	}
 
+	t.Run("attribution", func(t *testing.T) {
+		for _, path := range []string{"/ogc", "/ogc/collections/counties", "/tiles/all.json"} {
+			res, err := http.Get(ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct{ Attribution string }
+			json.NewDecoder(res.Body).Decode(&m)
+			res.Body.Close()
+			for _, want := range []string{"GeoNames", "Vonng/adcode", "CC BY 4.0", "GaryBikini"} {
+				if !strings.Contains(m.Attribution, want) {
+					t.Errorf("%s: attribution %q lacks %s", path, m.Attribution, want)
+				}
+			}
+		}
+	})
+
+	t.Run("ogrinfo reads the exported GeoPackage", func(t *testing.T) {
+		snap := srv.current()
+		crs, err := data.ParseExportCRS("gk3", 112)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := data.ExportLayers(snap.tree, snap.facilities, crs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "export.gpkg")
+		if err := data.WriteGeoPackage(context.Background(), out, layers, crs, snap.attribution()); err != nil {
+			t.Fatal(err)
+		}
+		got := ogrCounts(t, gdal(t, "ogrinfo", "-ro", "-so", "-al", out))
+		direct := map[string]int{"facilities": len(ds.Facilities)}
+		for i := range ds.Divisions {
+			direct[[]string{"", "provinces", "prefectures", "counties", "townships", "villages"}[ds.Divisions[i].Code.Level()]]++
+		}
+		for _, l := range layers {
+			if got[l.Name] != len(l.Rows) {
+				t.Errorf("layer %s: ogrinfo counts %d, exported %d", l.Name, got[l.Name], len(l.Rows))
+			}
+			if want, ok := direct[l.Name]; ok && got[l.Name] != want {
+				t.Errorf("layer %s: ogrinfo counts %d, the dataset has %d", l.Name, got[l.Name], want)
+			}
+		}
+		if len(got) != len(data.ExportLayerNames()) || got["coverage"] < 20000 {
+			t.Errorf("layers %v", got)
+		}
+	})
+
 	t.Run("MVT driver reads tiles", func(t *testing.T) { gdalTiles(t, ds, srv, ts, dir) })
 	t.Logf("GDAL test took %v", time.Since(start))
 }
