@@ -418,3 +418,56 @@ func TestGzipJSON(t *testing.T) {
 		t.Errorf("empty tile with gzip: %d", code)
 	}
 }
+
+func TestTilesAndTileJSON(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	// Zoom 9 tile holding the village 古夫村 (110.2, 31.4): x = floor((110.2+180)/360·512) = 412,
+	// y = floor((1 − asinh(tan φ)/π)/2 · 512) = floor(208.8) = 208 for φ = 31.4°.
+	code, h, b := e.fetch(t, "/tiles/all/9/412/208.mvt")
+	if code != 200 || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" || h.Get("ETag") == "" || len(b) == 0 {
+		t.Fatalf("tile: %d %v %d bytes", code, h, len(b))
+	}
+	for _, layer := range []string{"villages", "counties", "townships", "mutual_aid_elderly"} {
+		if !bytes.Contains(b, []byte(layer)) {
+			t.Errorf("tile lacks layer %s", layer)
+		}
+	}
+	if code, _, _ := e.fetch(t, "/tiles/all/9/412/208.mvt", "If-None-Match", h.Get("ETag")); code != 304 {
+		t.Errorf("If-None-Match: %d, want 304", code)
+	}
+	if code, _, b := e.fetch(t, "/tiles/villages/9/0/0.mvt"); code != 204 || len(b) != 0 {
+		t.Errorf("empty tile: %d %d bytes", code, len(b))
+	}
+	// Below the villages' minzoom the villages tileset is empty even over the villages.
+	if code, _, _ := e.fetch(t, "/tiles/villages/5/25/13.mvt"); code != 204 {
+		t.Errorf("villages below minzoom: %d", code)
+	}
+	code, _, b = e.fetch(t, "/tiles/villages.json")
+	tj := decode(t, b)
+	tiles := tj["tiles"].([]any)
+	if code != 200 || tj["tilejson"] != "3.0.0" || tiles[0] != e.ts.URL+"/tiles/villages/{z}/{x}/{y}.mvt" ||
+		tj["minzoom"].(float64) != 9 || tj["attribution"] == "" {
+		t.Errorf("tilejson: %d %v", code, tj)
+	}
+	bounds := tj["bounds"].([]any)
+	if bounds[0].(float64) != 110.2 || bounds[3].(float64) != 31.7 {
+		t.Errorf("villages bounds %v, want the villages' extent", bounds)
+	}
+	_, _, b = e.fetch(t, "/tiles/style.json")
+	st := decode(t, b)
+	src := st["sources"].(map[string]any)["civplan"].(map[string]any)
+	if st["version"].(float64) != 8 || src["url"] != e.ts.URL+"/tiles/all.json" {
+		t.Errorf("style: %v", st)
+	}
+	_, _, b = e.fetch(t, "/tiles/all.json")
+	layers := map[string]bool{}
+	for _, l := range decode(t, b)["vector_layers"].([]any) {
+		layers[l.(map[string]any)["id"].(string)] = true
+	}
+	for _, l := range st["layers"].([]any) {
+		lm := l.(map[string]any)
+		if sl, ok := lm["source-layer"].(string); ok && !layers[sl] {
+			t.Errorf("style layer %v uses an unknown source layer %s", lm["id"], sl)
+		}
+	}
+}
