@@ -306,6 +306,9 @@ func TestEmbeddedCountyPolygonsValid(t *testing.T) {
 		if err := toSF(d.Boundary).Validate(); err != nil {
 			t.Errorf("%s %s: boundary invalid: %v", d.Code, d.Name, err)
 		}
+		if err := geo.Validate(d.Boundary); err != nil {
+			t.Errorf("%s %s: boundary rejected by geo.Validate: %v", d.Code, d.Name, err)
+		}
 		if d.Level == divisions.County {
 			n++
 		}
@@ -339,6 +342,9 @@ func TestEmbeddedTownshipAreas(t *testing.T) {
 			county := m[d.Parent]
 			if err := toSF(d.Boundary).Validate(); err != nil {
 				t.Errorf("%s %s: area invalid: %v", d.Code, d.Name, err)
+			}
+			if err := geo.Validate(d.Boundary); err != nil {
+				t.Errorf("%s %s: area rejected by geo.Validate: %v", d.Code, d.Name, err)
 			}
 			if len(d.Boundary) != 1 && len(county.Boundary) == 1 {
 				t.Errorf("%s %s: %d pieces in a one-piece county", d.Code, d.Name, len(d.Boundary))

@@ -2,6 +2,7 @@ package hubeibuild
 
 import (
 	"fmt"
+	"github.com/civplan/civplan/geo"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -63,9 +64,10 @@ func fromSF(g geom.Geometry) orb.MultiPolygon {
 	return out
 }
 
-// validate checks mp with simplefeatures' OGC validity rules.
+// validate checks mp with geo.Validate (OGC rules through simplefeatures, plus finite
+// coordinates, closed rings and no spikes).
 func validate(mp orb.MultiPolygon) error {
-	return toSF(mp).Validate()
+	return geo.Validate(mp)
 }
 
 // orient makes exteriors counter-clockwise and holes clockwise (RFC 7946).
