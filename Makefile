@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -mod=mod
 
-.PHONY: test lint unit serve dataset bench fuzz clean
+.PHONY: test lint unit uitest ui serve dataset bench fuzz clean
 
-test: lint unit
+test: lint unit uitest
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -15,6 +15,16 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+# Browser tests of the planner web map (web/ui/test, Playwright driving Debian's chromium against
+# a civplan on a free loopback port with a temp DB); installs chromium, fonts-wqy-zenhei and the
+# pinned npm packages when missing. Screenshots go to test-output/ui/.
+uitest:
+	GO=$(GO) web/ui/test/run.sh
+
+# Rebuilds the embedded front-end (web/ui/dist, committed) from web/ui/src and the pinned MapLibre.
+ui:
+	cd web/ui && npm ci --no-audit --no-fund && npm run build
 
 # Runs the service on the embedded Hubei data (the README's first command does the same).
 serve:

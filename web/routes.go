@@ -51,6 +51,9 @@ func (s *Server) baseRoutes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.handleHealthz},
 		{"GET", "/readyz", public, s.handleReadyz},
+		{"GET", "/", public, s.handleUIFile("index.html")}, // the planner web map (handle_ui.go)
+		{"GET", "/favicon.ico", public, s.handleUIFile("favicon.svg")},
+		{"GET", "/ui/*file", public, s.handleUIAsset},
 		{"GET", "/api/v1/divisions", viewer, s.handleDivisionSearch},
 		{"GET", "/api/v1/divisions/:code", viewer, s.handleDivision},
 		{"GET", "/api/v1/divisions/:code/children", viewer, s.handleChildren},
