@@ -341,7 +341,7 @@ func (cp *CoverProblem) MaxCover(p int) CoverSolution {
 	swaps := st.improve(4*p + 50)
 	best := slices.Clone(st.order)
 	bestV := st.value
-	lr := cp.lagrangeMax(p, bestV, 300)
+	lr := cp.lagrangeMax(p, bestV, 300, 0)
 	if lr.heurValue > bestV { // the relaxation found a better start: polish it too
 		s2 := newCoverState(cp)
 		for _, j := range lr.heurSites {
@@ -384,14 +384,15 @@ func (cp *CoverProblem) MinCover(need int64) CoverSolution {
 		sites := cp.rank(st.order)
 		return CoverSolution{Sites: sites, Value: st.value, Bound: int64(len(sites)), Feasible: false}
 	}
-	st, swaps := cp.minCoverHeuristic(need)
-	k := len(st.order)
+	st := newCoverState(cp)
+	st.greedy(-1, need)
+	st.dropRedundant(need)
 	// Lower bound: the smallest q with UB_MCLP(q) ≥ need. UB(q) < need proves q sites too few.
-	lo, hi := 0, k // UB(lo) < need proven (q = 0 covers nothing); hi reaches need
+	lo, hi := 0, len(st.order) // UB(lo) < need proven (q = 0 covers nothing); hi reaches need
 	its := 0
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		lr := cp.lagrangeMax(mid, -1, 200)
+		lr := cp.lagrangeMax(mid, -1, 200, need)
 		its += lr.iterations
 		if min(lr.bound, cp.Coverable()) < need {
 			lo = mid
@@ -399,23 +400,38 @@ func (cp *CoverProblem) MinCover(need int64) CoverSolution {
 			hi = mid
 		}
 	}
+	swaps := 0
+	if len(st.order) > lo+1 { // not proven optimal yet: try with fewer sites
+		st, swaps = cp.reduce(st, need, lo+1)
+	}
 	return CoverSolution{Sites: cp.rank(st.order), Value: st.value, Bound: int64(lo + 1), Feasible: true, Swaps: swaps, BoundIts: its}
 }
 
-// minCoverHeuristic reaches need with few sites (need ≤ Coverable()).
+// minCoverHeuristic reaches need with few sites (need ≤ Coverable()): greedy, redundancy removal,
+// then attempts with one site fewer.
 func (cp *CoverProblem) minCoverHeuristic(need int64) (*coverState, int) {
 	st := newCoverState(cp)
 	st.greedy(-1, need)
-	// Remove redundant sites, latest chosen first.
+	st.dropRedundant(need)
+	return cp.reduce(st, need, 1)
+}
+
+// dropRedundant removes sites whose removal keeps the value at need or more, latest chosen first.
+func (st *coverState) dropRedundant(need int64) {
 	for k := len(st.order) - 1; k >= 0; k-- {
 		j := st.order[k]
 		if st.value-st.loss(j) >= need {
 			st.remove(j)
 		}
 	}
+}
+
+// reduce repeatedly drops the site that loses least (ties: the higher index) and runs the
+// interchange search, keeping the smaller solution while it still reaches need; it stops at
+// floor sites (a proven lower bound) or at the first failure.
+func (cp *CoverProblem) reduce(st *coverState, need int64, floor int) (*coverState, int) {
 	swaps := 0
-	// Try one site fewer: drop the site that loses least (ties: the higher index), then interchange.
-	for len(st.order) > 1 {
+	for len(st.order) > max(1, floor) {
 		trial := newCoverState(cp)
 		drop, dropL := -1, int64(math.MaxInt64)
 		for _, j := range st.order {
@@ -447,8 +463,10 @@ type lagrangeResult struct {
 // lagrangeMax bounds the MCLP optimum with p sites from above. Relaxing y_i ≤ Σ_{j∋i} x_j with
 // λ_i ∈ [0, w_i] gives L(λ) = Σ_i (w_i − λ_i) + (sum of the p largest c_j = Σ_{i∈S_j} λ_i), an
 // upper bound for every such λ; subgradient steps (Held–Karp–Crowder) lower it. lb is a known
-// feasible value (−1: none) used for the step length and to stop once ⌊L⌋ ≤ lb (optimal).
-func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int) lagrangeResult {
+// feasible value (−1: none) used for the step length and to stop once ⌊L⌋ ≤ lb (optimal);
+// the search also stops once the bound is below stopBelow (0: never), which is all a caller
+// proving "p sites cannot reach stopBelow" needs, and then aims its steps at stopBelow − 1.
+func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int, stopBelow int64) lagrangeResult {
 	cp.index()
 	n := len(cp.Sets)
 	res := lagrangeResult{bound: math.MaxInt64}
@@ -475,6 +493,9 @@ func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int) lagrangeResult 
 	target := float64(lb)
 	if lb < 0 {
 		target = 0
+	}
+	if stopBelow > 0 {
+		target = max(target, float64(stopBelow-1))
 	}
 	theta, best, stall := 2.0, math.Inf(1), 0
 	for it := 0; it < maxIts; it++ {
@@ -515,7 +536,7 @@ func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int) lagrangeResult 
 				lb, target = v, float64(v)
 			}
 		}
-		if res.bound <= lb || theta < 1e-4 {
+		if res.bound <= lb || theta < 1e-4 || res.bound < stopBelow {
 			break
 		}
 		clear(cover)

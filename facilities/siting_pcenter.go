@@ -123,7 +123,7 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 		cp, ok := pcenterCover(&dm, cix, mid)
 		proven := !ok
 		if ok && len(cp.Weights) > 0 {
-			lr := cp.lagrangeMax(su.sp.P, -1, 150)
+			lr := cp.lagrangeMax(su.sp.P, -1, 150, int64(len(cp.Weights)))
 			its += lr.iterations
 			proven = min(lr.bound, cp.Coverable()) < int64(len(cp.Weights))
 		}
