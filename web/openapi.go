@@ -100,6 +100,7 @@ func (s *Server) openAPIDoc() obj {
 		}, obj{"200": resp("the facility", content(geoJSONType, ref("Feature")))}, "400", "404")},
 	}
 	addAPIv1Analysis(paths, js, geo, crsParam)
+	addAPIv1Scenarios(paths) // handle_scenarios.go
 	// OGC API – Features.
 	f := pref("f")
 	paths["/ogc"] = obj{"get": op("ogcLanding", "OGC API landing page", []any{f},

@@ -1,6 +1,17 @@
 package web
 
-// scenarioRoutes are the endpoints for division-adjustment scenarios.
+// scenarioRoutes are the endpoints for division-adjustment scenarios (planner: drafts are sensitive).
 func (s *Server) scenarioRoutes() []route {
-	return nil
+	return []route{
+		{"POST", "/api/v1/scenarios", planner, s.handleScenarioCreate},
+		{"GET", "/api/v1/scenarios", planner, s.handleScenarios},
+		{"GET", "/api/v1/scenarios/compare", planner, s.handleScenarioCompare},
+		{"GET", "/api/v1/scenarios/:id", planner, s.handleScenario},
+		{"PUT", "/api/v1/scenarios/:id", planner, s.handleScenarioUpdate},
+		{"DELETE", "/api/v1/scenarios/:id", planner, s.handleScenarioDelete},
+		{"GET", "/api/v1/scenarios/:id/impact", planner, s.handleScenarioImpact},
+		{"GET", "/api/v1/scenarios/:id/report.html", planner, s.handleScenarioReport},
+		{"GET", "/api/v1/scenarios/:id/codes.csv", planner, s.handleScenarioCodes("csv")},
+		{"GET", "/api/v1/scenarios/:id/codes.xlsx", planner, s.handleScenarioCodes("xlsx")},
+	}
 }
