@@ -102,11 +102,27 @@ func codeID(c divisions.Code) int64 {
 // ExportLayers builds the export layers from a division tree and a facility list: one layer per
 // division level (boundaries where known; villages as points), the facilities, and the coverage of
 // every village committee for every facility kind with the analyzer's defaults (mode and radius).
-// Seat coordinates are converted with crs; geometries stay WGS84 (writers convert them).
-func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS) ([]Layer, error) {
+// Seat coordinates are converted with crs; geometries stay WGS84 (writers convert them). names
+// picks layers by name, in that order (none = all); an unknown name is an error.
+func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS, names ...string) ([]Layer, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		known := false
+		for _, k := range ExportLayerNames() {
+			known = known || k == n
+		}
+		if !known {
+			return nil, fmt.Errorf("unknown layer %q (want %s)", n, strings.Join(ExportLayerNames(), ", "))
+		}
+		want[n] = true
+	}
+	keep := func(n string) bool { return len(want) == 0 || want[n] }
 	var layers []Layer
 	for l := divisions.Province; l <= divisions.Village; l++ {
 		name := ExportLayerNames()[l-1]
+		if !keep(name) {
+			continue
+		}
 		ly := Layer{Name: name, Title: fmt.Sprintf("%s divisions", l), GeomType: "MULTIPOLYGON", Columns: divisionColumns,
 			Description: fmt.Sprintf("Division units at %s level, statistical codes 2023-06-30. %s", l, ExportNote)}
 		if l == divisions.Village {
@@ -138,10 +154,28 @@ func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS) ([
 		}
 		layers = append(layers, ly)
 	}
-	fl := Layer{Name: "facilities", Title: "civil-affairs facilities", GeomType: "POINT", Columns: facilityColumns,
-		Description: "Facilities of every kind and status."}
 	sorted := append([]facilities.Facility(nil), fs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	if keep("facilities") {
+		layers = append(layers, facilityLayer(sorted))
+	}
+	if keep("coverage") {
+		cov, err := coverageLayer(t, sorted)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, cov)
+	}
+	if len(names) == 0 {
+		return layers, nil
+	}
+	return SelectLayers(layers, names)
+}
+
+// facilityLayer is every facility (sorted by id) as a point.
+func facilityLayer(sorted []facilities.Facility) Layer {
+	fl := Layer{Name: "facilities", Title: "civil-affairs facilities", GeomType: "POINT", Columns: facilityColumns,
+		Description: "Facilities of every kind and status."}
 	for i := range sorted {
 		f := &sorted[i]
 		info, _ := facilities.ParseKind(string(f.Kind))
@@ -155,12 +189,7 @@ func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS) ([
 			plan, string(f.Provenance),
 		}})
 	}
-	layers = append(layers, fl)
-	cov, err := coverageLayer(t, sorted)
-	if err != nil {
-		return nil, err
-	}
-	return append(layers, cov), nil
+	return fl
 }
 
 // coverageLayer is one point per counted village committee with, per kind, whether it is covered.

@@ -90,8 +90,12 @@ func TestExportLayers(t *testing.T) {
 	if got[0] != true || got[1] != false || got[2] != false {
 		t.Errorf("coverage of mutual_aid_elderly %v, want true false false", got)
 	}
-	if _, err := SelectLayers(layers, []string{"villages", "nope"}); err == nil {
-		t.Error("unknown layer accepted")
+	if _, err := ExportLayers(tree, fs, crs, "villages", "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("unknown layer: %v", err)
+	}
+	two, err := ExportLayers(tree, fs, crs, "facilities", "villages")
+	if err != nil || len(two) != 2 || two[0].Name != "facilities" || two[1].Name != "villages" {
+		t.Errorf("selected layers: %v", err)
 	}
 }
 

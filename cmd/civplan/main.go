@@ -24,6 +24,7 @@ usage:
   civplan token   create --name NAME --role viewer|planner|admin | list | revoke ID   [--db civplan.db]
   civplan coverage --kind KIND [--division CODE] [--mode M] [--radius-m R] [--group-by LEVEL] [--rural]
                    [--format csv|xlsx|json|geojson] [--villages] [--out FILE] [--db civplan.db]
+  civplan export  --out FILE|DIR [--format gpkg|geojson|geojsonseq|csv|xlsx] [--crs wgs84|cgcs2000|gk3|epsg:4545..4548|gcj02] [--layers L,…] [--db civplan.db]
   civplan siting  --objective lscp|mclp|pcenter|upgrade [--kind KIND] [--p N | --target 0.8] [--division CODE] [--mode M]
                    [--radius-m R] [--weight elderly|villages] [--exclude CODES] [--candidates FILE] [--capacity-beds N]
                    [--plan ID] [--save NAME] [--format text|json|geojson] [--out FILE] [--db civplan.db]
@@ -78,6 +79,7 @@ func commands() map[string]command {
 		"token":    cmdToken,
 		"coverage": cmdCoverage,
 		"siting":   cmdSiting,
+		"export":   cmdExport,
 	}
 }
 
