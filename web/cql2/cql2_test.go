@@ -173,3 +173,30 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+func TestIntersectsBound(t *testing.T) {
+	// An L-shaped polygon whose bounding box covers the test box but whose area does not.
+	l := orb.Polygon{{{0, 0}, {3, 0}, {3, 1}, {1, 1}, {1, 3}, {0, 3}, {0, 0}}}
+	tests := []struct {
+		name string
+		g    orb.Geometry
+		b    orb.Bound
+		want bool
+	}{
+		{"point inside", orb.Point{1, 1}, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{2, 2}}, true},
+		{"point on edge", orb.Point{2, 1}, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{2, 2}}, true},
+		{"point outside", orb.Point{3, 1}, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{2, 2}}, false},
+		{"L notch", l, orb.Bound{Min: orb.Point{2, 2}, Max: orb.Point{2.5, 2.5}}, false},
+		{"L arm", l, orb.Bound{Min: orb.Point{2, 0.5}, Max: orb.Point{2.5, 2.5}}, true},
+		{"box inside polygon", l, orb.Bound{Min: orb.Point{0.2, 0.2}, Max: orb.Point{0.5, 0.5}}, true},
+		{"far away", l, orb.Bound{Min: orb.Point{10, 10}, Max: orb.Point{11, 11}}, false},
+		{"nil", nil, orb.Bound{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IntersectsBound(tt.g, tt.b); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

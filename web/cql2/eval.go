@@ -365,3 +365,33 @@ func (n intersectsNode) eval(c *evalCtx) tri {
 	}
 	return triOf(geom.Intersects(a, b))
 }
+
+// IntersectsBound reports whether g intersects the closed box b exactly (not just by envelope);
+// false for a nil geometry.
+func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
+	if g == nil {
+		return false
+	}
+	gb := g.Bound()
+	if gb.Min[0] > b.Max[0] || gb.Max[0] < b.Min[0] || gb.Min[1] > b.Max[1] || gb.Max[1] < b.Min[1] {
+		return false
+	}
+	if p, ok := g.(orb.Point); ok {
+		return b.Contains(p)
+	}
+	if gb.Min[0] >= b.Min[0] && gb.Max[0] <= b.Max[0] && gb.Min[1] >= b.Min[1] && gb.Max[1] <= b.Max[1] {
+		return true // inside the box
+	}
+	c := &evalCtx{f: geomOnly{g}}
+	sg, ok := c.geometry()
+	if !ok {
+		return false
+	}
+	env := geom.NewEnvelope(geom.XY{X: b.Min[0], Y: b.Min[1]}, geom.XY{X: b.Max[0], Y: b.Max[1]})
+	return geom.Intersects(sg, env.AsGeometry())
+}
+
+type geomOnly struct{ g orb.Geometry }
+
+func (g geomOnly) Property(string) any    { return nil }
+func (g geomOnly) Geometry() orb.Geometry { return g.g }
