@@ -28,6 +28,8 @@ usage:
   civplan siting  --objective lscp|mclp|pcenter|upgrade [--kind KIND] [--p N | --target 0.8] [--division CODE] [--mode M]
                    [--radius-m R] [--weight elderly|villages] [--exclude CODES] [--candidates FILE] [--capacity-beds N]
                    [--plan ID] [--save NAME] [--format text|json|geojson] [--out FILE] [--db civplan.db]
+  civplan scenario create --file S.json | list | show ID | impact ID|--file F|--replay CSV [--format json|geojson|csv|xlsx]
+                   | report ID|--file F|--replay CSV --out R.html   [--kind K --mode M --seat-growth-m M] [--db civplan.db]
   civplan version
 `
 
@@ -80,6 +82,7 @@ func commands() map[string]command {
 		"coverage": cmdCoverage,
 		"siting":   cmdSiting,
 		"export":   cmdExport,
+		"scenario": cmdScenario,
 	}
 }
 
