@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/facilities"
 )
 
@@ -469,5 +471,37 @@ func TestTilesAndTileJSON(t *testing.T) {
 		if sl, ok := lm["source-layer"].(string); ok && !layers[sl] {
 			t.Errorf("style layer %v uses an unknown source layer %s", lm["id"], sl)
 		}
+	}
+}
+
+// TestOGCFollowsWrites: a facility added through /api/v1 appears in its OGC collection, in the
+// uncovered-villages collection's answer and in the tiles, because the caches belong to a snapshot.
+func TestOGCFollowsWrites(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	_, _, b := e.fetch(t, "/ogc/collections/mutual_aid_elderly/items")
+	before := decode(t, b)["numberMatched"].(float64)
+	_, _, b = e.fetch(t, "/ogc/collections/uncovered_mutual_aid_elderly/items")
+	uncovered := decode(t, b)["numberMatched"].(float64)
+	_, th, _ := e.fetch(t, "/tiles/all/9/413/208.mvt")
+	tok, _, err := e.store.CreateToken(context.Background(), "planner", data.RolePlanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An operating mutual-aid point right at 丰邑坪村 (110.4, 31.7), uncovered so far.
+	code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"mutual_aid_elderly","name":"丰邑坪互助点","division_code":"420526100202","lon":110.4001,"lat":31.7001}`,
+		"Authorization", "Bearer "+tok)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	_, _, b = e.fetch(t, "/ogc/collections/mutual_aid_elderly/items")
+	if got := decode(t, b)["numberMatched"].(float64); got != before+1 {
+		t.Errorf("mutual_aid_elderly: %v features after the write, want %v", got, before+1)
+	}
+	_, _, b = e.fetch(t, "/ogc/collections/uncovered_mutual_aid_elderly/items")
+	if got := decode(t, b)["numberMatched"].(float64); got != uncovered-1 {
+		t.Errorf("uncovered villages: %v after the write, want %v", got, uncovered-1)
+	}
+	if _, h, _ := e.fetch(t, "/tiles/all/9/413/208.mvt"); h.Get("ETag") == th.Get("ETag") {
+		t.Error("the tile's ETag did not change with the data")
 	}
 }
