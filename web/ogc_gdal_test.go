@@ -78,7 +78,7 @@ func ogrCounts(t *testing.T, out string) map[string]int {
 }
 
 // hubeiEnv serves the embedded Hubei dataset (the real one once it is built).
-func hubeiEnv(t *testing.T) (*data.Dataset, *Server, *httptest.Server) {
+func hubeiEnv(t testing.TB) (*data.Dataset, *Server, *httptest.Server) {
 	t.Helper()
 	ds, err := data.EmbeddedHubei()
 	if err != nil {
