@@ -342,9 +342,14 @@ func (cp *CoverProblem) MaxCover(p int) CoverSolution {
 	best := slices.Clone(st.order)
 	bestV := st.value
 	lr := cp.lagrangeMax(p, bestV, 300, 0)
-	if lr.heurValue > bestV { // the relaxation found a better start: polish it too
+	// Polish the best distinct subproblem solutions of the relaxation as further starts, while the
+	// proven gap exceeds restartGap.
+	for _, start := range lr.starts {
+		if float64(lr.bound-bestV) <= restartGap*float64(lr.bound) {
+			break
+		}
 		s2 := newCoverState(cp)
-		for _, j := range lr.heurSites {
+		for _, j := range start {
 			s2.add(j)
 		}
 		s2.greedy(p, -1)
@@ -458,6 +463,8 @@ type lagrangeResult struct {
 	iterations int
 	heurSites  []int // best Lagrangian subproblem solution as a primal solution
 	heurValue  int64
+	starts     [][]int // up to maxStarts distinct subproblem solutions with the highest values, best first
+	startVals  []int64
 }
 
 // lagrangeMax bounds the MCLP optimum with p sites from above. Relaxing y_i ≤ Σ_{j∋i} x_j with
@@ -530,7 +537,9 @@ func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int, stopBelow int64
 		for k, j := range idx[:p] {
 			sites[k] = int(j)
 		}
-		if v := cp.Value(sites); v > res.heurValue || res.heurSites == nil {
+		v := cp.Value(sites)
+		res.keepStart(sites, v)
+		if v > res.heurValue || res.heurSites == nil {
 			res.heurValue, res.heurSites = v, sites
 			if v > lb {
 				lb, target = v, float64(v)
@@ -569,6 +578,35 @@ func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int, stopBelow int64
 		}
 	}
 	return res
+}
+
+// restartGap is the relative gap below which MaxCover stops polishing extra starts.
+const restartGap = 1e-4
+
+// maxStarts is how many Lagrangian subproblem solutions MaxCover polishes as extra starts.
+const maxStarts = 6
+
+// keepStart records sites (value v) among the best distinct starts.
+func (r *lagrangeResult) keepStart(sites []int, v int64) {
+	key := slices.Clone(sites)
+	slices.Sort(key)
+	for _, s := range r.starts {
+		if slices.Equal(s, key) {
+			return
+		}
+	}
+	k := len(r.startVals)
+	for k > 0 && r.startVals[k-1] < v {
+		k--
+	}
+	if k >= maxStarts {
+		return
+	}
+	r.starts = slices.Insert(r.starts, k, key)
+	r.startVals = slices.Insert(r.startVals, k, v)
+	if len(r.starts) > maxStarts {
+		r.starts, r.startVals = r.starts[:maxStarts], r.startVals[:maxStarts]
+	}
 }
 
 // topP moves the p entries of idx with the largest c (ties: lower index) to idx[:p] in that

@@ -40,6 +40,7 @@ func main() {
 	workers := flag.Int("workers", 2, "solver processes at once")
 	radii := flag.String("radii", "1000,2000", "MCLP radii in metres, comma-separated")
 	ps := flag.String("p", "3,5,10", "MCLP site counts, comma-separated")
+	kind := flag.String("kind", string(facilities.MutualAidElderly), "facility kind")
 	flag.Parse()
 	var set Set
 	for _, r := range strings.Split(*radii, ",") {
@@ -56,7 +57,7 @@ func main() {
 		}
 		set.Ps = append(set.Ps, v)
 	}
-	set.Limit = *limit
+	set.Limit, set.Kind = *limit, facilities.Kind(*kind)
 	if err := run(*solver, *dir, set, *workers, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
@@ -101,11 +102,15 @@ type Set struct {
 	Ps       []int
 	Limit    int
 	Counties []divisions.Code // when set, only these counties (12-digit codes)
+	Kind     facilities.Kind  // "" = mutual_aid_elderly
 }
 
 // Instances builds the instance set from the embedded Hubei data.
 func Instances(set Set) ([]*Instance, error) {
 	limit := set.Limit
+	if set.Kind == "" {
+		set.Kind = facilities.MutualAidElderly
+	}
 	ds, err := data.EmbeddedHubei()
 	if err != nil {
 		return nil, err
@@ -130,7 +135,7 @@ func Instances(set Set) ([]*Instance, error) {
 		added := false
 		for _, r := range set.Radii {
 			for _, p := range set.Ps {
-				sp := facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly, Division: c.Code,
+				sp := facilities.SitingParams{Params: facilities.Params{Kind: set.Kind, Division: c.Code,
 					Mode: facilities.ModeRadius, RadiusM: r}, Objective: facilities.ObjectiveMCLP, P: p}
 				in, err := instance(an, sp, fmt.Sprintf("%s_mclp_r%g_p%d", c.Code.Short(), r, p))
 				if err != nil {
@@ -142,7 +147,7 @@ func Instances(set Set) ([]*Instance, error) {
 				out, added = append(out, in), true
 			}
 		}
-		sp := facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly, Division: c.Code,
+		sp := facilities.SitingParams{Params: facilities.Params{Kind: set.Kind, Division: c.Code,
 			Mode: facilities.ModeRadius, RadiusM: 1000}, Objective: facilities.ObjectiveLSCP, Target: 0.8}
 		if in, err := instance(an, sp, fmt.Sprintf("%s_lscp_r1000_t0.8", c.Code.Short())); err == nil {
 			if in.Need > 0 && in.Bound > 0 { // skip counties already at the target and unreachable targets
