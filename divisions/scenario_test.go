@@ -328,3 +328,49 @@ func TestProposeCode(t *testing.T) {
 		t.Error("full range: no error")
 	}
 }
+
+func rect(x0, y0, x1, y1 float64) orb.MultiPolygon {
+	return orb.MultiPolygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}}
+}
+
+func TestUnionReportsGapsAndOverlaps(t *testing.T) {
+	opt := DefaultUnionOptions()
+	// Four bars around an empty 0.02° square centred at (110.05, 31.05): a gap no part had.
+	ring := []part{
+		{MustCode("420526100"), rect(110.00, 31.00, 110.10, 31.04)},
+		{MustCode("420526101"), rect(110.00, 31.06, 110.10, 31.10)},
+		{MustCode("420526102"), rect(110.00, 31.04, 110.04, 31.06)},
+		{MustCode("420526103"), rect(110.06, 31.04, 110.10, 31.06)},
+	}
+	u, r := unionReport(MustCode("420526100"), "x", Township, ring, opt)
+	if !r.Rebuilt || !r.Valid || r.Pieces != 1 || len(u[0]) != 2 {
+		t.Fatalf("report %+v", r)
+	}
+	if len(r.Gaps) != 1 || math.Abs(r.Gaps[0].At[0]-110.05) > 0.011 || math.Abs(r.Gaps[0].At[1]-31.05) > 0.011 {
+		t.Fatalf("gaps %+v", r.Gaps)
+	}
+	// ≈ 0.02° × 0.02° ≈ 1.9 km × 2.2 km ≈ 4.2 km².
+	if a := r.Gaps[0].AreaM2; a < 3.8e6 || a > 4.6e6 {
+		t.Errorf("gap area %g m²", a)
+	}
+	// Two squares overlapping in a 0.01°-wide strip: an overlap located in the strip.
+	ov := []part{{MustCode("420526100"), rect(110.00, 31.00, 110.10, 31.10)}, {MustCode("420526101"), rect(110.09, 31.00, 110.19, 31.10)}}
+	_, r = unionReport(MustCode("420526100"), "y", Township, ov, opt)
+	if len(r.Overlaps) != 1 || r.Overlaps[0].At[0] < 110.09 || r.Overlaps[0].At[0] > 110.10 {
+		t.Fatalf("overlaps %+v", r.Overlaps)
+	}
+	if r.PartsAreaKM2 <= r.AreaKM2 {
+		t.Errorf("parts %.3f km² should exceed the union %.3f km² by the overlap", r.PartsAreaKM2, r.AreaKM2)
+	}
+	// Neighbours whose shared edge differs by rounding (4e-7°) snap together: one piece, no sliver.
+	near := []part{{MustCode("420526100"), rect(110.00, 31.00, 110.1000004, 31.10)}, {MustCode("420526101"), rect(110.1, 31.00, 110.2, 31.10)}}
+	_, r = unionReport(MustCode("420526100"), "z", Township, near, opt)
+	if r.Pieces != 1 || len(r.Gaps) != 0 || len(r.Overlaps) != 0 {
+		t.Errorf("snapped neighbours: %+v", r)
+	}
+	// A part without a boundary: not rebuilt, and the reason is given.
+	_, r = unionReport(MustCode("420526100"), "w", Township, []part{{MustCode("420526100"), nil}, near[1]}, opt)
+	if r.Rebuilt || r.Problem == "" {
+		t.Errorf("missing boundary: %+v", r)
+	}
+}
