@@ -359,7 +359,7 @@ func (b *builder) villagePoints() error {
 			fixed = append(fixed, p)
 		}
 	}
-	b.logf("village points: %d real, %d generated; %d real points outside their derived township area made generated, %d real seeds lost their raster cell",
+	b.logf("village points: %d real, %d generated; %d real points outside their derived township area made generated; %d real points not used as seeds (cell taken)",
 		b.st.VillagesReal, len(b.villages)-b.st.VillagesReal, b.st.Part.villagesMovedTo, b.st.Part.seedConflicts)
 	return nil
 }

@@ -77,9 +77,11 @@ func isRuralTown(t *township) bool {
 // isRuralVillage follows the population model's classification.
 func isRuralVillage(v *village, ur string) bool { return !isUrbanVillage(v, ur) }
 
-// place puts a facility point near seat inside area (within radiusM), or at seat.
-func place(r *rng, area orb.MultiPolygon, seat orb.Point, radiusM float64) orb.Point {
-	if p, ok := samplePoint(r, area, nil, seat, radiusM); ok {
+// place puts a facility point near seat inside area (within radiusM), or at seat. It has its
+// own generator (from the division code and kind), so that which facilities exist never
+// depends on how many draws the rejection sampling took.
+func place(code divisions.Code, kind facilities.Kind, area orb.MultiPolygon, seat orb.Point, radiusM float64) orb.Point {
+	if p, ok := samplePoint(newRNG("facility-point", string(code), string(kind)), area, nil, seat, radiusM); ok {
 		return p
 	}
 	return seat
@@ -115,7 +117,7 @@ func (fp *facilityPlan) countyFacilities(cname string, code divisions.Code, seat
 		if k.kind == facilities.FuneralHome {
 			radius = 4000
 		}
-		f.Point = place(r, seatTown.area, seat, radius)
+		f.Point = place(seatTown.code, k.kind, seatTown.area, seat, radius)
 		if k.beds[1] > 0 {
 			f.Beds = r.between(k.beds[0], k.beds[1])
 			f.Renovated = facilities.Renovation{FireSafety: tri(r, 0.7), Accessibility: tri(r, 0.6), SpecialCare: tri(r, 0.5)}
@@ -135,19 +137,19 @@ func (fp *facilityPlan) townFacilities(t *township, area orb.MultiPolygon) {
 	if r.chance(pw) {
 		st := status(r)
 		fp.add(facilities.Facility{Kind: facilities.WelfareHome, Name: t.name + "敬老院", DivisionCode: t.code,
-			Point: place(r, area, t.seat, 1500), Status: st, Beds: r.between(30, 200), Opened: opened(r, st),
+			Point: place(t.code, facilities.WelfareHome, area, t.seat, 1500), Status: st, Beds: r.between(30, 200), Opened: opened(r, st),
 			Renovated: facilities.Renovation{FireSafety: tri(r, 0.65), Accessibility: tri(r, 0.5), SpecialCare: tri(r, 0.35)}})
 	}
 	if rural && r.chance(pRegionalRural) {
 		st := status(r)
 		fp.add(facilities.Facility{Kind: facilities.RegionalCareCenter, Name: t.name + "区域性养老服务中心", DivisionCode: t.code,
-			Point: place(r, area, t.seat, 1500), Status: st, Beds: r.between(60, 300), Opened: opened(r, st),
+			Point: place(t.code, facilities.RegionalCareCenter, area, t.seat, 1500), Status: st, Beds: r.between(60, 300), Opened: opened(r, st),
 			Renovated: facilities.Renovation{FireSafety: tri(r, 0.8), Accessibility: tri(r, 0.7), SpecialCare: tri(r, 0.6)}})
 	}
 	if rural && r.chance(pCemeteryTown) {
 		st := status(r)
 		fp.add(facilities.Facility{Kind: facilities.PublicCemetery, Name: t.name + "公益性公墓", DivisionCode: t.code,
-			Point: place(r, area, t.seat, 5000), Status: st, FloorAreaM2: float64(r.between(20, 200) * 100), Opened: opened(r, st)})
+			Point: place(t.code, facilities.PublicCemetery, area, t.seat, 5000), Status: st, FloorAreaM2: float64(r.between(20, 200) * 100), Opened: opened(r, st)})
 	}
 }
 
@@ -160,19 +162,19 @@ func (fp *facilityPlan) villageFacilities(v *village, ur string, area orb.MultiP
 	if vc && r.chance(mutualShare) {
 		st := status(r)
 		fp.add(facilities.Facility{Kind: facilities.MutualAidElderly, Name: label + "互助养老服务点", DivisionCode: v.code,
-			Point: place(r, area, v.p, 500), Status: st, FloorAreaM2: float64(r.between(80, 400)), Opened: opened(r, st)})
+			Point: place(v.code, facilities.MutualAidElderly, area, v.p, 500), Status: st, FloorAreaM2: float64(r.between(80, 400)), Opened: opened(r, st)})
 	}
 	if isRuralVillage(v, ur) && r.chance(pCommunityService) {
 		st := status(r)
 		a := math.Round(csAreaMean + csAreaSD*r.normal())
 		a = math.Max(150, math.Min(1500, a))
 		fp.add(facilities.Facility{Kind: facilities.CommunityServiceCenter, Name: label + "综合服务中心", DivisionCode: v.code,
-			Point: place(r, area, v.p, 300), Status: st, FloorAreaM2: a, Opened: opened(r, st)})
+			Point: place(v.code, facilities.CommunityServiceCenter, area, v.p, 300), Status: st, FloorAreaM2: a, Opened: opened(r, st)})
 	}
 	if vc && r.chance(pCemeteryVillage) {
 		st := status(r)
 		fp.add(facilities.Facility{Kind: facilities.PublicCemetery, Name: label + "公益性公墓", DivisionCode: v.code,
-			Point: place(r, area, v.p, 2000), Status: st, FloorAreaM2: float64(r.between(5, 50) * 100), Opened: opened(r, st)})
+			Point: place(v.code, facilities.PublicCemetery, area, v.p, 2000), Status: st, FloorAreaM2: float64(r.between(5, 50) * 100), Opened: opened(r, st)})
 	}
 }
 

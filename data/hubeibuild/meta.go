@@ -87,7 +87,7 @@ func (b *builder) meta(divs []divisions.Division, fs []facilities.Facility) data
 	notes := []string{
 		"Township areas are derived approximations, not legal boundaries.",
 		"Village populations, township populations and all programme attributes and facilities are estimated or generated for demonstration; only county census figures are real.",
-		fmt.Sprintf("%d real village points fell outside their derived township area and were replaced by generated points; %d real seeds shared a raster cell with another township's seed and were not used (those villages got generated points).", st.Part.villagesMovedTo, st.Part.seedConflicts),
+		fmt.Sprintf("%d real village points fell outside their derived township area (mostly stale 2016 points lying kilometres inside another township) and were replaced by generated points; %d real village points were not used as growth seeds because another township's seed took their raster cell (they stay real where they end inside their own area).", st.Part.villagesMovedTo, st.Part.seedConflicts),
 		fmt.Sprintf("%d township pieces cut off by the county boundary were handed to the neighbour with the longest shared edge; %d extra pieces were kept (separate parts of multi-part counties).", st.Part.orphanPieces, st.Part.keptPieces),
 	}
 	m.Notes = append(notes, b.notes...)

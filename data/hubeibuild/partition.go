@@ -42,7 +42,7 @@ type village struct {
 
 // partStats counts what the partition did, for the log and Meta.Notes.
 type partStats struct {
-	seedConflicts   int // real seeds dropped because another township's seed took their cell
+	seedConflicts   int // real village points not used as seeds because another township's seed took their cell
 	orphanPieces    int // pieces cut off by the county boundary and handed to a neighbour
 	keptPieces      int // extra pieces kept (separate parts of a multi-part county)
 	unroundable     int // areas kept at full precision because rounding broke validity
@@ -87,8 +87,7 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 	for ti, t := range towns {
 		for _, v := range t.villages {
 			if v.real && !addSeed(ti, v.p) {
-				st.seedConflicts++
-				v.real = false
+				st.seedConflicts++ // not a seed; the point stays real if it ends inside its area
 			}
 		}
 	}
