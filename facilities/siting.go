@@ -567,6 +567,7 @@ func (a *Analyzer) covering(su *sitingSetup) *Siting {
 		if need <= 0 {
 			s.Notes = append(s.Notes, "the target is already met: no new site is needed")
 			s.Bound = 0
+			s.setGapMin(0, 0)
 		}
 		if !sol.Feasible {
 			r := float64(cp.Fixed+sol.Value) / float64(cp.Total)

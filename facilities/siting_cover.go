@@ -24,6 +24,7 @@ type CoverSolution struct {
 	Value int64 // weight newly covered by Sites (MaxCover), i.e. without Fixed
 	// Bound is an upper bound on the best Value any p sites reach (MaxCover), or a lower bound on
 	// the number of sites needed (MinCover). It is proven: the optimum lies between Value and Bound.
+	// When MinCover is infeasible, Bound is the number of sites returned (it bounds nothing).
 	Bound    int64
 	Feasible bool // MinCover: the target weight is reached; MaxCover: always true
 	Swaps    int  // interchanges applied by local search

@@ -417,3 +417,58 @@ func TestSitingUpgrade(t *testing.T) {
 		t.Fatalf("sites %+v value %g kind %s", s.Sites, s.Value, s.Query.Kind)
 	}
 }
+
+// Supplied candidates in any order give the same sites; a candidate without a code is placed in
+// the nearest village of the division.
+func TestSitingSuppliedCandidatesOrder(t *testing.T) {
+	a, d := sitingSynth(t, 120, 10, 21, false)
+	var cands []facilities.CandidateSite
+	for k, v := range d.Villages() {
+		if k%3 == 0 {
+			cands = append(cands, facilities.CandidateSite{Name: "school " + string(v.Code[9:]), Point: orb.Point{v.Seat[0] + 0.001, v.Seat[1]}})
+		}
+	}
+	run := func(cs []facilities.CandidateSite) []string {
+		s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly,
+			Mode: facilities.ModeRadius, RadiusM: 1500}, Objective: facilities.ObjectiveMCLP, P: 4, Candidates: cs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Candidates != len(cs) {
+			t.Fatalf("%d candidates considered, %d supplied", s.Candidates, len(cs))
+		}
+		var out []string
+		for _, site := range s.Sites {
+			if site.Code == "" || site.Code.Level() != divisions.Village {
+				t.Errorf("site %s placed in %q, want a village code", site.Name, site.Code)
+			}
+			out = append(out, site.Name)
+		}
+		return out
+	}
+	first := run(cands)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for k := 0; k < 3; k++ {
+		sh := slices.Clone(cands)
+		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		if got := run(sh); !slices.Equal(got, first) {
+			t.Fatalf("shuffled candidates: %v, first %v", got, first)
+		}
+	}
+	if len(first) == 0 {
+		t.Fatal("no site proposed")
+	}
+}
+
+// An already met target needs no site and says so, with a zero gap.
+func TestSitingTargetAlreadyMet(t *testing.T) {
+	a := handAnalyzer(t, handFacilities())
+	s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly},
+		Objective: facilities.ObjectiveLSCP, Target: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Sites) != 0 || !s.Feasible || !s.Optimal || s.Gap == nil || *s.Gap != 0 {
+		t.Fatalf("sites %d feasible %v optimal %v gap %v", len(s.Sites), s.Feasible, s.Optimal, s.Gap)
+	}
+}
