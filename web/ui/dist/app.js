@@ -56,7 +56,7 @@
       population: '人口', area: '面积（km²）', code: '代码',
       level_province: '省', level_prefecture: '地级', level_county: '县级', level_township: '乡级', level_village: '村级',
       village_committees: '村委会 {0} 个', pop_line: '常住人口 {0}，60岁以上 {1}',
-      gap_head: '{0}覆盖率 {1}，目标 {2}（{3}年）', gap_need: '还需覆盖 {0} 个村委会才能达到目标', gap_met: '已达到目标',
+      gap_head: '{0}覆盖率，目标 {1}（{2}年）', gap_need: '还需覆盖 {0} 个村委会才能达到目标', gap_met: '已达到目标',
       gap_count: '未覆盖村委会 {0} 个（列出前 {1} 个，按老年人口降序）', nearest: '最近设施 {0}，{1}', no_facility: '无同类设施',
       no_point: '无坐标', cluster_line: '{0} 个村，老年人 {1} 人', km: '{0} 公里', m: '{0} 米',
       pick_division: '请先在地图上点击或搜索选择一个县或乡镇。', siting_scope_bad: '选址需要县级或乡级单位；当前是{0}。',
@@ -73,7 +73,9 @@
       err_prefix: '出错了', err_network: '无法连接服务器：{0}', err_missing: '服务器没有这个接口（{0} {1}，404）：该功能的接口尚未提供。',
       layer_choro: '覆盖率分级（县/乡）', layer_townships: '乡镇边界', layer_villages: '村点', layer_circles: '服务半径圈',
       layer_gaps: '未覆盖村（按老年人口大小）', layer_labels: '地名标注', select_county_first: '请先选择一个县。',
-      no_children: '没有下级单位。', none: '无', attribution: '数据来源：', statutory: '检查', verdict: '结论', report_opened: '报告已在新窗口打开。',
+      no_children: '没有下级单位。', n_ops: '{0} 项操作', town_table: '各乡镇覆盖率（现状 → 新增后）', new_villages: '新覆盖的村', fac_status: '状态', reason_no_point: '无坐标', reason_no_candidate_in_reach: '范围内无候选点', reason_not_selected: '未入选（受p或目标限制）', reason_capacity_insufficient: '床位不足',
+      geom: '边界合并', contiguous: '连成一片', not_contiguous: '不连通（{0} 块）', approvals: '审批机关', dossier: '第十三条申报材料清单', new_scenario: '新方案',
+      verdict_pass: '符合', verdict_fail: '不符合', verdict_incomplete: '部分无法判断', verdict_not_evaluable: '无法判断', verdict_info: '说明', none: '无', attribution: '数据来源：', statutory: '检查', verdict: '结论', report_opened: '报告已在新窗口打开。',
     },
     en: {
       skip: 'Skip to panel', title: 'civil-affairs planning map', search_label: 'Search divisions', search_ph: 'Search counties, townships, villages…',
@@ -101,7 +103,7 @@
       population: 'Population', area: 'Area (km²)', code: 'Code',
       level_province: 'province', level_prefecture: 'prefecture', level_county: 'county', level_township: 'township', level_village: 'village',
       village_committees: '{0} village committees', pop_line: 'population {0}, aged 60+ {1}',
-      gap_head: '{0}: coverage {1}, target {2} (by {3})', gap_need: '{0} more village committees must be covered to reach the target', gap_met: 'target met',
+      gap_head: '{0}: coverage, target {1} (by {2})', gap_need: '{0} more village committees must be covered to reach the target', gap_met: 'target met',
       gap_count: '{0} uncovered village committees (first {1}, most elderly first)', nearest: 'nearest {0}, {1}', no_facility: 'no facility of this kind',
       no_point: 'no point', cluster_line: '{0} villages, {1} elderly', km: '{0} km', m: '{0} m',
       pick_division: 'Click the map or search to select a county or township first.', siting_scope_bad: 'Siting needs a county or township; this is a {0}.',
@@ -118,7 +120,9 @@
       err_prefix: 'Error', err_network: 'Cannot reach the server: {0}', err_missing: 'The server has no such endpoint ({0} {1}, 404): this feature\'s API is not available yet.',
       layer_choro: 'Coverage classes (county/township)', layer_townships: 'Township boundaries', layer_villages: 'Village points', layer_circles: 'Service radius circles',
       layer_gaps: 'Uncovered villages (sized by elderly)', layer_labels: 'Labels', select_county_first: 'Select a county first.',
-      no_children: 'No units below.', none: 'none', attribution: 'Sources: ', statutory: 'Check', verdict: 'Verdict', report_opened: 'The report opened in a new window.',
+      no_children: 'No units below.', n_ops: '{0} operations', town_table: 'Coverage per township (now → with new sites)', new_villages: 'newly covered villages', fac_status: 'status', reason_no_point: 'no point', reason_no_candidate_in_reach: 'no candidate in reach', reason_not_selected: 'not selected (p or target)', reason_capacity_insufficient: 'capacity short',
+      geom: 'Boundary union', contiguous: 'one connected area', not_contiguous: 'not contiguous ({0} pieces)', approvals: 'Approving authority', dossier: 'Art. 13 dossier checklist', new_scenario: 'New scenario',
+      verdict_pass: 'pass', verdict_fail: 'fail', verdict_incomplete: 'incomplete', verdict_not_evaluable: 'not evaluable', verdict_info: 'info', none: 'none', attribution: 'Sources: ', statutory: 'Check', verdict: 'Verdict', report_opened: 'The report opened in a new window.',
     },
   };
 
@@ -236,7 +240,7 @@
     sources: {
       prefectures: tileSrc('prefectures'), counties: tileSrc('counties'), townships: tileSrc('townships', 5), villages: tileSrc('villages', 5),
       circles: { type: 'geojson', data: fc() }, gaps: { type: 'geojson', data: fc() }, selected: { type: 'geojson', data: fc() },
-      proposals: { type: 'geojson', data: fc() }, 'labels-prefecture': { type: 'geojson', data: fc() }, 'labels-county': { type: 'geojson', data: fc() }, highlight: { type: 'geojson', data: fc() }, seat: { type: 'geojson', data: fc() },
+      proposals: { type: 'geojson', data: fc() }, 'labels-prefecture': { type: 'geojson', data: fc() }, 'labels-county': { type: 'geojson', data: fc() }, 'labels-township': { type: 'geojson', data: fc() }, highlight: { type: 'geojson', data: fc() }, seat: { type: 'geojson', data: fc() },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#e9edf0' } },
@@ -262,7 +266,7 @@
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 13 }, paint: { 'text-color': '#212529', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
       { id: 'county-label', type: 'symbol', source: 'labels-county', minzoom: 7, maxzoom: 10,
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12 }, paint: { 'text-color': '#343a40', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
-      { id: 'township-label', type: 'symbol', source: 'townships', 'source-layer': 'townships', minzoom: 9.5,
+      { id: 'township-label', type: 'symbol', source: 'labels-township', minzoom: 9.5,
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11 }, paint: { 'text-color': '#495057', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
       { id: 'village-label', type: 'symbol', source: 'villages', 'source-layer': 'villages', minzoom: 12,
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 10, 'text-offset': [0, 0.9] }, paint: { 'text-color': '#6c757d', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
@@ -484,7 +488,7 @@
     const s = g.summary || {};
     const need = s.target != null && s.villages ? Math.max(0, Math.ceil(s.target * s.villages - 1e-9) - s.covered) : null;
     $('#gap-summary').replaceChildren(
-      el('div', {}, t('gap_head', `${s.name} ${kindName(S.kind)}`, '', fmtPct(s.target), s.deadline || '—')),
+      el('div', {}, t('gap_head', `${s.name} ${kindName(S.kind)}`, fmtPct(s.target), s.deadline || '—')),
       el('div', { class: 'big', 'data-ratio': s.ratio }, `${fmtPct(s.ratio)} `, metBadge(s.met), ' ', provBadge(s.provenance)),
       el('div', { id: 'gap-need' }, need == null ? '' : need > 0 ? t('gap_need', fmtInt(need)) : t('gap_met')),
       el('div', { class: 'meta' }, t('gap_count', fmtInt(g.numberMatched), fmtInt(Math.min(GAP_LIMIT, g.numberMatched || 0)))));
@@ -576,7 +580,7 @@
       el('div', { class: 'meta' }, `${t('elderly')}: ${fmtInt(b.elderly_covered)} → ${fmtInt(a.elderly_covered)} / ${fmtInt(a.elderly)}`),
       el('div', { class: 'meta' }, s.optimal ? t('optimal') : t('gap_bound', s.gap == null ? '—' : fmtPct(s.gap), s.method || '', s.bound_method || '')),
       s.uncovered ? el('div', { class: 'meta' }, t('uncovered_left', fmtInt(s.uncovered.length)),
-        s.uncovered_reasons ? ` (${Object.entries(s.uncovered_reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') : null,
+        s.uncovered_reasons ? `（${Object.entries(s.uncovered_reasons).map(([k, v]) => `${t('reason_' + k)} ${fmtInt(v)}`).join('，')}）` : '') : null,
       provBadge(s.provenance)));
     const tb = el('table', { class: 'data', id: 'siting-sites' },
       el('caption', {}, t('sites')),
@@ -584,8 +588,16 @@
       el('tbody', {}, sites.map((x) => el('tr', {},
         el('td', {}, String(x.rank)),
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => x.point && map.flyTo({ center: x.point, zoom: 13 }) }, x.name || x.code)),
-        el('td', {}, x.township_name || ''), el('td', { class: 'num' }, fmtInt(x.gain_elderly)), el('td', { class: 'num' }, fmtInt(x.gain_villages))))));
+        el('td', {}, x.township_name || ''), el('td', { class: 'num' }, fmtInt(x.gain_elderly)),
+        el('td', { class: 'num', title: `${t('new_villages')}: ${(x.new_villages || []).join(', ')}` }, fmtInt(x.gain_villages))))));
     out.append(tb);
+    const towns = s.townships || [];
+    if (towns.length) {
+      out.append(el('details', {}, el('summary', {}, t('town_table')), el('table', { class: 'data', id: 'siting-townships' },
+        el('thead', {}, el('tr', {}, el('th', {}, t('township')), el('th', { class: 'num' }, t('ratio')), el('th', { class: 'num' }, t('sites')))),
+        el('tbody', {}, towns.map((x) => el('tr', {}, el('td', {}, x.name), el('td', { class: 'num' }, `${fmtPct(x.ratio_before)} → ${fmtPct(x.ratio_after)}`),
+          el('td', { class: 'num' }, fmtInt(x.new_sites))))))));
+    }
     $('#plan-save').disabled = !S.token;
     $('#plan-msg').textContent = S.token ? '' : t('need_token');
   }
@@ -739,7 +751,7 @@
       return imp;
     });
     if (!r) return;
-    S.impact = r.impact || r;
+    S.eval = r; S.impact = r.impact || r;
     $('#scn-report').disabled = false;
     renderImpact(); listScenarios();
   }
@@ -781,17 +793,35 @@
     const flags = imp.flags || (imp.service && imp.service.flags) || [];
     out.append(el('h3', {}, `${t('flags')} (${fmtInt(flags.length)})`));
     out.append(el('ul', { class: 'list', id: 'impact-flags' }, flags.slice(0, 100).map((f) => el('li', {}, `${f.name || f.code}: ${f.detail || f.kind}`))));
-    const checks = imp.checks || imp.statutory || (imp.scenario && imp.scenario.checks) || [];
-    if (checks.length) {
-      out.append(el('h3', {}, t('checks')));
-      out.append(el('ul', { class: 'list' }, checks.map((c) => el('li', {}, `${c.title || c.rule || c.id || ''}: ${c.verdict || c.result || ''} ${c.detail || c.reason || ''}`))));
+    const ev = S.eval || {};
+    const geoms = ev.geometry || [];
+    if (geoms.length) {
+      out.append(el('h3', {}, t('geom')));
+      out.append(el('ul', { class: 'list', id: 'impact-geometry' }, geoms.map((g) => el('li', {}, `${g.name}：`,
+        g.contiguous ? t('contiguous') : t('not_contiguous', g.pieces), ` · ${fmtNum(g.area_km2, 1)} km²`, g.problem ? ` · ${g.problem}` : ''))));
     }
-    const codes = imp.codes || imp.code_table || [];
+    const st = ev.statutory || {};
+    if ((st.checks || []).length) {
+      out.append(el('h3', {}, t('checks')));
+      out.append(el('ul', { class: 'list', id: 'impact-checks' }, st.checks.map((c) => el('li', {},
+        el('span', { class: 'badge ' + (c.verdict === 'pass' ? 'met-yes' : c.verdict === 'fail' ? 'met-no' : 'met-na') }, t('verdict_' + c.verdict)), ' ',
+        `${c.unit_name ? c.unit_name + '：' : ''}${c.title}`, el('div', { class: 'sub note' }, [c.source, c.note].filter(Boolean).join(' · '))))));
+    }
+    if ((st.approvals || []).length) {
+      out.append(el('h3', {}, t('approvals')));
+      out.append(el('ul', { class: 'list' }, st.approvals.map((a) => el('li', {}, `${a.change}：${a.authority}（${a.article}）`, a.note ? el('div', { class: 'sub note' }, a.note) : null))));
+    }
+    if ((st.dossier || []).length) {
+      out.append(el('h3', {}, t('dossier')));
+      out.append(el('ol', { class: 'list' }, st.dossier.map((d) => el('li', {}, `${d.provided ? '☑' : '☐'} ${d.item}`, d.civplan ? el('div', { class: 'sub note' }, d.civplan) : null))));
+    }
+    const codes = ev.codes || [];
     if (codes.length) {
       out.append(el('h3', {}, t('code_table')));
       out.append(el('div', { class: 'table-wrap' }, el('table', { class: 'data' },
         el('thead', {}, el('tr', {}, el('th', {}, t('code')), el('th', {}, t('name')), el('th', {}, t('code')), el('th', {}, t('name')))),
-        el('tbody', {}, codes.slice(0, 300).map((c) => el('tr', {}, el('td', {}, c.old_code || ''), el('td', {}, c.old_name || ''), el('td', {}, c.new_code || ''), el('td', {}, c.new_name || '')))))));
+        el('tbody', {}, codes.slice(0, 300).map((c) => el('tr', {}, el('td', {}, c.old_code || ''), el('td', {}, c.old_name || ''), el('td', {}, c.new_code || ''), el('td', {}, c.new_name || '', el('div', { class: 'sub note' }, c.change))))))));
+      out.append(el('p', { class: 'note' }, ev.disclaimer || ''));
     }
   }
   async function openReport() {
@@ -812,8 +842,8 @@
     if (!S.token) { ul.replaceChildren(el('li', { class: 'meta' }, t('need_token'))); return; }
     const r = await withPane($('#pane-scenario'), () => api('/api/v1/scenarios'));
     if (!r) return;
-    const items = Array.isArray(r) ? r : r.scenarios || r.items || [];
-    ul.replaceChildren(...items.map((s) => el('li', {}, el('label', {}, el('input', { type: 'checkbox', value: s.id, class: 'scn-cmp' }), ` #${s.id} ${s.name} · ${s.status || ''}`))));
+    const items = (Array.isArray(r) ? r : r.scenarios || []).map((x) => x.scenario || x);
+    ul.replaceChildren(...items.map((s) => el('li', {}, el('label', {}, el('input', { type: 'checkbox', value: s.id, class: 'scn-cmp' }), ` #${s.id} ${s.name} · ${s.status || ''} · ${t('n_ops', fmtInt((s.ops || []).length))}`))));
   }
   async function compareScenarios() {
     const ids = [...document.querySelectorAll('.scn-cmp:checked')].map((c) => c.value);
@@ -822,12 +852,19 @@
     const r = await withPane($('#pane-scenario'), () => api('/api/v1/scenarios/compare?' + q({ a: ids[0], b: ids[1] })));
     if (!r) return;
     out.replaceChildren(el('h3', {}, t('scn_compare_head')));
-    const sides = [r.a || r[ids[0]], r.b || r[ids[1]]];
-    const tb = el('table', { class: 'data', id: 'compare-table' }, el('thead', {}, el('tr', {}, el('th', {}, ''), sides.map((s, i) => el('th', {}, `#${ids[i]} ${(s && (s.name || (s.scenario && s.scenario.name))) || ''}`)))));
-    const rowsOf = (s) => { const imp = (s && (s.impact || s)) || {}; const d = impactDivisions(imp); return { units: d.length, flags: (imp.flags || []).length, villages: (imp.villages || []).length }; };
-    const rs = sides.map(rowsOf), body = el('tbody');
-    for (const k of ['units', 'villages', 'flags']) body.append(el('tr', {}, el('th', {}, k), rs.map((x) => el('td', { class: 'num' }, fmtInt(x[k])))));
-    tb.append(body); out.append(tb);
+    const sides = [r.a || {}, r.b || {}];
+    const tb = el('table', { class: 'data', id: 'compare-table' }, el('thead', {}, el('tr', {}, el('th', {}, ''), sides.map((s) => el('th', {}, `#${s.id} ${s.name || ''}`)))));
+    const sumFlags = (m) => Object.values(m || {}).reduce((a, b) => a + b, 0);
+    const cov = (s) => { const c = s.coverage && s.coverage[S.kind]; return c ? `${fmtPct(c.ratio_before)} → ${fmtPct(c.ratio_after)}` : '—'; };
+    const rows = [
+      [t('ops'), (s) => fmtInt(s.ops)], [t('impact_divisions'), (s) => fmtInt(s.affected_units)], [t('villages_all'), (s) => fmtInt(s.affected_villages)],
+      [t('code_table'), (s) => fmtInt(s.code_changes)], [t('flags'), (s) => fmtInt(sumFlags(s.flags))], [t('coverage_of', kindName(S.kind)), cov],
+      [t('op_seat'), (s) => (s.seat_mean_m ? `${fmtDist(s.seat_mean_m[0])} → ${fmtDist(s.seat_mean_m[1])}` : '—')],
+      [t('geom'), (s) => (s.non_contiguous_units ? t('not_contiguous', s.non_contiguous_units) : t('contiguous'))],
+    ];
+    tb.append(el('tbody', {}, rows.map(([label, f]) => el('tr', {}, el('th', {}, label), sides.map((s) => el('td', {}, f(s)))))));
+    out.append(tb);
+    out.scrollIntoView({ block: 'nearest' });
   }
 
   // ---------- map interaction ----------
@@ -850,11 +887,31 @@
       if (f) toggleTownship(f.properties.code, !S.scnSelected.has(f.properties.code));
       return;
     }
+    if (map.getZoom() >= 9 && showPopup(e)) return;
     const layers = map.getZoom() >= 8 ? ['township-fill', 'county-fill'] : ['county-fill'];
     const hits = map.queryRenderedFeatures(e.point, { layers });
     const f = hits.find((h) => h.layer.id === 'township-fill') || hits[0];
     if (f) selectDivision(f.properties.code, { fly: false });
   });
+  // Facilities and uncovered villages explain themselves in a popup (HTML text, no glyph fetches).
+  const popup = new maplibregl.Popup({ closeButton: true, closeOnClick: true, maxWidth: '280px' });
+  function showPopup(e) {
+    const ids = [...facVisible].map(facLayerId).filter((id) => map.getLayer(id)).concat(['gaps', 'proposals']);
+    const f = map.queryRenderedFeatures(e.point, { layers: ids })[0];
+    if (!f) return false;
+    const p = f.properties, box = el('div', {});
+    if (f.layer.id === 'gaps') {
+      const near = typeof p.nearest === 'string' ? JSON.parse(p.nearest) : p.nearest;
+      box.append(el('strong', {}, p.short_name || p.name), el('div', {}, `${t('elderly')} ${fmtInt(p.elderly)}`),
+        el('div', {}, near ? t('nearest', near.name, fmtDist(near.distance_m)) : t('no_facility')));
+    } else if (f.layer.id === 'proposals') {
+      box.append(el('strong', {}, `${t('sites')} ${p.rank}: ${p.name}`));
+    } else {
+      box.append(el('strong', {}, p.name), el('div', {}, kindName(p.kind)), el('div', {}, `${t('fac_status')}: ${p.status}`), p.beds ? el('div', {}, `beds ${fmtInt(p.beds)}`) : null);
+    }
+    popup.setLngLat(e.lngLat).setDOMContent(box).addTo(map);
+    return true;
+  }
   map.on('mousemove', (e) => {
     if (S.mapMode) return;
     const hit = map.queryRenderedFeatures(e.point, { layers: ['county-fill'] }).length > 0;
@@ -952,6 +1009,7 @@
   $('#scn-pick').addEventListener('click', () => setMapMode(S.mapMode === 'pick' ? null : 'pick'));
   $('#scn-clear').addEventListener('click', () => { [...S.scnSelected.keys()].forEach((c) => toggleTownship(c, false)); S.ops = []; renderOps(); });
   $('#scn-impact').addEventListener('click', scenarioImpact);
+  $('#scn-new').addEventListener('click', () => { S.scenarioId = null; S.ops = []; S.impact = null; S.eval = null; $('#scn-report').disabled = true; renderOps(); renderImpact(); });
   $('#scn-report').addEventListener('click', openReport);
   $('#scn-refresh').addEventListener('click', listScenarios);
   $('#scn-compare').addEventListener('click', compareScenarios);
@@ -1015,12 +1073,31 @@
       S.attribution = tj.attribution || '';
     } catch (e) { showAlert(e.message); }
     map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: [S.attribution, t('approx')].filter(Boolean) }), 'bottom-right');
+    // Start collapsed (the ⓘ button opens it); the legend carries the approximate-boundary note.
+    const at = document.querySelector('.maplibregl-ctrl-attrib');
+    if (at) { at.classList.remove('maplibregl-compact-show'); at.removeAttribute('open'); }
     applyLang();
     // Labels of prefectures and counties sit at their seats (one label each, not one per tile).
     for (const level of ['prefecture', 'county']) {
       api('/api/v1/divisions?' + q({ level, limit: 1000 })).then((r) => map.getSource('labels-' + level).setData(fc((r.features || []).filter((f) => f.geometry))))
         .catch((e) => showAlert(e.message));
     }
+    // Township labels (1,475 seats) load once the map is zoomed in far enough to show them.
+    let townshipLabels = false;
+    const loadTownshipLabels = async () => {
+      if (townshipLabels || map.getZoom() < 9) return;
+      townshipLabels = true;
+      try {
+        const feats = [];
+        for (let offset = 0; ; offset += 1000) {
+          const r = await api('/api/v1/divisions?' + q({ level: 'township', limit: 1000, offset }));
+          feats.push(...(r.features || []).filter((f) => f.geometry && f.geometry.type === 'Point'));
+          if ((r.features || []).length < 1000) break;
+        }
+        map.getSource('labels-township').setData(fc(feats));
+      } catch (e) { townshipLabels = false; showAlert(e.message); }
+    };
+    map.on('zoomend', loadTownshipLabels);
     await loadProvinceChoropleth().catch((e) => showAlert(e.message));
     await selectDivision('42', { fly: false });
     S.ready = true;

@@ -230,7 +230,40 @@ describe('planner web map', () => {
     const pop = (await Promise.all(TOWNS.map((c) => apiGet('/api/v1/divisions/' + c.slice(0, 9))))).reduce((a, f) => a + f.properties.population.total, 0);
     const merged = divs.find((d) => d.code === TOWNS[0]);
     if (merged) assert.equal(merged.after.population.total, pop, 'merged population = sum of the two');
+    const geo = await page.textContent('#impact-geometry');
+    assert.match(geo, /连成一片|不连通/, 'the union is reported');
     await shot('04-scenario.png');
+
+    // The printable report opens (fetched with the token, shown from a blob URL).
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#scn-report')]);
+    await popup.waitForFunction(() => location.protocol === 'blob:' && document.readyState === 'complete' && document.body && document.body.innerText.length > 200, null, { timeout: 30000 });
+    assert.match(await popup.evaluate(() => document.body.innerText), /古夫镇/);
+    await popup.screenshot({ path: join(OUT, '04-report.png') });
+    await popup.close();
+
+    // A second scenario (a rename), then compare the two side by side.
+    await page.click('#scn-new');
+    await page.selectOption('#op-kind', 'rename');
+    await page.selectOption('#op-unit', TOWNS[1]);
+    await page.fill('#op-name', '昭君新镇');
+    await page.click('#op-add');
+    await page.fill('#scn-name', '更名');
+    await page.click('#scn-impact');
+    await page.waitForFunction((first) => window.civplanUI.scenarioId && window.civplanUI.scenarioId !== first, id);
+    const id2 = await page.evaluate(() => window.civplanUI.scenarioId);
+    await page.click('#scn-refresh');
+    await page.waitForSelector(`.scn-cmp[value="${id2}"]`);
+    await page.check(`.scn-cmp[value="${id}"]`);
+    await page.check(`.scn-cmp[value="${id2}"]`);
+    await page.click('#scn-compare');
+    await page.waitForSelector('#compare-table tbody tr');
+    const cmp = await apiGet(`/api/v1/scenarios/compare?a=${id}&b=${id2}`, TOKEN);
+    const heads = await page.$$eval('#compare-table thead th', (ths) => ths.map((th) => th.textContent));
+    assert.ok(heads[1].includes('#' + cmp.a.id) && heads[2].includes('#' + cmp.b.id), `compare columns ${heads}`);
+    const codeRow = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const codes = codeRow.find((r) => /代码对照表/.test(r[0]));
+    assert.deepEqual(codes.slice(1), [String(cmp.a.code_changes), String(cmp.b.code_changes)]);
+    await shot('04-compare.png');
   });
 
   test('5: no console errors, no request leaves 127.0.0.1, controls reachable by keyboard, layout holds at 768 px', async () => {
@@ -249,6 +282,8 @@ describe('planner web map', () => {
     for (const tab of ['#tab-gaps', '#tab-siting', '#tab-scenario', '#tab-layers', '#tab-scorecard']) await p.click(tab);
     await p.click('#lang-btn');
     assert.equal(await p.textContent('#tab-scorecard'), 'Scorecard');
+    await p.waitForFunction(() => /Rural mutual-aid/.test(document.querySelector('#sc-table').textContent));
+    await p.screenshot({ path: join(OUT, '05-english.png') });
     await p.click('#lang-btn');
     assert.equal(await p.textContent('#tab-scorecard'), '评分卡');
 
