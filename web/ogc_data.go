@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -265,6 +268,23 @@ func triWord(t facilities.Tri) string {
 	return "unknown"
 }
 
+// realNum is a float that always marshals with a decimal point (520 → 520.0), so clients that
+// infer field types from the first page (GDAL's OAPIF driver reads 10 features) see a real number.
+type realNum float64
+
+// MarshalJSON writes the shortest decimal form, adding ".0" to whole numbers.
+func (r realNum) MarshalJSON() ([]byte, error) {
+	f := float64(r)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	b := strconv.AppendFloat(nil, f, 'f', -1, 64)
+	if !bytes.ContainsAny(b, ".e") {
+		b = append(b, '.', '0')
+	}
+	return b, nil
+}
+
 // properties are the item's GeoJSON properties: flat, and typed the same on every item of a
 // collection (GDAL builds its schema from the first page).
 func (it *ogcItem) properties() map[string]any {
@@ -284,6 +304,7 @@ func (it *ogcItem) properties() map[string]any {
 		for _, k := range []string{"id", "kind", "name", "division_code", "status", "beds", "floor_area_m2", "opened", "provenance"} {
 			p[k] = it.Property(k)
 		}
+		p["floor_area_m2"] = realNum(f.FloorAreaM2)
 		p["renovated_fire_safety"] = triWord(f.Renovated.FireSafety)
 		p["renovated_accessibility"] = triWord(f.Renovated.Accessibility)
 		p["renovated_special_care"] = triWord(f.Renovated.SpecialCare)
@@ -302,6 +323,7 @@ func (it *ogcItem) properties() map[string]any {
 		var nid, nname any
 		if g.Nearest != nil {
 			nid, nname = g.Nearest.ID, g.Nearest.Name
+			p["nearest_distance_m"] = realNum(g.Nearest.DistanceM)
 		}
 		p["nearest_id"], p["nearest_name"] = nid, nname
 		p["facility_kind"] = string(it.kind)

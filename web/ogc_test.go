@@ -505,3 +505,22 @@ func TestOGCFollowsWrites(t *testing.T) {
 		t.Error("the tile's ETag did not change with the data")
 	}
 }
+
+func TestRealNumJSON(t *testing.T) {
+	tests := []struct {
+		v    float64
+		want string
+	}{{520, "520.0"}, {0, "0.0"}, {520.25, "520.25"}, {-3, "-3.0"}, {1e21, "1000000000000000000000.0"}}
+	for _, tt := range tests {
+		b, err := json.Marshal(realNum(tt.v))
+		if err != nil || string(b) != tt.want {
+			t.Errorf("%v → %s %v, want %s", tt.v, b, err, tt.want)
+		}
+	}
+	// In an answer: GDAL infers Real from 520.0 but Integer from 520.
+	e := newTestEnv(t, Config{OpenReads: true})
+	_, _, b := e.fetch(t, "/ogc/collections/community_service_center/items/4")
+	if !bytes.Contains(b, []byte(`"floor_area_m2":520.0`)) {
+		t.Errorf("floor area not written as a real number: %s", b)
+	}
+}
