@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/civplan/civplan/data"
@@ -247,9 +249,20 @@ func (b *builder) countyCodes() []divisions.Code {
 	return cs
 }
 
-// partition derives township areas county by county and fixes every township seat.
+// partition derives township areas county by county and fixes every township seat. Counties
+// are independent, so they run on GOMAXPROCS workers; statistics and notes are merged in
+// county-code order, which keeps the result deterministic.
 func (b *builder) partition() error {
-	for _, cc := range b.countyCodes() {
+	codes := b.countyCodes()
+	type result struct {
+		st    partStats
+		notes []string
+		err   error
+	}
+	res := make([]result, len(codes))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, cc := range codes {
 		towns := b.byCounty[cc]
 		sortTowns(towns)
 		cs, ok := b.s.shapes[cc]
@@ -257,35 +270,56 @@ func (b *builder) partition() error {
 			b.placeStatistical(cc, towns)
 			continue
 		}
-		if err := partitionCounty(cs, towns, &b.st.Part, &b.notes); err != nil {
-			return err
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *result) {
+			defer func() { <-sem; wg.Done() }()
+			r.err = partitionAndSeat(cs, towns, &r.st, &r.notes)
+		}(&res[i])
+	}
+	wg.Wait()
+	for _, r := range res {
+		if r.err != nil {
+			return r.err
 		}
-		for _, t := range towns {
-			if !t.seatReal {
-				var pts []orb.Point
-				for _, v := range t.villages {
-					if v.real && contains(t.area, v.p) {
-						pts = append(pts, v.p)
-					}
-				}
-				switch {
-				case len(pts) > 0:
-					t.seat, t.seatProv = medoid(pts), divisions.Derived
-				case t.seatProv != divisions.Generated:
-					t.seatProv = ""
+		b.st.Part.add(r.st)
+		b.notes = append(b.notes, r.notes...)
+	}
+	return nil
+}
+
+// partitionAndSeat runs partitionCounty and then fixes each township's seat: the real seat,
+// else the medoid of its real village points inside its area (derived), else the generated
+// seed; a seat that is not inside the area is replaced by a generated point.
+func partitionAndSeat(cs *countyShape, towns []*township, st *partStats, notes *[]string) error {
+	if err := partitionCounty(cs, towns, st, notes); err != nil {
+		return err
+	}
+	for _, t := range towns {
+		if !t.seatReal {
+			var pts []orb.Point
+			for _, v := range t.villages {
+				if v.real && contains(t.area, v.p) {
+					pts = append(pts, v.p)
 				}
 			}
-			if t.seatProv == "" || !contains(t.area, t.seat) {
-				p, ok := samplePoint(newRNG("seat-fallback", string(t.code)), t.area, nil, orb.Point{}, 0)
-				if !ok {
-					return fmt.Errorf("township %s %s: no point found inside its derived area", t.code, t.name)
-				}
-				if t.seatProv != "" {
-					b.st.Part.seatFallbacks++
-					b.note("township %s %s: seat not inside its derived area; replaced by a generated point", t.code, t.name)
-				}
-				t.seat, t.seatProv = p, divisions.Generated
+			switch {
+			case len(pts) > 0:
+				t.seat, t.seatProv = medoid(pts), divisions.Derived
+			case t.seatProv != divisions.Generated:
+				t.seatProv = ""
 			}
+		}
+		if t.seatProv == "" || !contains(t.area, t.seat) {
+			p, ok := samplePoint(newRNG("seat-fallback", string(t.code)), t.area, nil, orb.Point{}, 0)
+			if !ok {
+				return fmt.Errorf("township %s %s: no point found inside its derived area", t.code, t.name)
+			}
+			if t.seatProv != "" {
+				st.seatFallbacks++
+				*notes = append(*notes, fmt.Sprintf("township %s %s: seat not inside its derived area; replaced by a generated point", t.code, t.name))
+			}
+			t.seat, t.seatProv = p, divisions.Generated
 		}
 	}
 	return nil

@@ -50,6 +50,15 @@ type partStats struct {
 	seatFallbacks   int
 }
 
+func (s *partStats) add(o partStats) {
+	s.seedConflicts += o.seedConflicts
+	s.orphanPieces += o.orphanPieces
+	s.keptPieces += o.keptPieces
+	s.unroundable += o.unroundable
+	s.villagesMovedTo += o.villagesMovedTo
+	s.seatFallbacks += o.seatFallbacks
+}
+
 // partitionCounty derives the township areas of one county: seeds from real seats and real
 // village points, generated seeds for townships without evidence (farthest-point sampling),
 // a connected raster growth from the seeds, polygonisation, clipping to the county polygon
