@@ -156,7 +156,7 @@ type ApplyOptions struct {
 // units are shared until then and never modified.
 type state struct {
 	base     *Tree
-	divs     map[Code]*Division
+	divs     map[Code]*Division     // units changed, added (non-nil) or removed (nil) relative to base
 	owned    map[Code]bool          // divs[c] is a private copy
 	kids     map[Code]map[Code]bool // current children
 	used     map[Code]bool          // codes that exist or existed: never proposed again
@@ -187,16 +187,12 @@ func Apply(base *Tree, ops []Op, opt ApplyOptions) (*Result, error) {
 		return nil, fmt.Errorf("apply scenario: no base tree")
 	}
 	s := &state{
-		base: base, divs: make(map[Code]*Division, base.Len()), owned: map[Code]bool{},
-		kids: map[Code]map[Code]bool{}, used: make(map[Code]bool, base.Len()+len(opt.Retired)),
+		base: base, divs: map[Code]*Division{}, owned: map[Code]bool{},
+		kids: map[Code]map[Code]bool{}, used: map[Code]bool{},
 		fate: map[Code]Code{}, members: map[Code][]Code{}, gone: map[Code]string{}, moved: map[Code][]Code{},
 		touched: map[Code]int{}, geomDirt: map[Code]bool{}, parts: map[Code][]part{},
 		codes: map[Code]*CodeChange{}, created: map[Code]*CodeChange{}, opt: opt,
 		res: &Result{Base: base, Fate: map[Code]Code{}, Sources: map[Code][]Code{}, ops: ops},
-	}
-	for _, d := range base.All() {
-		s.divs[d.Code] = d
-		s.used[d.Code] = true
 	}
 	for c := range opt.Retired {
 		s.used[c] = true
@@ -248,7 +244,7 @@ func (s *state) kidSet(c Code) map[Code]bool {
 
 // mut returns a private, writable copy of unit c.
 func (s *state) mut(c Code) *Division {
-	d := s.divs[c]
+	d := s.get(c)
 	if !s.owned[c] {
 		cp := *d
 		d = &cp
@@ -267,7 +263,7 @@ func (s *state) lookup(i int, op OpKind, field, raw string) (*Division, error) {
 	if err != nil {
 		return nil, opErr(i, op, "%s: %v", field, err)
 	}
-	if d := s.divs[c]; d != nil {
+	if d := s.get(c); d != nil {
 		return d, nil
 	}
 	if why, ok := s.gone[c]; ok {
@@ -348,7 +344,7 @@ func (s *state) rekey(c, nc Code) {
 	}
 	kids := s.children(c)
 	d := s.mut(c)
-	delete(s.divs, c)
+	s.divs[c] = nil
 	delete(s.owned, c)
 	d.Code = nc
 	d.Parent = nc.Parent()
@@ -538,7 +534,7 @@ func (s *state) merge(i int, op Op) error {
 			if c.Level() != lvl || c.Parent() != par {
 				return opErr(i, op.Op, "new_code %s is not a %s code under %s", c, lvl, par)
 			}
-			if s.divs[c] != nil {
+			if s.get(c) != nil {
 				return opErr(i, op.Op, "new_code %s belongs to an existing unit", c)
 			}
 			if KindOf(c, op.Name) != kind {
@@ -593,7 +589,7 @@ func (s *state) merge(i int, op Op) error {
 		}
 		// Move the children of u under dst with proposed codes.
 		for _, k := range s.children(u.Code) {
-			kd := s.divs[k]
+			kd := s.get(k)
 			nc, err := ProposeCode(dst.Code, kd.Kind, s.taken)
 			if err != nil {
 				return opErr(i, op.Op, "renumbering %s under %s: %v", k, dst.Code, err)
@@ -607,7 +603,7 @@ func (s *state) merge(i int, op Op) error {
 		}
 		s.mark(i, u.Code, ChangeMergedInto)
 		s.detach(u.Code)
-		delete(s.divs, u.Code)
+		s.divs[u.Code] = nil
 		delete(s.owned, u.Code)
 		delete(s.kids, u.Code)
 		delete(s.parts, u.Code)
@@ -648,7 +644,15 @@ func (s *state) pendingSeat(i int, op OpKind, c Code, p orb.Point) {
 }
 
 // taken reports whether code c exists or existed.
-func (s *state) taken(c Code) bool { return s.used[c] }
+func (s *state) taken(c Code) bool { return s.used[c] || s.base.Get(c) != nil }
+
+// get returns the current unit with code c (nil when it does not exist or no longer does).
+func (s *state) get(c Code) *Division {
+	if d, ok := s.divs[c]; ok {
+		return d
+	}
+	return s.base.Get(c)
+}
 
 // transfer moves villages to another township or townships to another county.
 func (s *state) transfer(i int, op Op) error {
@@ -707,7 +711,7 @@ func (s *state) transfer(i int, op Op) error {
 			s.geomDirt[from] = true
 			s.geomDirt[to.Code] = true
 		}
-		s.shiftPopulation(from, to.Code, s.divs[nc].Population)
+		s.shiftPopulation(from, to.Code, s.get(nc).Population)
 	}
 	return nil
 }
@@ -717,14 +721,14 @@ func (s *state) transfer(i int, op Op) error {
 func (s *state) shiftPopulation(from, to Code, pop Population) {
 	neg := Population{-pop.Total, -pop.Age60, -pop.Age65}
 	for c := from; c != "" && !to.Within(c); c = c.Parent() {
-		if s.divs[c] == nil {
+		if s.get(c) == nil {
 			break
 		}
 		d := s.mut(c)
 		d.Population = d.Population.Add(neg)
 	}
 	for c := to; c != "" && !from.Within(c); c = c.Parent() {
-		if s.divs[c] == nil {
+		if s.get(c) == nil {
 			break
 		}
 		d := s.mut(c)
@@ -810,7 +814,7 @@ func (s *state) changeKind(i int, op Op) error {
 		return opErr(i, op.Op, "unit %s is already a %s", u.Code, op.Kind)
 	}
 	if op.Kind == KindDistrict {
-		if pd := s.divs[parent]; pd == nil || pd.Kind != KindPrefectureCity {
+		if pd := s.get(parent); pd == nil || pd.Kind != KindPrefectureCity {
 			return opErr(i, op.Op, "a 市辖区 needs a prefecture-level city as parent; %s is not one (name the parent)", parent)
 		}
 	}
@@ -927,7 +931,7 @@ func (s *state) finish() error {
 	// Merged townships first, then counties whose townships changed.
 	var dirty []Code
 	for c := range s.geomDirt {
-		if s.divs[c] != nil {
+		if s.get(c) != nil {
 			dirty = append(dirty, c)
 		}
 	}
@@ -946,7 +950,7 @@ func (s *state) finish() error {
 			parts = s.parts[c]
 		case d.Level == County:
 			for _, k := range s.children(c) {
-				kd := s.divs[k]
+				kd := s.get(k)
 				parts = append(parts, part{k, kd.Boundary})
 			}
 		default:
@@ -973,7 +977,7 @@ func (s *state) finish() error {
 		if f, ok := s.fate[c]; ok {
 			c = f
 		}
-		d := s.divs[c]
+		d := s.get(c)
 		if d == nil {
 			continue
 		}
@@ -994,7 +998,7 @@ func (s *state) finish() error {
 			nc = f
 		}
 		r.NewCode = nc
-		if d := s.divs[nc]; d != nil {
+		if d := s.get(nc); d != nil {
 			r.NewName = d.Name
 		}
 		if nc != b && !strings.Contains(r.Change, ChangeMergedInto) && !strings.Contains(r.Change, ChangeRenumbered) &&
@@ -1004,7 +1008,7 @@ func (s *state) finish() error {
 		s.res.Codes = append(s.res.Codes, *r)
 	}
 	for c, r := range s.created {
-		r.NewName = s.divs[c].Name
+		r.NewName = s.get(c).Name
 		s.res.Codes = append(s.res.Codes, *r)
 	}
 	sort.Slice(s.res.Codes, func(i, j int) bool {
@@ -1029,7 +1033,7 @@ func (s *state) finish() error {
 	// Affected units with their ancestors down from the county.
 	aff := map[Code]bool{}
 	for c := range s.touched {
-		for x := c; x != "" && s.divs[x] != nil && x.Level() >= County; x = x.Parent() {
+		for x := c; x != "" && s.get(x) != nil && x.Level() >= County; x = x.Parent() {
 			aff[x] = true
 		}
 	}
@@ -1043,10 +1047,10 @@ func (s *state) finish() error {
 	// The after tree.
 	// In code order: the base order with changed units in place, then the new codes merged in
 	// (NewTree's sort then has little to do).
-	all := make([]Division, 0, len(s.divs))
+	all := make([]Division, 0, s.base.Len()+len(s.divs))
 	var extra []Code
-	for c := range s.owned {
-		if s.base.Get(c) == nil && s.divs[c] != nil {
+	for c, d := range s.divs {
+		if d != nil && s.base.Get(c) == nil {
 			extra = append(extra, c)
 		}
 	}
@@ -1054,15 +1058,15 @@ func (s *state) finish() error {
 	j := 0
 	for _, b := range s.base.All() {
 		for j < len(extra) && extra[j] < b.Code {
-			all = append(all, *s.divs[extra[j]])
+			all = append(all, *s.get(extra[j]))
 			j++
 		}
-		if d := s.divs[b.Code]; d != nil {
+		if d := s.get(b.Code); d != nil {
 			all = append(all, *d)
 		}
 	}
 	for ; j < len(extra); j++ {
-		all = append(all, *s.divs[extra[j]])
+		all = append(all, *s.get(extra[j]))
 	}
 	t, err := NewTree(all)
 	if err != nil {

@@ -2,7 +2,6 @@ package divisions
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -20,9 +19,9 @@ type UnionOptions struct {
 	SliverM2 float64 `json:"sliver_m2"`
 }
 
-// DefaultUnionOptions: snap to 1e-6°, drop slivers below 1,000 m² (0.001 km², a 30 m square,
-// far below the ±10 m^2-scale noise of derived boundaries of 100 km² townships yet far above
-// rounding noise).
+// DefaultUnionOptions snaps to 1e-6° (≈ 0.1 m, the precision of the embedded dataset) and
+// drops gaps, overlaps and pieces below 1,000 m² (a 30 m square): far above rounding noise,
+// far below anything a planner would draw (a township covers about 126 km² on average).
 func DefaultUnionOptions() UnionOptions { return UnionOptions{SnapDeg: 1e-6, SliverM2: 1000} }
 
 // Blemish is a gap or overlap left by a union: where it is (a representative point, WGS84)
@@ -112,27 +111,41 @@ func unionReport(code Code, name string, lvl Level, parts []part, opt UnionOptio
 			}
 		}
 	}
-	// Overlaps: for parts whose bounds meet, area(a)+area(b)−area(a∪b).
-	for i := 0; i < len(mps); i++ {
-		for j := i + 1; j < len(mps); j++ {
-			bi, bj := mps[i].Bound(), mps[j].Bound()
-			if !bi.Intersects(bj) {
-				continue
-			}
-			uij, err := unionMP([]orb.MultiPolygon{mps[i], mps[j]}, opt)
-			if err != nil {
-				continue
-			}
-			ov := multiAreaM2(mps[i]) + multiAreaM2(mps[j]) - multiAreaM2(uij)
-			if ov > opt.SliverM2 {
-				box := orb.Bound{Min: orb.Point{math.Max(bi.Min[0], bj.Min[0]), math.Max(bi.Min[1], bj.Min[1])},
-					Max: orb.Point{math.Min(bi.Max[0], bj.Max[0]), math.Min(bi.Max[1], bj.Max[1])}}
-				r.Overlaps = append(r.Overlaps, Blemish{At: box.Center(), AreaM2: ov, Between: []Code{parts[i].code, parts[j].code}})
+	// Overlaps: only when the parts' areas exceed the union's by more than a sliver, look for
+	// the pairs whose bounds meet and intersect them (geo.Intersection) to locate each overlap.
+	if (r.PartsAreaKM2-r.AreaKM2)*1e6 > opt.SliverM2 {
+		for i := 0; i < len(mps); i++ {
+			for j := i + 1; j < len(mps); j++ {
+				if !mps[i].Bound().Intersects(mps[j].Bound()) {
+					continue
+				}
+				x, err := intersectMP(mps[i], mps[j])
+				if err != nil {
+					continue
+				}
+				if a := multiAreaM2(x); a > opt.SliverM2 {
+					r.Overlaps = append(r.Overlaps, Blemish{At: ringInterior(largestRing(x)), AreaM2: a, Between: []Code{parts[i].code, parts[j].code}})
+				}
 			}
 		}
 	}
 	sort.Slice(r.Gaps, func(a, b int) bool { return r.Gaps[a].AreaM2 > r.Gaps[b].AreaM2 })
 	return u, r
+}
+
+// largestRing is the outer ring of the largest polygon of mp.
+func largestRing(mp orb.MultiPolygon) orb.Ring {
+	var best orb.Ring
+	ba := -1.0
+	for _, p := range mp {
+		if len(p) == 0 {
+			continue
+		}
+		if a := ringAreaM2(p[0]); a > ba {
+			best, ba = p[0], a
+		}
+	}
+	return best
 }
 
 // ringInterior returns a point inside ring r (the centroid when it is inside, else the middle

@@ -47,13 +47,13 @@ func unionMP(mps []orb.MultiPolygon, opt UnionOptions) (orb.MultiPolygon, error)
 	in := make([]orb.MultiPolygon, len(mps))
 	for i, mp := range mps {
 		in[i] = snapMP(mp, opt.SnapDeg)
-		if geo.Validate(in[i]) != nil {
-			in[i] = mp
-		}
 	}
 	u, err := geo.Union(in...)
 	if err != nil {
-		return nil, fmt.Errorf("union of %d parts: %w", len(mps), err)
+		// Snapping can make a thin part self-touch: fall back to the parts as they are.
+		if u, err = geo.Union(mps...); err != nil {
+			return nil, fmt.Errorf("union of %d parts: %w", len(mps), err)
+		}
 	}
 	var kept orb.MultiPolygon
 	for _, p := range u {
@@ -72,6 +72,8 @@ func unionMP(mps []orb.MultiPolygon, opt UnionOptions) (orb.MultiPolygon, error)
 }
 
 func validMP(mp orb.MultiPolygon) error { return geo.Validate(mp) }
+
+func intersectMP(a, b orb.MultiPolygon) (orb.MultiPolygon, error) { return geo.Intersection(a, b) }
 
 // ringAreaM2 is the geodesic area enclosed by one ring, m².
 func ringAreaM2(r orb.Ring) float64 { return geo.AreaM2(orb.Polygon{r}) }

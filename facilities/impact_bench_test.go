@@ -11,6 +11,10 @@ import (
 // (goal < 50 ms).
 func BenchmarkScenarioImpactMerge3(b *testing.B) {
 	tree, fs := hubei(b)
+	base, err := facilities.NewAnalyzer(tree, facilities.NewRegistry(fs), nil) // the service's snapshot analyzer
+	if err != nil {
+		b.Fatal(err)
+	}
 	ops := []divisions.Op{{Op: divisions.OpMerge, Units: []string{"420526101", "420526102", "420526103"}, Into: "420526101"}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -18,7 +22,7 @@ func BenchmarkScenarioImpactMerge3(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := facilities.Impact(res, fs, nil, facilities.ImpactOptions{}); err != nil {
+		if _, err := facilities.Impact(res, fs, nil, facilities.ImpactOptions{Base: base}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,6 +31,10 @@ func BenchmarkScenarioImpactMerge3(b *testing.B) {
 // BenchmarkScenarioImpactCounty: every township of 兴山县 merged pairwise (goal < 1 s).
 func BenchmarkScenarioImpactCounty(b *testing.B) {
 	tree, fs := hubei(b)
+	base, err := facilities.NewAnalyzer(tree, facilities.NewRegistry(fs), nil) // the service's snapshot analyzer
+	if err != nil {
+		b.Fatal(err)
+	}
 	kids := tree.Children(divisions.MustCode("420526"))
 	var ops []divisions.Op
 	for i := 0; i+1 < len(kids); i += 2 {
@@ -38,7 +46,7 @@ func BenchmarkScenarioImpactCounty(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := facilities.Impact(res, fs, nil, facilities.ImpactOptions{}); err != nil {
+		if _, err := facilities.Impact(res, fs, nil, facilities.ImpactOptions{Base: base}); err != nil {
 			b.Fatal(err)
 		}
 	}
