@@ -472,3 +472,25 @@ func TestSitingTargetAlreadyMet(t *testing.T) {
 		t.Fatalf("sites %d feasible %v optimal %v gap %v", len(s.Sites), s.Feasible, s.Optimal, s.Gap)
 	}
 }
+
+// radius_in_jurisdiction: a mutual-aid site (serves its village) covers only its own village,
+// however large the radius; plain radius mode lets one site reach several villages. At 5 km the
+// existing site in V1 reaches V2 (≈ 0.9 km) in radius mode; V3 and V4 (≈ 1 km apart) remain and one
+// site covers both. In radius_in_jurisdiction the existing site covers V1 only, and a new site one
+// village.
+func TestSitingRadiusInJurisdiction(t *testing.T) {
+	a := handAnalyzer(t, handFacilities())
+	for _, tc := range []struct {
+		mode facilities.Mode
+		want float64
+	}{{facilities.ModeRadius, 2}, {facilities.ModeRadiusInJurisdiction, 1}} {
+		s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly,
+			Mode: tc.mode, RadiusM: 5000}, Objective: facilities.ObjectiveMCLP, P: 1, Weight: facilities.WeightVillages})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Value != tc.want || !s.Optimal {
+			t.Errorf("%s: value %g (optimal %v), want %g", tc.mode, s.Value, s.Optimal, tc.want)
+		}
+	}
+}
