@@ -394,7 +394,7 @@ func (a *Analyzer) candidates(su *sitingSetup) error {
 					return paramErr("candidates", fmt.Sprintf("#%d", k+1), "no code given and no village point in scope to place it in")
 				}
 				cd.code = scopeVs[i].Code
-				cd.prov = divisions.Weakest(divisions.Derived, scopeVs[i].Sources.Seat)
+				cd.prov = divisions.Derived // the point is given; its village was chosen by civplan
 			}
 			if cd.name == "" {
 				cd.name = fmt.Sprintf("候选点%d", k+1)
