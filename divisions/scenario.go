@@ -170,6 +170,7 @@ type state struct {
 	codes    map[Code]*CodeChange   // base code → its row
 	created  map[Code]*CodeChange   // current code → row of a unit the scenario creates
 	seats    []pendingSeat          // seats to check against the rebuilt boundaries
+	movedTo  map[Code]Code          // code → the code it was renumbered to (not for merged units)
 	res      *Result
 	opt      ApplyOptions
 }
@@ -191,7 +192,7 @@ func Apply(base *Tree, ops []Op, opt ApplyOptions) (*Result, error) {
 		kids: map[Code]map[Code]bool{}, used: map[Code]bool{},
 		fate: map[Code]Code{}, members: map[Code][]Code{}, gone: map[Code]string{}, moved: map[Code][]Code{},
 		touched: map[Code]int{}, geomDirt: map[Code]bool{}, parts: map[Code][]part{},
-		codes: map[Code]*CodeChange{}, created: map[Code]*CodeChange{}, opt: opt,
+		codes: map[Code]*CodeChange{}, created: map[Code]*CodeChange{}, movedTo: map[Code]Code{}, opt: opt,
 		res: &Result{Base: base, Fate: map[Code]Code{}, Sources: map[Code][]Code{}, ops: ops},
 	}
 	for c := range opt.Retired {
@@ -265,6 +266,17 @@ func (s *state) lookup(i int, op OpKind, field, raw string) (*Division, error) {
 	}
 	if d := s.get(c); d != nil {
 		return d, nil
+	}
+	// A unit renumbered by an earlier operation may still be named by its old code.
+	for x, n := c, 0; n < 64; n++ {
+		nx, ok := s.movedTo[x]
+		if !ok {
+			break
+		}
+		if d := s.get(nx); d != nil {
+			return d, nil
+		}
+		x = nx
 	}
 	if why, ok := s.gone[c]; ok {
 		return nil, opErr(i, op, "%s %s no longer exists in this scenario: %s", field, c, why)
@@ -370,6 +382,7 @@ func (s *state) rekey(c, nc Code) {
 		delete(s.created, c)
 	}
 	s.gone[c] = fmt.Sprintf("renumbered to %s", nc)
+	s.movedTo[c] = nc
 	if op := s.kidSet(c.Parent()); op != nil {
 		delete(op, c)
 	}
@@ -854,6 +867,9 @@ func (s *state) changeKind(i int, op Op) error {
 		}
 	}
 	s.mark(i, nc, ChangeKindChanged)
+	if name != u.Name {
+		s.mark(i, nc, ChangeRenamed)
+	}
 	return nil
 }
 

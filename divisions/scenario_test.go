@@ -374,3 +374,24 @@ func TestUnionReportsGapsAndOverlaps(t *testing.T) {
 		t.Errorf("missing boundary: %+v", r)
 	}
 }
+
+// A unit renumbered by an earlier operation may still be named by its old code; a merged one may not.
+func TestOldCodesFollowRenumbering(t *testing.T) {
+	base := scenTree(t)
+	ops := []Op{{Op: OpChangeKind, Unit: "420526", Kind: KindCountyCity}, {Op: OpChangeKind, Unit: "420526200", Kind: KindTown}}
+	res, err := Apply(base, ops, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.FateOf(MustCode("420526200")); got != MustCode("420581102") {
+		t.Errorf("fate %s, want 420581102", got)
+	}
+	if d := res.After.Get(MustCode("420581")); d == nil || d.Name != "兴山市" {
+		t.Errorf("county city %+v", d)
+	}
+	for _, r := range res.Codes {
+		if r.OldCode == MustCode("420526") && r.Change != ChangeKindChanged+"+"+ChangeRenamed {
+			t.Errorf("county row %+v", r)
+		}
+	}
+}
