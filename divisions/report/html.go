@@ -72,6 +72,14 @@ func pct(p *float64) string {
 	return strconv.FormatFloat(*p*100, 'f', 1, 64) + "%"
 }
 
+// plainNum prints large numbers whole and small ones with four significant digits.
+func plainNum(x float64) string {
+	if x >= 1e4 || x <= -1e4 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
+}
+
 func yesno(b bool) string {
 	if b {
 		return "是"
@@ -178,9 +186,9 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 			}
 			val := "—"
 			if cd.Value != nil {
-				val = strconv.FormatFloat(*cd.Value, 'f', -1, 64)
+				val = plainNum(*cd.Value)
 			}
-			cv.Rows = append(cv.Rows, []string{cd.Name, val, cd.Op + " " + strconv.FormatFloat(cd.Threshold, 'f', -1, 64) + " " + cd.Unit, met, cd.Why})
+			cv.Rows = append(cv.Rows, []string{cd.Name, val, cd.Op + " " + plainNum(cd.Threshold) + " " + cd.Unit, met, cd.Why})
 		}
 		pg.Checks = append(pg.Checks, cv)
 	}
