@@ -52,11 +52,17 @@ func benchCoverage(b *testing.B, p facilities.Params) {
 	b.ReportMetric(*c.Summary.Ratio, "covered_ratio")
 }
 
+// BenchmarkCoverage500m is the aggregate answer (as SELECT count(*) in PostGIS).
 func BenchmarkCoverage500m(b *testing.B) {
-	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeRadius, RadiusM: 500})
+	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeRadius, RadiusM: 500, SummaryOnly: true})
 }
 
 func BenchmarkCoverage5km(b *testing.B) {
+	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeRadius, RadiusM: 5000, SummaryOnly: true})
+}
+
+// BenchmarkCoverage5kmVillages also builds every per-village answer.
+func BenchmarkCoverage5kmVillages(b *testing.B) {
 	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeRadius, RadiusM: 5000})
 }
 
@@ -66,5 +72,5 @@ func BenchmarkNearest(b *testing.B) {
 }
 
 func BenchmarkCoverageJurisdiction(b *testing.B) {
-	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeJurisdiction})
+	benchCoverage(b, facilities.Params{Kind: facilities.MutualAidElderly, Mode: facilities.ModeJurisdiction, SummaryOnly: true})
 }

@@ -108,6 +108,16 @@ func TestRadiusMatchesBruteForce(t *testing.T) {
 						}
 					}
 				}
+				// The aggregates-only answer must agree with the detailed one.
+				so, err := a.Coverage(facilities.Params{Kind: facilities.MutualAidElderly, Mode: tc.mode, RadiusM: tc.r,
+					Detour: tc.detour, IncludeVillageLike: true, Nearest: withNearest, SummaryOnly: true, GroupBy: divisions.County})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if so.Villages != nil || so.Summary.Covered != c.Summary.Covered || so.Summary.ElderlyCovered != c.Summary.ElderlyCovered ||
+					so.Summary.Provenance != c.Summary.Provenance || len(so.Groups) != 3 {
+					t.Errorf("summary-only answer %+v differs from %+v", so.Summary, c.Summary)
+				}
 				if n != len(c.Villages) || nCovered != c.Summary.Covered {
 					t.Errorf("answer %d villages / %d covered, brute force %d / %d", len(c.Villages), c.Summary.Covered, n, nCovered)
 				}

@@ -72,6 +72,7 @@ type Params struct {
 	Elderly            Elderly                    // "" = age60
 	GroupBy            divisions.Level            // 0 = no groups; else a level at or below the division's
 	Nearest            bool                       // Coverage only: also find each village's nearest facility (Gaps always does)
+	SummaryOnly        bool                       // Coverage only: leave Coverage.Villages empty (aggregates only; faster)
 }
 
 // Query is a resolved request: the parameters actually used, echoed in every answer.
@@ -285,78 +286,144 @@ func ruralWord(v *divisions.Division) string {
 }
 
 // Coverage computes which village committees in p.Division are covered by p.Kind under p.Mode,
-// with the summary, optional groups and per-village answers.
+// with the summary, optional groups and (unless p.SummaryOnly) per-village answers.
 func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 	q, div, err := a.resolve(p)
 	if err != nil {
 		return nil, err
 	}
 	vs, ex := selectVillages(a.scope(q.Division), &q)
-	res := a.cover(&q, vs, p.Nearest)
-	c := &Coverage{Query: q, Villages: res, Excluded: ex}
+	cs := a.coverCompact(&q, vs, p.Nearest)
+	c := &Coverage{Query: q, Excluded: ex}
+	if !p.SummaryOnly {
+		c.Villages = a.results(&q, vs, cs)
+	}
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
 		tgt = d.Target
 		c.TargetSource, c.TargetNote = tgt.Source, tgt.Note
 	}
-	c.Summary = aggregate(res, tgt)
+	row := a.compactRow(&q, vs, cs)
+	c.Summary = aggregateRows(len(vs), row, tgt)
 	if div != nil {
 		c.Summary.Code, c.Summary.Name, c.Summary.Level = div.Code, div.Name, div.Level
 	} else {
 		c.Summary.Name = "全部"
 	}
 	if q.GroupBy != 0 {
-		c.Groups = a.groups(res, q.Division, q.GroupBy, tgt)
+		c.Groups = a.groupRows(len(vs), row, q.Division, q.GroupBy, tgt)
 	}
 	return c, nil
 }
 
-// cover answers every village in vs (in order).
-func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) []VillageResult {
+// villageCover is one village's answer in compact, pointer-free form (so that the parallel pass
+// over hundreds of thousands of villages writes no pointers and gives the GC nothing to scan).
+type villageCover struct {
+	covered bool
+	fi      int32 // covering facility, index into kindIndex.pos; -1 = not named
+	near    int32 // nearest facility, index into kindIndex.pos; -1 = none or not asked
+	nearD   float64
+	detour  float64
+}
+
+// coverCompact answers every village in vs (in order) in compact form.
+func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest bool) []villageCover {
 	ki := a.reg.kinds[q.Kind]
-	res := make([]VillageResult, len(vs))
+	cs := make([]villageCover, len(vs))
 	parallel(len(vs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v := vs[i]
-			r := VillageResult{Code: v.Code, Name: v.Name, ShortName: v.ShortName, Kind: v.Kind, Point: v.Seat,
-				HasPoint: v.HasSeat, Rural: ruralWord(v), Elderly: q.Elderly.of(v.Population), Detour: q.detourOf(v.Code)}
-			prov := v.Sources.Population
-			if q.Mode != ModeJurisdiction {
-				prov = divisions.Weakest(prov, v.Sources.Seat)
-			}
-			var near *NearestFacility
-			nearIdx := -1
+			c := &cs[i]
+			c.fi, c.near, c.detour = -1, -1, q.detourOf(v.Code)
 			if withNearest && v.HasSeat {
 				if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
-					f := &a.reg.fs[ki.pos[j]]
-					near, nearIdx = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: d, DetourM: d * r.Detour}, j
+					c.near, c.nearD = int32(j), d
 				}
 			}
-			r.Nearest = near
-			fi, ok := -1, false
 			if q.Mode == ModeRadius && withNearest {
 				// The nearest facility decides: covered iff it is within the radius (× detour).
-				if near != nil && near.DetourM <= q.RadiusM {
-					fi, ok = nearIdx, true
+				if c.near >= 0 && c.nearD <= q.RadiusM/c.detour { // the same test as AnyWithin(R/detour)
+					c.covered, c.fi = true, c.near
 				}
-			} else {
-				fi, ok = a.coveredBy(q, ki, v, r.Detour)
+				continue
 			}
+			fi, ok := a.coveredBy(q, ki, v, c.detour)
 			if ok {
-				r.Covered = true
-				if fi >= 0 {
-					f := &a.reg.fs[ki.pos[fi]]
-					r.CoveredBy = f.ID
-					prov = divisions.Weakest(prov, f.Provenance)
-				} else {
-					prov = divisions.Weakest(prov, ki.weakest)
-				}
+				c.covered, c.fi = true, int32(fi)
 			}
-			r.Provenance = prov
-			res[i] = r
+		}
+	})
+	return cs
+}
+
+// provenanceOf is the weakest of a village's population, its point (radius modes) and the
+// covering facility (the kind's weakest facility when the covering one is not named).
+func (a *Analyzer) provenanceOf(q *Query, ki *kindIndex, v *divisions.Division, c *villageCover) divisions.Provenance {
+	prov := v.Sources.Population
+	if q.Mode != ModeJurisdiction {
+		prov = divisions.Weakest(prov, v.Sources.Seat)
+	}
+	if c.covered {
+		if c.fi >= 0 {
+			prov = divisions.Weakest(prov, a.reg.fs[ki.pos[c.fi]].Provenance)
+		} else {
+			prov = divisions.Weakest(prov, ki.weakest)
+		}
+	}
+	return prov
+}
+
+// results expands compact answers into VillageResults.
+func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover) []VillageResult {
+	ki := a.reg.kinds[q.Kind]
+	res := make([]VillageResult, len(vs))
+	var nears []NearestFacility
+	for i := range cs {
+		if cs[i].near >= 0 {
+			nears = make([]NearestFacility, len(cs)) // one allocation for all
+			break
+		}
+	}
+	parallel(len(vs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v, c, r := vs[i], &cs[i], &res[i]
+			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
+			r.Rural, r.Elderly, r.Covered, r.Detour = ruralWord(v), q.Elderly.of(v.Population), c.covered, c.detour
+			if c.covered && c.fi >= 0 {
+				r.CoveredBy = a.reg.fs[ki.pos[c.fi]].ID
+			}
+			if c.near >= 0 {
+				f := &a.reg.fs[ki.pos[c.near]]
+				nears[i] = NearestFacility{ID: f.ID, Name: f.Name, DistanceM: c.nearD, DetourM: c.nearD * c.detour}
+				r.Nearest = &nears[i]
+			}
+			r.Provenance = a.provenanceOf(q, ki, v, c)
 		}
 	})
 	return res
+}
+
+// cover answers every village in vs (in order).
+func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) []VillageResult {
+	return a.results(q, vs, a.coverCompact(q, vs, withNearest))
+}
+
+// rowFunc gives what aggregation needs of row i.
+type rowFunc func(i int) (code divisions.Code, elderly int64, covered, hasPoint bool, prov divisions.Provenance)
+
+func (a *Analyzer) compactRow(q *Query, vs []*divisions.Division, cs []villageCover) rowFunc {
+	ki := a.reg.kinds[q.Kind]
+	return func(i int) (divisions.Code, int64, bool, bool, divisions.Provenance) {
+		v := vs[i]
+		return v.Code, q.Elderly.of(v.Population), cs[i].covered, v.HasSeat, a.provenanceOf(q, ki, v, &cs[i])
+	}
+}
+
+func resultRow(res []VillageResult) rowFunc {
+	return func(i int) (divisions.Code, int64, bool, bool, divisions.Provenance) {
+		r := &res[i]
+		return r.Code, r.Elderly, r.Covered, r.HasPoint, r.Provenance
+	}
 }
 
 // coveredBy reports whether v is covered and, where known, the index (into ki.pos) of a
@@ -405,27 +472,31 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 
 // aggregate sums village answers.
 func aggregate(res []VillageResult, tgt *Target) Aggregate {
+	return aggregateRows(len(res), resultRow(res), tgt)
+}
+
+// aggregateRows sums n rows.
+func aggregateRows(n int, row rowFunc, tgt *Target) Aggregate {
 	var g Aggregate
-	var provs []divisions.Provenance
-	for i := range res {
-		addTo(&g, &res[i])
-		provs = append(provs, res[i].Provenance)
+	for i := 0; i < n; i++ {
+		addRow(&g, row, i)
 	}
 	finish(&g, tgt)
-	g.Provenance = divisions.Weakest(provs...)
 	return g
 }
 
-func addTo(g *Aggregate, r *VillageResult) {
+func addRow(g *Aggregate, row rowFunc, i int) {
+	_, elderly, covered, hasPoint, prov := row(i)
 	g.Villages++
-	g.Elderly += r.Elderly
-	if r.Covered {
+	g.Elderly += elderly
+	if covered {
 		g.Covered++
-		g.ElderlyCovered += r.Elderly
+		g.ElderlyCovered += elderly
 	}
-	if !r.HasPoint {
+	if !hasPoint {
 		g.NoPoint++
 	}
+	g.Provenance = divisions.Weakest(g.Provenance, prov)
 }
 
 func finish(g *Aggregate, tgt *Target) {
@@ -444,25 +515,25 @@ func finish(g *Aggregate, tgt *Target) {
 // groups aggregates village answers by their unit at level l (every unit at l in scope is listed,
 // also those without villages).
 func (a *Analyzer) groups(res []VillageResult, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
+	return a.groupRows(len(res), resultRow(res), scope, l, tgt)
+}
+
+func (a *Analyzer) groupRows(n int, row rowFunc, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
 	units := a.unitsAt(scope, l)
-	idx := make(map[divisions.Code]int, len(units))
+	idx := make(map[string]int, len(units))
 	out := make([]Aggregate, len(units))
-	provs := make([][]divisions.Provenance, len(units))
 	for i, u := range units {
-		idx[u.Code] = i
+		idx[shortAt(u.Code, l)] = i
 		out[i] = Aggregate{Code: u.Code, Name: u.Name, Level: u.Level}
 	}
-	for i := range res {
-		j, ok := idx[unitAt(res[i].Code, l)]
-		if !ok {
-			continue
+	for i := 0; i < n; i++ {
+		code, _, _, _, _ := row(i)
+		if j, ok := idx[shortAt(code, l)]; ok {
+			addRow(&out[j], row, i)
 		}
-		addTo(&out[j], &res[i])
-		provs[j] = append(provs[j], res[i].Provenance)
 	}
 	for i := range out {
 		finish(&out[i], tgt)
-		out[i].Provenance = divisions.Weakest(provs[i]...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out

@@ -41,35 +41,25 @@ func (a *Analyzer) Gaps(p Params, clusters bool) (*Gaps, error) {
 		return nil, err
 	}
 	vs, ex := selectVillages(a.scope(q.Division), &q)
-	res := a.cover(&q, vs, false)
+	cs := a.coverCompact(&q, vs, false)
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
 		tgt = d.Target
 	}
-	g := &Gaps{Query: q, Summary: aggregate(res, tgt), Excluded: ex}
+	g := &Gaps{Query: q, Summary: aggregateRows(len(vs), a.compactRow(&q, vs, cs), tgt), Excluded: ex}
 	if div != nil {
 		g.Summary.Code, g.Summary.Name, g.Summary.Level = div.Code, div.Name, div.Level
 	} else {
 		g.Summary.Name = "全部"
 	}
-	ki := a.reg.kinds[q.Kind]
-	for _, r := range res {
-		if !r.Covered {
-			g.Villages = append(g.Villages, r)
+	// Expand only the uncovered villages, with their nearest facility.
+	var uvs []*divisions.Division
+	for i, v := range vs {
+		if !cs[i].covered {
+			uvs = append(uvs, v)
 		}
 	}
-	parallel(len(g.Villages), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			r := &g.Villages[i]
-			if !r.HasPoint {
-				continue
-			}
-			if j, d, ok := ki.ix.Nearest(r.Point, 0); ok {
-				f := &a.reg.fs[ki.pos[j]]
-				r.Nearest = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: d, DetourM: d * r.Detour}
-			}
-		}
-	})
+	g.Villages = a.cover(&q, uvs, true)
 	sortGaps(g.Villages)
 	if clusters {
 		if q.Mode == ModeJurisdiction {
