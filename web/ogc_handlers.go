@@ -455,12 +455,11 @@ func (q *ogcQuery) matches(it *ogcItem) bool {
 }
 
 // ogcFeature renders an item in crs.
-func ogcFeature(it *ogcItem, crs ogcCRS, collURL string) feature {
+func ogcFeature(it *ogcItem, crs ogcCRS) feature {
 	var g *geojson.Geometry
 	if it.geom != nil {
 		g = geojson.NewGeometry(crs.geometry(it.geom))
 	}
-	_ = collURL
 	return feature{Type: "Feature", ID: it.id, Geometry: g, Properties: it.properties()}
 }
 
@@ -511,7 +510,7 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 			more = true
 			continue
 		}
-		page.Features = append(page.Features, ogcFeature(it, q.crs, collURL))
+		page.Features = append(page.Features, ogcFeature(it, q.crs))
 		last = it.id
 	}
 	page.NumberReturned = len(page.Features)
@@ -566,7 +565,7 @@ func (s *Server) handleOGCItem(c *gin.Context) error {
 		return notFound("no feature %d in collection %s", id, col.id)
 	}
 	collURL := baseURL(c) + "/collections/" + col.id
-	ft := ogcFeature(&set.items[i], crs, collURL)
+	ft := ogcFeature(&set.items[i], crs)
 	body := struct {
 		feature
 		Links []link `json:"links"`

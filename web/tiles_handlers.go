@@ -22,14 +22,15 @@ const (
 	mvtType        = "application/vnd.mapbox-vector-tile"
 	tileMaxZoom    = 14 // declared in TileJSON; deeper tiles are still served (up to tileServeZoom)
 	tileServeZoom  = 20
-	tileBuffer     = 1.0 / 16 // of a tile: 256 units of the 4096 extent
-	tileCacheLimit = 8192     // tiles kept per snapshot
-	allTileset     = "all"    // the tileset with one layer per collection
+	tileBuffer     = 1.0 / 16  // of a tile: 256 units of the 4096 extent
+	tileCacheBytes = 128 << 20 // encoded tile bytes kept per snapshot
+	allTileset     = "all"     // the tileset with one layer per collection
 )
 
 // tileCache holds encoded tiles of one snapshot; nil bytes mean an empty tile.
 type tileCache struct {
 	tiles map[string][]byte
+	bytes int
 }
 
 // tileLayers returns the collections a tileset carries at zoom z.
@@ -201,10 +202,11 @@ func (d *ogcData) storeTile(key string, b []byte) {
 	if d.tiles == nil {
 		d.tiles = &tileCache{tiles: map[string][]byte{}}
 	}
-	if len(d.tiles.tiles) >= tileCacheLimit {
-		return
+	if d.tiles.bytes+len(b)+len(key) > tileCacheBytes {
+		return // full: later tiles are encoded on every request
 	}
 	d.tiles.tiles[key] = b
+	d.tiles.bytes += len(b) + len(key)
 }
 
 // tileURL is the absolute tile URL template of a tileset.
