@@ -494,3 +494,116 @@ func TestSitingRadiusInJurisdiction(t *testing.T) {
 		}
 	}
 }
+
+// ekMaxFlow is an independent max-flow oracle (Edmonds–Karp on an adjacency matrix).
+func ekMaxFlow(c [][]int64, s, t int) int64 {
+	n := len(c)
+	var total int64
+	for {
+		prev := make([]int, n)
+		for i := range prev {
+			prev[i] = -1
+		}
+		prev[s] = s
+		q := []int{s}
+		for len(q) > 0 && prev[t] < 0 {
+			u := q[0]
+			q = q[1:]
+			for v := 0; v < n; v++ {
+				if prev[v] < 0 && c[u][v] > 0 {
+					prev[v] = u
+					q = append(q, v)
+				}
+			}
+		}
+		if prev[t] < 0 {
+			return total
+		}
+		f := int64(math.MaxInt64)
+		for v := t; v != s; v = prev[v] {
+			f = min(f, c[prev[v]][v])
+		}
+		for v := t; v != s; v = prev[v] {
+			c[prev[v]][v] -= f
+			c[v][prev[v]] += f
+		}
+		total += f
+	}
+}
+
+// Capacity: the served beds civplan reports equal an independent max flow for its sites, and its
+// bound is at least the best any pair of candidates achieves (enumerated with the same oracle).
+func TestSitingCapacityAgainstEnumeration(t *testing.T) {
+	for _, seed := range []uint64{31, 32} {
+		a, d := sitingSynth(t, 30, 3, seed, false)
+		const r, beds, norm = 2500.0, 60, 35.0
+		cov, err := a.Coverage(facilities.Params{Kind: facilities.WelfareHome, Mode: facilities.ModeRadius, RadiusM: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sites []orb.Point
+		var caps []int64
+		for _, f := range d.Facilities {
+			if f.Kind == facilities.WelfareHome && f.Status == facilities.StatusOperating {
+				sites, caps = append(sites, f.Point), append(caps, int64(f.Beds)*1000)
+			}
+		}
+		nExist := len(sites)
+		var cands []orb.Point
+		for _, v := range d.Villages() {
+			cands = append(cands, v.Seat)
+		}
+		served := func(extra ...int) int64 {
+			ss, cs := slices.Clone(sites), slices.Clone(caps)
+			for _, j := range extra {
+				ss, cs = append(ss, cands[j]), append(cs, beds*1000)
+			}
+			nv := len(cov.Villages)
+			n := nv + len(ss) + 2
+			c := make([][]int64, n)
+			for i := range c {
+				c[i] = make([]int64, n)
+			}
+			src, snk := n-2, n-1
+			for i, v := range cov.Villages {
+				c[src][i] = int64(math.Round(float64(v.Elderly) * norm))
+				for k, p := range ss {
+					if geo.DistanceM(v.Point, p) <= r {
+						c[i][nv+k] = math.MaxInt64 / 4
+					}
+				}
+			}
+			for k := range ss {
+				c[nv+k][snk] = cs[k]
+			}
+			return ekMaxFlow(c, src, snk)
+		}
+		base := served()
+		best := int64(0)
+		for i := range cands {
+			for j := i + 1; j < len(cands); j++ {
+				best = max(best, served(i, j)-base)
+			}
+		}
+		s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.WelfareHome,
+			Mode: facilities.ModeRadius, RadiusM: r}, Objective: facilities.ObjectiveMCLP, P: 2,
+			Capacity: &facilities.CapacityParams{BedsPerSite: beds, NormPer1000: norm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var idx []int
+		for _, site := range s.Sites {
+			idx = append(idx, slices.Index(cands, site.Point))
+		}
+		if got := float64(served(idx...)) / 1000; math.Abs(got-s.Capacity.ServedAfter) > 1e-9 || math.Abs(float64(base)/1000-s.Capacity.ServedBefore) > 1e-9 {
+			t.Errorf("seed %d: served before/after %g/%g, oracle %g/%g", seed, s.Capacity.ServedBefore, s.Capacity.ServedAfter, float64(base)/1000, got)
+		}
+		if s.Bound*1000 < float64(best)-1e-6 {
+			t.Errorf("seed %d: bound %g beds below the best pair's %g", seed, s.Bound, float64(best)/1000)
+		}
+		if s.Value*1000 < 0.95*float64(best) {
+			t.Errorf("seed %d: %g beds newly served, the best pair serves %g", seed, s.Value, float64(best)/1000)
+		}
+		t.Logf("seed %d: %d existing homes, value %g, best pair %g, bound %g", seed, nExist, s.Value, float64(best)/1000, s.Bound)
+	}
+}
