@@ -51,6 +51,8 @@ func (s *Server) baseRoutes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.handleHealthz},
 		{"GET", "/readyz", public, s.handleReadyz},
+		{"GET", "/metrics", public, s.handleMetrics},
+		{"GET", "/api/v1/audit", admin, s.handleAudit},
 		{"GET", "/", public, s.handleUIFile("index.html")}, // the planner web map (handle_ui.go)
 		{"GET", "/favicon.ico", public, s.handleUIFile("favicon.svg")},
 		{"GET", "/ui/*file", public, s.handleUIAsset},
@@ -71,7 +73,7 @@ func (s *Server) router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestID, s.accessLog, s.recoverProblem, s.cors, s.gzipAnswers, s.limitBody)
+	e.Use(s.requestID, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
 	}

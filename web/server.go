@@ -22,6 +22,10 @@ type Config struct {
 	CORSOrigins []string
 	// MaxBodyBytes caps request bodies (default 8 MiB).
 	MaxBodyBytes int64
+	// RatePerSec is the request rate allowed per client (token or address): 0 = 100, < 0 = no limit.
+	RatePerSec float64
+	// Burst is how many requests a client may send at once above the rate (0 = 200).
+	Burst int
 }
 
 // Server serves civplan's HTTP API from the current snapshot of a store.
@@ -33,6 +37,9 @@ type Server struct {
 	reload sync.Mutex
 	engine *gin.Engine
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
+
+	metrics *metrics // Prometheus series (metrics.go)
+	limiter *limiter // per-client request rate (middleware_ratelimit.go)
 }
 
 // New loads the first snapshot from store and builds the router.
@@ -40,7 +47,8 @@ func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
-	s := &Server{cfg: cfg, store: store, log: log}
+	s := &Server{cfg: cfg, store: store, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
+	s.metrics = newMetrics(s)
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}

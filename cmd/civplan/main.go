@@ -30,6 +30,9 @@ usage:
                    [--plan ID] [--save NAME] [--format text|json|geojson] [--out FILE] [--db civplan.db]
   civplan scenario create --file S.json | list | show ID | impact ID|--file F|--replay CSV [--format json|geojson|csv|xlsx]
                    | report ID|--file F|--replay CSV --out R.html   [--kind K --mode M --seat-growth-m M] [--db civplan.db]
+  civplan backup  FILE [--db civplan.db]              (online, safe while serving)
+  civplan restore FILE [--db civplan.db] [--force]    (stop the server first)
+  civplan audit   [--since T] [--action A] [--actor N] [--format jsonl|csv] [--out FILE] [--db civplan.db]
   civplan version
 `
 
@@ -80,6 +83,9 @@ func commands() map[string]command {
 		"import":   cmdImport,
 		"token":    cmdToken,
 		"coverage": cmdCoverage,
+		"backup":   cmdBackup,
+		"restore":  cmdRestore,
+		"audit":    cmdAudit,
 		"siting":   cmdSiting,
 		"export":   cmdExport,
 		"scenario": cmdScenario,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +73,37 @@ func TestTokenLifecycle(t *testing.T) {
 	code, _, stderr = runCLI(t, "token", "revoke", "99", "--db", db)
 	if code != 1 || stderr == "" {
 		t.Errorf("revoking an unknown token: %d %q", code, stderr)
+	}
+}
+
+func TestBackupRestoreAuditRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	db, bak, restored := filepath.Join(dir, "c.db"), filepath.Join(dir, "c.bak"), filepath.Join(dir, "r.db")
+	if code, _, stderr := runCLI(t, "token", "create", "--name", "ops", "--role", "admin", "--db", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, out, stderr := runCLI(t, "backup", bak, "--db", db); code != 0 || !strings.Contains(out, "backed up") {
+		t.Fatalf("backup: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "restore", bak, "--db", db); code != 1 || !strings.Contains(stderr, "--force") {
+		t.Errorf("restore over an existing db without --force: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "restore", bak, "--db", restored); code != 0 {
+		t.Fatalf("restore: %q", stderr)
+	}
+	code, out, stderr := runCLI(t, "audit", "--db", restored, "--format", "csv")
+	if code != 0 || !strings.Contains(out, "token.create") {
+		t.Errorf("audit of the restored db: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runCLI(t, "restore", filepath.Join(dir, "c.db-nonexistent"), "--db", filepath.Join(dir, "x.db")); code != 1 || stderr == "" {
+		t.Errorf("restore of a missing file: %d", code)
+	}
+	notDB := filepath.Join(dir, "junk.db")
+	_ = os.WriteFile(notDB, []byte("not sqlite at all, just text"), 0o644)
+	if code, _, stderr := runCLI(t, "restore", notDB, "--db", filepath.Join(dir, "y.db")); code != 1 || !strings.Contains(stderr, "restore") {
+		t.Errorf("restore of junk: %d %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "y.db")); err == nil {
+		t.Error("a failed restore left a database behind")
 	}
 }

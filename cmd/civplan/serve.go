@@ -25,6 +25,8 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	dbPath := fs.String("db", "civplan.db", "SQLite database (created and seeded from the embedded Hubei data if missing)")
 	openReads := fs.String("open-reads", "auto", "reads without a token: auto (only on loopback), true, false")
 	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
+	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
+	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -34,7 +36,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	cfg := web.Config{}
+	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst}
 	switch *openReads {
 	case "auto":
 		cfg.OpenReads = web.IsLoopback(*addr)

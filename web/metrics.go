@@ -1,0 +1,77 @@
+package web
+
+import (
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus series of one server (its own registry: no globals).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec   // by route, method, status
+	latency  *prometheus.HistogramVec // seconds, by route, method
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civplan_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "civplan_http_request_duration_seconds", Help: "HTTP request latency by route pattern and method.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_age_seconds", Help: "Seconds since the in-memory snapshot was built."},
+			func() float64 {
+				if snap := s.current(); snap != nil {
+					return time.Since(snap.builtAt).Seconds()
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_version", Help: "Store version of the serving snapshot (grows with every write)."},
+			func() float64 {
+				if snap := s.current(); snap != nil {
+					return float64(snap.version)
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_db_size_bytes", Help: "Size of the SQLite database file plus its WAL."},
+			func() float64 {
+				var n int64
+				for _, suffix := range []string{"", "-wal"} {
+					if fi, err := os.Stat(s.store.Path() + suffix); err == nil {
+						n += fi.Size()
+					}
+				}
+				return float64(n)
+			}),
+	)
+	return m
+}
+
+// observe counts and times every request under its route pattern.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	s.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+// handleMetrics answers GET /metrics in the Prometheus text format.
+func (s *Server) handleMetrics(c *gin.Context) error {
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+	return nil
+}
