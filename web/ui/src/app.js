@@ -60,7 +60,7 @@
       gap_count: '未覆盖村委会 {0} 个（列出前 {1} 个，按老年人口降序）', nearest: '最近设施 {0}，{1}', no_facility: '无同类设施',
       no_point: '无坐标', cluster_line: '{0} 个村，老年人 {1} 人', km: '{0} 公里', m: '{0} 米',
       pick_division: '请先在地图上点击或搜索选择一个县或乡镇。', siting_scope_bad: '选址需要县级或乡级单位；当前是{0}。',
-      before: '现状', after: '新增后', sites: '建议新点', gain: '新覆盖', gap_bound: '最优性差距 ≤ {0}（{1}；界：{2}）',
+      before: '现状', after: '新增后', before_adj: '调整前', after_adj: '调整后', sites: '建议新点', gain: '新覆盖', gap_bound: '最优性差距 ≤ {0}（{1}；界：{2}）',
       optimal: '已证明最优', rank: '序号', township: '乡镇', uncovered_left: '仍未覆盖 {0} 个村', reasons: '原因',
       need_token: '需要规划员令牌：点右上角“令牌”粘贴后再保存。', saved_plan: '已保存为规划 #{0}',
       select_two: '请勾选两个已保存方案再比较。', no_ops: '请先添加至少一个操作。', need_units: '请至少选择 {0} 个乡镇。',
@@ -107,7 +107,7 @@
       gap_count: '{0} uncovered village committees (first {1}, most elderly first)', nearest: 'nearest {0}, {1}', no_facility: 'no facility of this kind',
       no_point: 'no point', cluster_line: '{0} villages, {1} elderly', km: '{0} km', m: '{0} m',
       pick_division: 'Click the map or search to select a county or township first.', siting_scope_bad: 'Siting needs a county or township; this is a {0}.',
-      before: 'now', after: 'with new sites', sites: 'Proposed sites', gain: 'newly covered', gap_bound: 'optimality gap ≤ {0} ({1}; bound: {2})',
+      before: 'now', after: 'with new sites', before_adj: 'before', after_adj: 'after', sites: 'Proposed sites', gain: 'newly covered', gap_bound: 'optimality gap ≤ {0} ({1}; bound: {2})',
       optimal: 'proven optimal', rank: '#', township: 'Township', uncovered_left: '{0} villages still uncovered', reasons: 'reasons',
       need_token: 'A planner token is needed: click "Token" (top right) and paste it.', saved_plan: 'Saved as plan #{0}',
       select_two: 'Tick two saved scenarios to compare.', no_ops: 'Add at least one operation first.', need_units: 'Select at least {0} townships.',
@@ -770,25 +770,31 @@
       ['villages_all', (st) => st.villages, fmtInt],
       ['area', (st) => st.area_km2, (v) => fmtNum(v, 1)],
     ];
-    const tb = el('table', { class: 'data', id: 'impact-table' });
+    // Totals add the units at the deepest affected level (their parents would count them twice).
+    const depth = Math.max(...divs.map((d) => LEVELS.indexOf(d.level)));
+    const totalLevel = LEVELS[depth];
+    const tb = el('table', { class: 'data', id: 'impact-table', 'data-total-level': totalLevel || '' });
     tb.append(el('caption', {}, t('impact_divisions')));
-    tb.append(el('thead', {}, el('tr', {}, el('th', {}, t('name')), cols.map(([k]) => el('th', { class: 'num' }, t(k))), el('th', { class: 'num' }, t('coverage_of', kindName(S.kind))))));
+    tb.append(el('thead', {}, el('tr', {}, el('th', {}, t('name')), el('th', {}, ''), cols.map(([k]) => el('th', { class: 'num' }, t(k))), el('th', { class: 'num' }, t('coverage_of', kindName(S.kind))))));
     const body = el('tbody'), tot = { before: cols.map(() => 0), after: cols.map(() => 0) };
     for (const d of divs) {
-      for (const side of ['before', 'after']) {
-        const st = d[side] || {};
-        cols.forEach(([, get], i) => { tot[side][i] += Number(get(st) || 0); });
+      if (d.level === totalLevel) {
+        for (const side of ['before', 'after']) cols.forEach(([, get], i) => { tot[side][i] += Number(get(d[side] || {}) || 0); });
       }
-      body.append(el('tr', { 'data-code': d.code },
-        el('td', {}, d.name || d.code, el('div', { class: 'sub note' }, t('level_' + d.level))),
-        cols.map(([k, get, f]) => el('td', { class: 'num', 'data-col': k },
-          el('span', { 'data-side': 'before' }, f(get(d.before || {}))), ' → ', el('span', { 'data-side': 'after' }, f(get(d.after || {}))))),
-        el('td', { class: 'num' }, fmtPct(ratioOf(d.before)), ' → ', fmtPct(ratioOf(d.after)))));
+      ['before', 'after'].forEach((side, j) => {
+        const st = d[side] || {};
+        body.append(el('tr', { 'data-code': d.code, 'data-side': side, class: j ? 'after' : 'before' },
+          j ? null : el('td', { rowspan: 2 }, d.name || d.code, el('div', { class: 'sub note' }, t('level_' + d.level))),
+          el('td', { class: 'sub' }, t(side + '_adj')), cols.map(([k, get, f]) => el('td', { class: 'num', 'data-col': k }, f(get(st)))),
+          el('td', { class: 'num' }, fmtPct(ratioOf(st)))));
+      });
     }
     tb.append(body);
-    tb.append(el('tfoot', {}, el('tr', {}, el('td', {}, t('total')),
-      cols.map(([k, , f], i) => el('td', { class: 'num', 'data-total': k, 'data-before': tot.before[i], 'data-after': tot.after[i] },
-        f(tot.before[i]), ' → ', f(tot.after[i]))), el('td', {}))));
+    tb.append(el('tfoot', {}, ['before', 'after'].map((side, j) => el('tr', {},
+      j ? null : el('td', { rowspan: 2 }, t('total'), el('div', { class: 'sub note' }, totalLevel ? t('level_' + totalLevel) : '')),
+      el('td', { class: 'sub' }, t(side + '_adj')),
+      cols.map(([k, , f], i) => el('td', { class: 'num', 'data-total': k, 'data-side': side, 'data-value': tot[side][i] }, f(tot[side][i]))),
+      el('td', {})))));
     out.append(el('div', { class: 'table-wrap' }, tb));
     const flags = imp.flags || (imp.service && imp.service.flags) || [];
     out.append(el('h3', {}, `${t('flags')} (${fmtInt(flags.length)})`));

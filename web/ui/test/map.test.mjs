@@ -41,7 +41,7 @@ async function ready(p) {
   await idle(p);
 }
 async function idle(p) {
-  await p.waitForFunction(() => { const m = window.civplanUI.map; return m.loaded() && m.areTilesLoaded() && !m.isMoving(); }, null, { timeout: 30000, polling: 200 });
+  await p.waitForFunction(() => { const m = window.civplanUI.map; return m.loaded() && m.areTilesLoaded() && !m.isMoving(); }, null, { timeout: 60000, polling: 200 });
   await p.waitForTimeout(300);
 }
 
@@ -55,7 +55,7 @@ before(async () => {
   });
   ctx.on('request', (r) => requests.push(r.url()));
   page = ctx.pages()[0] || (await ctx.newPage());
-  page.setDefaultTimeout(30000);
+  page.setDefaultTimeout(60000);
 });
 after(async () => {
   if (ctx) await ctx.close();
@@ -104,7 +104,7 @@ describe('planner web map', () => {
 
     // Click the county: its scorecard in Chinese.
     await page.mouse.click(px.pageX, px.pageY);
-    await page.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent), null, { timeout: 20000 });
+    await page.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent), null, { timeout: 60000 });
     await page.waitForSelector('#sc-table [data-item="mutual_aid_coverage"]');
     const sc = (await apiGet('/api/v1/scorecard/' + COUNTY)).scorecard;
     const item = sc.items.find((x) => x.id === 'mutual_aid_coverage');
@@ -174,7 +174,7 @@ describe('planner web map', () => {
     await page.selectOption('#siting-objective', 'mclp');
     await page.fill('#siting-p', '5');
     await page.click('#siting-run');
-    await page.waitForSelector('#siting-summary, #pane-siting .err:not([hidden])', { timeout: 30000 });
+    await page.waitForSelector('#siting-summary, #pane-siting .err:not([hidden])', { timeout: 60000 });
     const err = await page.$eval('#pane-siting .err', (e) => (e.hidden ? '' : e.textContent));
     assert.equal(err, '', 'siting answered without an error');
     const api = await apiPost('/api/v1/siting', { kind: 'mutual_aid_elderly', division: COUNTY, mode: 'jurisdiction', objective: 'mclp', weight: 'elderly', p: 5 });
@@ -198,11 +198,42 @@ describe('planner web map', () => {
 
   test('4: merging two townships in the editor shows an impact table whose totals equal the API\'s', async () => {
     assert.ok(TOKEN, 'a planner token (CIVPLAN_TOKEN) is needed to save a scenario');
+    // Read-only without a token: saving a plan is disabled and says why.
+    await page.click('#tab-siting');
+    assert.equal(await page.isDisabled('#plan-save'), true);
+    assert.match(await page.textContent('#plan-msg'), /令牌/);
     await page.click('#token-btn');
     await page.fill('#token-input', TOKEN);
     await page.click('#token-save');
     await page.waitForFunction(() => /令牌|token/i.test(document.querySelector('#role-badge').textContent) && window.civplanUI.token !== '');
+    // With the token the siting answer saves as a plan.
+    assert.equal(await page.isDisabled('#plan-save'), false);
+    await page.fill('#plan-name', '兴山县互助养老 5 点');
+    await page.click('#plan-save');
+    await page.waitForFunction(() => /#\d+/.test(document.querySelector('#plan-msg').textContent));
+    const planId = (await page.textContent('#plan-msg')).match(/#(\d+)/)[1];
+    const plan = await apiGet('/api/v1/plans/' + planId, TOKEN);
+    assert.ok(JSON.stringify(plan).includes('兴山县互助养老 5 点'), 'the plan is stored under its name');
+
     await page.click('#tab-scenario');
+    // Shift-drag on the map selects the townships inside the box (lasso).
+    await page.evaluate(() => window.civplanUI.map.fitBounds([[110.55, 31.1], [110.95, 31.45]], { duration: 0 }));
+    await idle(page);
+    const box = await page.$eval('#map', (m) => m.getBoundingClientRect().toJSON());
+    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(cx - 30, cy - 30);
+    await page.mouse.down();
+    await page.mouse.move(cx + 30, cy + 30, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const lassoed = await page.evaluate(() => [...window.civplanUI.scnSelected.keys()]);
+    const inBox = await page.evaluate(([x0, y0, x1, y1]) => [...new Set(window.civplanUI.map.queryRenderedFeatures([[x0, y0], [x1, y1]], { layers: ['township-fill'] }).map((f) => f.properties.code))].sort(),
+      [box.width / 2 - 30, box.height / 2 - 30, box.width / 2 + 30, box.height / 2 + 30]);
+    assert.ok(lassoed.length >= 1, 'the box selected townships');
+    assert.deepEqual(lassoed.sort(), inBox, 'the box selects exactly the townships it touches');
+    await page.click('#scn-clear');
+    assert.equal(await page.evaluate(() => window.civplanUI.scnSelected.size), 0);
     for (const code of TOWNS) await page.check('#scn-t-' + code);
     await page.selectOption('#op-kind', 'merge');
     await page.selectOption('#op-into', TOWNS[0]);
@@ -210,7 +241,7 @@ describe('planner web map', () => {
     await page.click('#op-add');
     assert.equal(await page.$$eval('#scn-ops li', (l) => l.length), 1);
     await page.click('#scn-impact');
-    await page.waitForSelector('#impact-table tfoot, #pane-scenario .err:not([hidden])', { timeout: 30000 });
+    await page.waitForSelector('#impact-table tfoot, #pane-scenario .err:not([hidden])', { timeout: 60000 });
     const err = await page.$eval('#pane-scenario .err', (e) => (e.hidden ? '' : e.textContent));
     assert.equal(err, '', 'the scenario saved and its impact answered');
     const id = await page.evaluate(() => window.civplanUI.scenarioId);
@@ -219,12 +250,24 @@ describe('planner web map', () => {
     const divs = imp.divisions || (imp.service && imp.service.divisions);
     assert.ok(divs && divs.length > 0, 'the API impact has divisions');
     const get = { population: (s) => s.population && s.population.total, elderly: (s) => s.elderly, villages_all: (s) => s.villages, area: (s) => s.area_km2 };
+    // Totals over the units at the deepest affected level (the API lists their parents too).
+    const levels = ['province', 'prefecture', 'county', 'township', 'village'];
+    const deepest = levels[Math.max(...divs.map((d) => levels.indexOf(d.level)))];
+    assert.equal(deepest, 'township', 'a township merge affects townships');
+    assert.equal(await page.getAttribute('#impact-table', 'data-total-level'), deepest);
+    const units = divs.filter((d) => d.level === deepest);
     for (const [k, f] of Object.entries(get)) {
-      const want = { before: divs.reduce((a, d) => a + Number(f(d.before || {}) || 0), 0), after: divs.reduce((a, d) => a + Number(f(d.after || {}) || 0), 0) };
-      const cell = await page.$(`#impact-table tfoot [data-total="${k}"]`);
-      const got = { before: Number(await cell.getAttribute('data-before')), after: Number(await cell.getAttribute('data-after')) };
-      assert.ok(Math.abs(got.before - want.before) <= 1e-6 * Math.max(1, want.before), `${k} before: page ${got.before}, API ${want.before}`);
-      assert.ok(Math.abs(got.after - want.after) <= 1e-6 * Math.max(1, want.after), `${k} after: page ${got.after}, API ${want.after}`);
+      for (const side of ['before', 'after']) {
+        const want = units.reduce((a, d) => a + Number(f(d[side] || {}) || 0), 0);
+        const got = Number(await page.getAttribute(`#impact-table tfoot [data-total="${k}"][data-side="${side}"]`, 'data-value'));
+        assert.ok(Math.abs(got - want) <= 1e-6 * Math.max(1, want), `${k} ${side}: page ${got}, API ${want}`);
+      }
+    }
+    // The merge conserves people and villages: the totals before and after agree.
+    for (const k of ['population', 'elderly', 'villages_all']) {
+      const b = await page.getAttribute(`#impact-table tfoot [data-total="${k}"][data-side="before"]`, 'data-value');
+      const a = await page.getAttribute(`#impact-table tfoot [data-total="${k}"][data-side="after"]`, 'data-value');
+      assert.equal(a, b, `${k} conserved by the merge`);
     }
     // A merge moves people, it does not create them: the two townships' population is conserved.
     const pop = (await Promise.all(TOWNS.map((c) => apiGet('/api/v1/divisions/' + c.slice(0, 9))))).reduce((a, f) => a + f.properties.population.total, 0);
@@ -236,7 +279,7 @@ describe('planner web map', () => {
 
     // The printable report opens (fetched with the token, shown from a blob URL).
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#scn-report')]);
-    await popup.waitForFunction(() => location.protocol === 'blob:' && document.readyState === 'complete' && document.body && document.body.innerText.length > 200, null, { timeout: 30000 });
+    await popup.waitForFunction(() => location.protocol === 'blob:' && document.readyState === 'complete' && document.body && document.body.innerText.length > 200, null, { timeout: 60000 });
     assert.match(await popup.evaluate(() => document.body.innerText), /古夫镇/);
     await popup.screenshot({ path: join(OUT, '04-report.png') });
     await popup.close();
@@ -264,10 +307,46 @@ describe('planner web map', () => {
     const codes = codeRow.find((r) => /代码对照表/.test(r[0]));
     assert.deepEqual(codes.slice(1), [String(cmp.a.code_changes), String(cmp.b.code_changes)]);
     await shot('04-compare.png');
+
+    // The other operations: transfer a village, change a township's kind, move a seat.
+    await page.click('#scn-new');
+    await page.selectOption('#op-kind', 'transfer');
+    await page.selectOption('#op-from', TOWNS[1]);
+    await page.waitForSelector('#op-villages input[type=checkbox]');
+    const village = await page.$eval('#op-villages input[type=checkbox]', (c) => c.value);
+    await page.check(`#op-villages input[value="${village}"]`);
+    await page.selectOption('#op-to', TOWNS[0]);
+    await page.click('#op-add');
+    await page.selectOption('#op-kind', 'change_kind');
+    await page.selectOption('#op-unit', TOWNS[1]);
+    await page.selectOption('#op-newkind', 'township');
+    await page.click('#op-add');
+    await page.selectOption('#op-kind', 'move_seat');
+    await page.selectOption('#op-unit', TOWNS[0]);
+    await page.click('#op-seat-pick');
+    const seat0 = (await apiGet('/api/v1/divisions/' + TOWNS[0].slice(0, 9))).properties.seat;
+    const sp = await page.evaluate((c) => { const m = window.civplanUI.map; m.jumpTo({ center: c, zoom: 12 }); return m.project(c); }, seat0);
+    const mb = await page.$eval('#map', (m) => m.getBoundingClientRect().toJSON());
+    await idle(page);
+    await page.mouse.click(mb.x + sp.x + 15, mb.y + sp.y + 10);
+    await page.waitForFunction(() => window.civplanUI.seatPick !== null);
+    await page.click('#op-add');
+    assert.equal(await page.$$eval('#scn-ops li', (l) => l.length), 3);
+    await page.fill('#scn-name', '划转、改乡、迁驻地');
+    await page.click('#scn-impact');
+    await page.waitForFunction(() => { const e = document.querySelector('#pane-scenario .err'); return !e.hidden || (document.querySelector('#impact-table tfoot') && !document.querySelector('#pane-scenario').hasAttribute('aria-busy')); });
+    const err3 = await page.$eval('#pane-scenario .err', (e) => (e.hidden ? '' : e.textContent));
+    assert.equal(err3, '', 'transfer, change_kind and move_seat evaluate');
+    const id3 = await page.evaluate(() => window.civplanUI.scenarioId);
+    const stored = await apiGet('/api/v1/scenarios/' + id3, TOKEN);
+    assert.deepEqual((stored.scenario || stored).ops.map((o) => o.op), ['transfer', 'change_kind', 'move_seat']);
+    await shot('04-ops.png');
   });
 
   test('5: no console errors, no request leaves 127.0.0.1, controls reachable by keyboard, layout holds at 768 px', async () => {
+    await page.close(); // one map at a time: software WebGL on a shared 2-core machine
     const p = await ctx.newPage();
+    p.setDefaultTimeout(60000);
     const errors = [];
     p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     p.on('pageerror', (e) => errors.push(e.message));
@@ -295,6 +374,11 @@ describe('planner web map', () => {
       reached.add(await p.evaluate(() => { const a = document.activeElement; return a.id || (a.classList.contains('maplibregl-canvas') ? 'map-canvas' : a.getAttribute('aria-label') || a.tagName); }));
     }
     for (const id of ['search', 'kind', 'mode', 'radius', 'token-btn', 'lang-btn', 'map-canvas', 'tab-scorecard']) assert.ok(reached.has(id), `Tab reaches #${id} (reached: ${[...reached].join(', ')})`);
+    // The map itself takes the keyboard: focus its canvas, '+' zooms in.
+    await p.focus('.maplibregl-canvas');
+    const z0 = await p.evaluate(() => window.civplanUI.map.getZoom());
+    await p.keyboard.press('Equal');
+    await p.waitForFunction((z) => window.civplanUI.map.getZoom() > z + 0.5 && !window.civplanUI.map.isMoving(), z0);
     await p.focus('#tab-scorecard');
     await p.keyboard.press('ArrowRight');
     assert.equal(await p.evaluate(() => document.activeElement.id), 'tab-gaps');
