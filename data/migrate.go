@@ -22,6 +22,7 @@ func schemaMigrations() []migration {
 		{1, "initial schema", schemaV1},
 		{2, "scenarios", schemaScenarios},
 		{3, "plans", schemaPlans},
+		{4, "scenario replay lists", schemaScenarioReplay},
 	}
 }
 

@@ -30,6 +30,9 @@ CREATE TABLE scenarios (
 );
 `
 
+// schemaScenarioReplay lets a scenario carry a published code change list to replay.
+const schemaScenarioReplay = `ALTER TABLE scenarios ADD COLUMN replay_csv TEXT NOT NULL DEFAULT '';`
+
 // checkScenario validates the fields the store owns (the operations are validated by
 // divisions.Apply against the current tree before anything is stored).
 func checkScenario(sc *divisions.Scenario) error {
@@ -49,6 +52,9 @@ func checkScenario(sc *divisions.Scenario) error {
 	}
 	if sc.Ops == nil {
 		sc.Ops = []divisions.Op{}
+	}
+	if sc.ReplayCSV != "" && len(sc.Ops) > 0 {
+		return errors.New("a scenario replaying a change list has no operations of its own")
 	}
 	return nil
 }
@@ -76,8 +82,8 @@ func (s *Store) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sce
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
 	}
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO scenarios (name, status, author, created, updated, approval_date, notes, inputs, ops)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sc.Name, sc.Status, sc.Author, formatTime(now), formatTime(now), sc.ApprovalDate, sc.Notes, in, ops)
+	res, err := tx.ExecContext(ctx, `INSERT INTO scenarios (name, status, author, created, updated, approval_date, notes, inputs, ops, replay_csv)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sc.Name, sc.Status, sc.Author, formatTime(now), formatTime(now), sc.ApprovalDate, sc.Notes, in, ops, sc.ReplayCSV)
 	if err != nil {
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
 	}
@@ -103,8 +109,8 @@ func (s *Store) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sce
 		return old, sc, fmt.Errorf("update scenario %d: %w", sc.ID, err)
 	}
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE scenarios SET name=?, status=?, updated=?, approval_date=?, notes=?, inputs=?, ops=? WHERE id=?`,
-		sc.Name, sc.Status, formatTime(now), sc.ApprovalDate, sc.Notes, in, ops, sc.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE scenarios SET name=?, status=?, updated=?, approval_date=?, notes=?, inputs=?, ops=?, replay_csv=? WHERE id=?`,
+		sc.Name, sc.Status, formatTime(now), sc.ApprovalDate, sc.Notes, in, ops, sc.ReplayCSV, sc.ID); err != nil {
 		return old, sc, fmt.Errorf("update scenario %d: %w", sc.ID, err)
 	}
 	sc.Author, sc.Created, sc.Updated = old.Author, old.Created, now.Truncate(time.Microsecond)
@@ -124,12 +130,12 @@ func (s *Store) DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divis
 	return old, nil
 }
 
-const scenarioCols = "id, name, status, author, created, updated, approval_date, notes, inputs, ops"
+const scenarioCols = "id, name, status, author, created, updated, approval_date, notes, inputs, ops, replay_csv"
 
 func scanScenario(sc func(dest ...any) error) (divisions.Scenario, error) {
 	var x divisions.Scenario
 	var created, updated, inputs, ops string
-	if err := sc(&x.ID, &x.Name, &x.Status, &x.Author, &created, &updated, &x.ApprovalDate, &x.Notes, &inputs, &ops); err != nil {
+	if err := sc(&x.ID, &x.Name, &x.Status, &x.Author, &created, &updated, &x.ApprovalDate, &x.Notes, &inputs, &ops, &x.ReplayCSV); err != nil {
 		return x, err
 	}
 	var err error

@@ -70,6 +70,20 @@ func TestScenarioStoreRoundTrip(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list %v %v", list, err)
 	}
+	// A replay scenario keeps its change list and has no operations of its own.
+	rp, err := s.CreateScenario(ctx, a, divisions.Scenario{Name: "回放", ReplayCSV: "code,level,change,name_2022,name_2023\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := s.Scenario(ctx, rp.ID); back.ReplayCSV != "code,level,change,name_2022,name_2023\n" {
+		t.Errorf("replay csv read back %q", back.ReplayCSV)
+	}
+	if _, err := s.CreateScenario(ctx, a, divisions.Scenario{Name: "x", ReplayCSV: "a", Ops: sc.Ops}); err == nil {
+		t.Error("a replay with operations was accepted")
+	}
+	if err := s.RemoveScenario(ctx, a, rp.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.RemoveScenario(ctx, a, got.ID); err != nil {
 		t.Fatal(err)
 	}

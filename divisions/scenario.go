@@ -75,6 +75,10 @@ type Scenario struct {
 	Notes        string    `json:"notes,omitempty"`
 	Inputs       *Inputs   `json:"inputs,omitempty"` // planner-supplied indicators for the statutory checks
 	Ops          []Op      `json:"ops"`
+	// ReplayCSV, when set, is a published code change list (code, level, change, name_2022,
+	// name_2023, …) to replay: the earlier state is rebuilt on the current tree and the
+	// operations are derived from the list (Ops must then be empty). See BuildReplay.
+	ReplayCSV string `json:"replay_csv,omitempty"`
 }
 
 // OpError says which operation of a scenario is wrong and why; Index is 0-based.

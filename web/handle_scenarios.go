@@ -24,6 +24,7 @@ type scenarioInput struct {
 	Notes        string            `json:"notes"`
 	Inputs       *divisions.Inputs `json:"inputs"`
 	Ops          []divisions.Op    `json:"ops"`
+	ReplayCSV    string            `json:"replay_csv"` // a code change list to replay instead of ops
 }
 
 // scenarioProblem turns an evaluation error into a 400 naming the operation, or passes it on.
@@ -132,7 +133,7 @@ func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluat
 		in.Ops = []divisions.Op{}
 	}
 	sc := divisions.Scenario{Name: in.Name, Status: st, ApprovalDate: in.ApprovalDate, Notes: in.Notes, Inputs: in.Inputs,
-		Ops: in.Ops, Author: actor(c).Name}
+		Ops: in.Ops, ReplayCSV: in.ReplayCSV, Author: actor(c).Name}
 	ev, err := s.evaluate(c, sc)
 	if err != nil {
 		return sc, nil, err
@@ -340,7 +341,7 @@ func (s *Server) handleScenarioCompare(c *gin.Context) error {
 // openAPIDoc; bodies and answers loosely as objects, as the handlers define them).
 func addAPIv1Scenarios(paths obj) {
 	id := pathParam("id", "scenario id", obj{"type": "integer", "minimum": 1})
-	body := obj{"required": true, "description": "the scenario: name, status, approval_date, notes, inputs, ops (merge, transfer, change_kind, move_seat, rename, apply_plan)",
+	body := obj{"required": true, "description": "the scenario: name, status, approval_date, notes, inputs, ops (merge, transfer, change_kind, move_seat, rename, apply_plan) — or replay_csv, a code change list to replay",
 		"content": content(jsonType, ref("Object"))}
 	evalParams := []any{
 		qparam("kind", "facility kinds to report, comma-separated (default every kind)", str()),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -122,6 +123,31 @@ func TestScenarioEndpoints(t *testing.T) {
 	}
 	if code, _, _ := e.do(t, "GET", "/api/v1/scenarios/2", "", auth...); code != 404 {
 		t.Errorf("deleted scenario: %d", code)
+	}
+	// A stored replay of a code change list: the removed village is restored and merged back.
+	csv := "code,level,change,name_2022,name_2023,town_code,county_code\n" +
+		"420526100203,village,removed_2023,古夫二村村委会,,420526100,420526\n" +
+		"420526101201,village,renamed,昭君村村民委员会,昭君村委会,420526101,420526\n"
+	rb, _ := json.Marshal(map[string]any{"name": "回放", "replay_csv": csv})
+	code, _, m = e.do(t, "POST", "/api/v1/scenarios", string(rb), auth...)
+	if code != 201 {
+		t.Fatalf("replay create: %d %v", code, m)
+	}
+	rid := itoa(int64(m["id"].(float64)))
+	code, _, m = e.do(t, "GET", "/api/v1/scenarios/"+rid+"/impact", "", auth...)
+	if code != 200 {
+		t.Fatalf("replay impact: %d %v", code, m)
+	}
+	rp := m["replay"].(map[string]any)
+	if c := rp["counts"].(map[string]any); c["villages_removed"].(float64) != 1 || c["mapped"].(float64) != 1 || c["cosmetic_renames"].(float64) != 1 {
+		t.Errorf("replay counts %v", c)
+	}
+	if inf := rp["inferences"].([]any); len(inf) != 1 || inf[0].(map[string]any)["into"] != "420526100201" {
+		t.Errorf("inferences %v", inf)
+	}
+	bad2, _ := json.Marshal(map[string]any{"name": "x", "replay_csv": csv, "ops": []any{map[string]any{"op": "rename", "unit": "420526100", "name": "甲"}}})
+	if code, _, _ := e.do(t, "POST", "/api/v1/scenarios", string(bad2), auth...); code != 400 {
+		t.Errorf("replay with ops: %d", code)
 	}
 	// Scenarios never change the base tree.
 	if code, _, m := e.get(t, "/api/v1/divisions/420526101"); code != 200 || m["properties"].(map[string]any)["name"] != "昭君镇" {

@@ -58,6 +58,16 @@ func wrapInvalid(err error) error { return invalid{err} }
 // fs is the base facility registry (every status). Errors caused by the scenario wrap
 // ErrInvalid.
 func Evaluate(base *divisions.Tree, fs []facilities.Facility, sc divisions.Scenario, opt Options) (*Evaluation, error) {
+	if sc.ReplayCSV != "" {
+		if len(sc.Ops) > 0 {
+			return nil, wrapInvalid(errors.New("a scenario replaying a change list (replay_csv) has no operations of its own"))
+		}
+		return evaluateReplay(base, fs, strings.NewReader(sc.ReplayCSV), sc, opt)
+	}
+	return evaluate(base, fs, sc, opt)
+}
+
+func evaluate(base *divisions.Tree, fs []facilities.Facility, sc divisions.Scenario, opt Options) (*Evaluation, error) {
 	if err := divisions.ValidateInputs(base, sc.Inputs); err != nil {
 		return nil, wrapInvalid(err)
 	}
@@ -113,6 +123,13 @@ type ReplaySummary struct {
 // Facilities registered at units the baseline lacks are moved to the units holding their
 // territory.
 func EvaluateReplay(cur *divisions.Tree, fs []facilities.Facility, r io.Reader, name string, opt Options) (*Evaluation, error) {
+	sc := divisions.Scenario{Name: name, Status: divisions.StatusApproved, Author: "replay"}
+	return evaluateReplay(cur, fs, r, sc, opt)
+}
+
+// evaluateReplay evaluates the change list r on cur under scenario sc (its name, status,
+// dates and inputs; its operations come from the list).
+func evaluateReplay(cur *divisions.Tree, fs []facilities.Facility, r io.Reader, sc divisions.Scenario, opt Options) (*Evaluation, error) {
 	rows, err := divisions.ReadChangeRows(r)
 	if err != nil {
 		return nil, wrapInvalid(err)
@@ -141,12 +158,27 @@ func EvaluateReplay(cur *divisions.Tree, fs []facilities.Facility, r io.Reader, 
 	for c := range rp.Retired {
 		opt.Retired[c] = true
 	}
-	sc := divisions.Scenario{Name: name, Status: divisions.StatusApproved, Author: "replay", Ops: rp.Ops,
-		Notes: "由公开的区划代码变更清单重建变更前状态并回放；被撤销村的位置为生成点，人口为估算值。"}
-	ev, err := Evaluate(rp.Baseline, bfs, sc, opt)
+	const note = "由公开的区划代码变更清单重建变更前状态并回放；被撤销村的位置为生成点，人口为估算值。"
+	if sc.Notes == "" {
+		sc.Notes = note
+	} else {
+		sc.Notes += " " + note
+	}
+	if sc.Inputs != nil {
+		// Inputs name units of the current tree; the baseline holds them under the same codes
+		// unless the list added them.
+		if err := divisions.ValidateInputs(rp.Baseline, sc.Inputs); err != nil {
+			return nil, wrapInvalid(err)
+		}
+	}
+	run := sc
+	run.ReplayCSV = ""
+	run.Ops = rp.Ops
+	ev, err := evaluate(rp.Baseline, bfs, run, opt)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
+	ev.Scenario.ReplayCSV = "" // the list itself is not repeated in every answer
 	conf := map[string]int{}
 	for _, inf := range rp.Inferences {
 		conf[inf.Confidence]++
