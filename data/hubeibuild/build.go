@@ -544,10 +544,6 @@ func (b *builder) assemble() (*data.Dataset, error) {
 		}
 		divs = append(divs, d)
 	}
-	townOf := map[divisions.Code]*township{}
-	for _, t := range b.towns {
-		townOf[t.code] = t
-	}
 	for _, u := range b.s.counties {
 		d := mk(u)
 		if cs, ok := b.s.shapes[u.code]; ok {

@@ -84,6 +84,9 @@ func (b *builder) meta(divs []divisions.Division, fs []facilities.Facility) data
 	m.Counts["township_pieces_reassigned"] = st.Part.orphanPieces
 	m.Counts["township_pieces_kept"] = st.Part.keptPieces
 	m.Counts["union_holes_filled"] = st.HolesFilled
+	m.Counts["township_areas_unrounded"] = st.Part.unroundable
+	m.Counts["township_seat_fallbacks"] = st.Part.seatFallbacks
+	m.Counts["village_points_outside_area"] = st.Part.villagesMovedTo
 	notes := []string{
 		"Township areas are derived approximations, not legal boundaries.",
 		"Village populations, township populations and all programme attributes and facilities are estimated or generated for demonstration; only county census figures are real.",

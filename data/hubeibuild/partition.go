@@ -47,7 +47,7 @@ type partStats struct {
 	keptPieces      int // extra pieces kept (separate parts of a multi-part county)
 	unroundable     int // areas kept at full precision because rounding broke validity
 	villagesMovedTo int // real village points that ended outside their township area (made generated)
-	seatFallbacks   int
+	seatFallbacks   int // seats not inside their area, replaced by a generated point
 }
 
 func (s *partStats) add(o partStats) {
@@ -62,7 +62,8 @@ func (s *partStats) add(o partStats) {
 // partitionCounty derives the township areas of one county: seeds from real seats and real
 // village points, generated seeds for townships without evidence (farthest-point sampling),
 // a connected raster growth from the seeds, polygonisation, clipping to the county polygon
-// and reassignment of cut-off pieces. It sets area, seat and seatProv of every township.
+// and reassignment of cut-off pieces. It sets every township's area, and seat and seatProv
+// where it generates the seed.
 func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[]string) error {
 	g := newGrid(cs.shape.Bound(), cellSize(cs.shape.Bound()), maxCells)
 	in := g.inside(cs.shape)
