@@ -395,3 +395,32 @@ func TestOldCodesFollowRenumbering(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeVillagesIntoNewUnitAndSeatChecks(t *testing.T) {
+	base := scenTree(t)
+	res, err := Apply(base, []Op{{Op: OpMerge, Units: []string{"420526100200", "420526100201"}, Name: "联合村村委会"}}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := res.FateOf(MustCode("420526100200"))
+	if nc != MustCode("420526100202") || res.FateOf(MustCode("420526100201")) != nc {
+		t.Fatalf("fates %s %s", nc, res.FateOf(MustCode("420526100201")))
+	}
+	if d := res.After.Get(nc); d.Kind != KindVillageCommittee || d.Population.Total != 20000 {
+		t.Errorf("merged village %+v", d)
+	}
+	// A seat moved outside the township is refused; inside it is accepted and recorded.
+	out := [2]float64{111.9, 31.25}
+	if _, err := Apply(base, []Op{{Op: OpMoveSeat, Unit: "420526100", Seat: &out}}, ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("seat outside: %v", err)
+	}
+	in := [2]float64{110.51, 31.21}
+	res, err = Apply(base, []Op{{Op: OpMoveSeat, Unit: "420526100", Seat: &in}}, ApplyOptions{})
+	if err != nil || len(res.SeatMoves) != 1 || res.After.Get(MustCode("420526100")).Seat != (orb.Point{110.51, 31.21}) {
+		t.Errorf("seat move: %v %+v", err, res.SeatMoves)
+	}
+	bad := [2]float64{math.NaN(), 31}
+	if _, err := Apply(base, []Op{{Op: OpMoveSeat, Unit: "420526100", Seat: &bad}}, ApplyOptions{}); err == nil {
+		t.Error("NaN seat accepted")
+	}
+}

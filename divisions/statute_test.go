@@ -200,3 +200,42 @@ func TestStatutoryChecksOnScenario(t *testing.T) {
 		t.Errorf("dossier %d approvals %d", len(st.Dossier), len(st.Approvals))
 	}
 }
+
+// Each 1993 indicator just below its tier (一) threshold fails the check on its own.
+func TestCity1993EachIndicatorBelow(t *testing.T) {
+	cfg := DefaultStatuteConfig()
+	county := &Division{Code: MustCode("420526"), Name: "兴山县", Level: County, Kind: KindCounty, Population: Population{Total: 400000}}
+	full := func() UnitInputs {
+		return UnitInputs{SeatNonAgPop: i64(120000), CountyNonAgPop: i64(150000), IndustrialOutput: f64(15e8), AgriIndOutput: f64(15e8 / 0.8),
+			GDP: f64(10e8), TertiaryShare: f64(0.20), FiscalRevenue: f64(6000e4), Remits: boolp(true), WaterSupply: f64(0.65),
+			RoadPaving: f64(0.60), DrainageGood: boolp(true), PriceBasis: "1990"}
+	}
+	cases := map[string]func(*UnitInputs){
+		"seat non-ag":         func(u *UnitInputs) { u.SeatNonAgPop = i64(119999) },
+		"county non-ag":       func(u *UnitInputs) { u.CountyNonAgPop = i64(149999) },
+		"county non-ag share": func(u *UnitInputs) { county.Population.Total = 500001 }, // 150000/500001 < 30 %
+		"industrial share":    func(u *UnitInputs) { u.AgriIndOutput = f64(15e8/0.8 + 1) },
+		"industrial output":   func(u *UnitInputs) { u.IndustrialOutput = f64(15e8 - 1); u.AgriIndOutput = f64((15e8 - 1) / 0.8) },
+		"gdp":                 func(u *UnitInputs) { u.GDP = f64(10e8 - 1) },
+		"tertiary":            func(u *UnitInputs) { u.TertiaryShare = f64(0.1999) },
+		"fiscal total":        func(u *UnitInputs) { u.FiscalRevenue = f64(6000e4 - 1) },
+		"remits":              func(u *UnitInputs) { u.Remits = boolp(false) },
+		"water":               func(u *UnitInputs) { u.WaterSupply = f64(0.6499) },
+		"paving":              func(u *UnitInputs) { u.RoadPaving = f64(0.5999) },
+		"drainage":            func(u *UnitInputs) { u.DrainageGood = boolp(false) },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			county.Population.Total = 400000
+			in := full()
+			mutate(&in)
+			area := float64(county.Population.Total) / 400 // keep tier (一): density ≥ 400
+			if county.Population.Total != 400000 {
+				area = 1000 // 500,001 persons on 1,000 km²: still tier (一)
+			}
+			if c := CheckCity1993(county, area, in, cfg); c.Verdict != VerdictFail {
+				t.Errorf("verdict %s", c.Verdict)
+			}
+		})
+	}
+}
