@@ -141,6 +141,16 @@ func (b *builder) checkCounties() error {
 			return fmt.Errorf("county %s %s has no census row in %s or %s", c.code, c.name, fileYearbook, fileTudiPop)
 		}
 	}
+	for st, hosts := range statisticalHosts {
+		for _, h := range hosts {
+			if want[st] && b.s.shapes[h] == nil {
+				return fmt.Errorf("statistical unit %s: host county %s has no polygon", st, h)
+			}
+		}
+	}
+	if len(b.s.shapes) == 0 {
+		return fmt.Errorf("%s: no county polygons", fileCounties)
+	}
 	codes := make([]string, 0, len(b.s.shapes))
 	for c := range b.s.shapes {
 		codes = append(codes, string(c))
