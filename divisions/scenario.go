@@ -1065,30 +1065,7 @@ func (s *state) finish() error {
 	}
 	sortCodes(s.res.Affected)
 	// The after tree.
-	// In code order: the base order with changed units in place, then the new codes merged in
-	// (NewTree's sort then has little to do).
-	all := make([]Division, 0, s.base.Len()+len(s.divs))
-	var extra []Code
-	for c, d := range s.divs {
-		if d != nil && s.base.Get(c) == nil {
-			extra = append(extra, c)
-		}
-	}
-	sortCodes(extra)
-	j := 0
-	for _, b := range s.base.All() {
-		for j < len(extra) && extra[j] < b.Code {
-			all = append(all, *s.get(extra[j]))
-			j++
-		}
-		if d := s.get(b.Code); d != nil {
-			all = append(all, *d)
-		}
-	}
-	for ; j < len(extra); j++ {
-		all = append(all, *s.get(extra[j]))
-	}
-	t, err := NewTree(all)
+	t, err := overlayTree(s.base, s.divs)
 	if err != nil {
 		return fmt.Errorf("apply scenario: %w", err)
 	}

@@ -424,3 +424,61 @@ func TestMergeVillagesIntoNewUnitAndSeatChecks(t *testing.T) {
 		t.Error("NaN seat accepted")
 	}
 }
+
+// The after tree built by overlaying the changes equals one built from scratch by NewTree.
+func TestOverlayTreeMatchesNewTree(t *testing.T) {
+	base := scenTree(t)
+	ops := []Op{
+		{Op: OpMerge, Units: []string{"420526100", "420526101"}, Into: "420526100"},
+		{Op: OpTransfer, Units: []string{"420526200"}, To: "420527"},
+		{Op: OpMerge, Units: []string{"420527100200", "420527100201"}, Name: "新村村委会"},
+		{Op: OpChangeKind, Unit: "420526", Kind: KindDistrict, Parent: "4205"},
+		{Op: OpRename, Unit: "420527100", Name: "茅坪新镇"},
+	}
+	res, err := Apply(base, ops, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []Division
+	for _, d := range res.After.All() {
+		all = append(all, *d)
+	}
+	ref, err := NewTree(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Len() != res.After.Len() {
+		t.Fatalf("len %d vs %d", res.After.Len(), ref.Len())
+	}
+	for i, d := range ref.All() {
+		got := res.After.All()[i]
+		if got.Code != d.Code || res.After.Get(d.Code) != got {
+			t.Fatalf("unit %d: %s vs %s", i, got.Code, d.Code)
+		}
+		var a, b []Code
+		for _, k := range res.After.Children(d.Code) {
+			a = append(a, k.Code)
+		}
+		for _, k := range ref.Children(d.Code) {
+			b = append(b, k.Code)
+		}
+		if strings.Join(codesStr(a), ",") != strings.Join(codesStr(b), ",") {
+			t.Errorf("children of %s: %v vs %v", d.Code, a, b)
+		}
+	}
+	// Removed codes are gone, base untouched.
+	if res.After.Get(MustCode("420526101")) != nil || res.After.Get(MustCode("420526")) != nil || base.Get(MustCode("420526101")) == nil {
+		t.Error("removed units still present, or base changed")
+	}
+	if len(base.Children(MustCode("420526"))) != 3 {
+		t.Errorf("base children changed: %d", len(base.Children(MustCode("420526"))))
+	}
+}
+
+func codesStr(cs []Code) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return out
+}
