@@ -482,3 +482,64 @@ func codesStr(cs []Code) []string {
 	}
 	return out
 }
+
+// Random operation lists never panic; when accepted, the after tree is consistent (every
+// parent exists, population of untouched counties unchanged, codes parse).
+func TestApplyRandomOpsNeverPanics(t *testing.T) {
+	base := scenTree(t)
+	var codes []string
+	for _, d := range base.All() {
+		codes = append(codes, d.Code.Short())
+	}
+	codes = append(codes, "420526199", "420599", "42x", "")
+	kinds := []Kind{KindTown, KindTownship, KindSubdistrict, KindCounty, KindCountyCity, KindDistrict, KindVillageCommittee, KindResidentsCommittee, "bogus"}
+	rng := uint64(42)
+	next := func(n int) int {
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return int(rng % uint64(n))
+	}
+	accepted := 0
+	for iter := 0; iter < 3000; iter++ {
+		var ops []Op
+		for k := 0; k < 1+next(4); k++ {
+			seat := [2]float64{110.5 + float64(next(40))/100, 31.2 + float64(next(20))/100}
+			op := Op{Op: []OpKind{OpMerge, OpTransfer, OpChangeKind, OpMoveSeat, OpRename, OpApplyPlan, "x"}[next(7)],
+				Units: []string{codes[next(len(codes))], codes[next(len(codes))]}, Into: codes[next(len(codes))], To: codes[next(len(codes))],
+				Unit: codes[next(len(codes))], Kind: kinds[next(len(kinds))], Name: []string{"", "新名"}[next(2)], Plan: int64(next(3)),
+				CrossParent: next(2) == 0}
+			if next(2) == 0 {
+				op.Seat = &seat
+			}
+			if next(3) == 0 {
+				op.Into = ""
+			}
+			if next(4) == 0 {
+				op.Parent = codes[next(len(codes))]
+			}
+			ops = append(ops, op)
+		}
+		res, err := Apply(base, ops, ApplyOptions{})
+		if err != nil {
+			var oe *OpError
+			if !errors.As(err, &oe) {
+				t.Fatalf("%+v: non-operation error %v", ops, err)
+			}
+			continue
+		}
+		accepted++
+		for _, d := range res.After.All() {
+			if _, err := ParseCode(string(d.Code)); err != nil || (d.Parent != "" && res.After.Get(d.Parent) == nil) || d.Parent != d.Code.Parent() {
+				t.Fatalf("%+v: inconsistent unit %+v", ops, d)
+			}
+		}
+		if base.Len() != 4+4+12 || base.Get(MustCode("420526100")).Name != "古夫镇" {
+			t.Fatal("base changed")
+		}
+	}
+	if accepted == 0 {
+		t.Error("no random scenario was accepted: the generator is too hostile to test anything")
+	}
+	t.Logf("%d of 3000 random scenarios accepted", accepted)
+}
