@@ -72,7 +72,7 @@
       seat_click: '点击地图选择驻地位置（Esc 取消）', pick_mode_on: '点击地图上的乡镇以选中/取消（Esc 结束）',
       err_prefix: '出错了', err_network: '无法连接服务器：{0}', err_missing: '服务器没有这个接口（{0} {1}，404）：该功能的接口尚未提供。',
       layer_choro: '覆盖率分级（县/乡）', layer_townships: '乡镇边界', layer_villages: '村点', layer_circles: '服务半径圈',
-      layer_gaps: '未覆盖村（按老年人口大小）', layer_labels: '地名标注', select_county_first: '请先选择一个县。',
+      layer_gaps: '未覆盖村（按老年人口大小）', layer_scenario: '调整后单位边界（方案）', layer_labels: '地名标注', select_county_first: '请先选择一个县。',
       no_children: '没有下级单位。', n_ops: '{0} 项操作', town_table: '各乡镇覆盖率（现状 → 新增后）', new_villages: '新覆盖的村', fac_status: '状态', reason_no_point: '无坐标', reason_no_candidate_in_reach: '范围内无候选点', reason_not_selected: '未入选（受p或目标限制）', reason_capacity_insufficient: '床位不足',
       geom: '边界合并', contiguous: '连成一片', not_contiguous: '不连通（{0} 块）', approvals: '审批机关', dossier: '第十三条申报材料清单', new_scenario: '新方案',
       verdict_pass: '符合', verdict_fail: '不符合', verdict_incomplete: '部分无法判断', verdict_not_evaluable: '无法判断', verdict_info: '说明', none: '无', attribution: '数据来源：', statutory: '检查', verdict: '结论', report_opened: '报告已在新窗口打开。',
@@ -119,7 +119,7 @@
       seat_click: 'Click the map to place the seat (Esc cancels)', pick_mode_on: 'Click townships to select/deselect (Esc ends)',
       err_prefix: 'Error', err_network: 'Cannot reach the server: {0}', err_missing: 'The server has no such endpoint ({0} {1}, 404): this feature\'s API is not available yet.',
       layer_choro: 'Coverage classes (county/township)', layer_townships: 'Township boundaries', layer_villages: 'Village points', layer_circles: 'Service radius circles',
-      layer_gaps: 'Uncovered villages (sized by elderly)', layer_labels: 'Labels', select_county_first: 'Select a county first.',
+      layer_gaps: 'Uncovered villages (sized by elderly)', layer_scenario: 'Units after the change (scenario)', layer_labels: 'Labels', select_county_first: 'Select a county first.',
       no_children: 'No units below.', n_ops: '{0} operations', town_table: 'Coverage per township (now → with new sites)', new_villages: 'newly covered villages', fac_status: 'status', reason_no_point: 'no point', reason_no_candidate_in_reach: 'no candidate in reach', reason_not_selected: 'not selected (p or target)', reason_capacity_insufficient: 'capacity short',
       geom: 'Boundary union', contiguous: 'one connected area', not_contiguous: 'not contiguous ({0} pieces)', approvals: 'Approving authority', dossier: 'Art. 13 dossier checklist', new_scenario: 'New scenario',
       verdict_pass: 'pass', verdict_fail: 'fail', verdict_incomplete: 'incomplete', verdict_not_evaluable: 'not evaluable', verdict_info: 'info', none: 'none', attribution: 'Sources: ', statutory: 'Check', verdict: 'Verdict', report_opened: 'The report opened in a new window.',
@@ -139,7 +139,7 @@
     scnTownships: [],        // [{code,name}] of the selected county
     ops: [], scenarioId: null, impact: null, seatPick: null, pickMode: false,
     attribution: '', provinceCov: null,
-    countyStates: new Set(), townshipStates: new Set(),
+    countyStates: new Set(), townshipStates: new Set(), cmpChecked: new Set(),
   };
   window.civplanUI = S; // read by the browser tests
 
@@ -207,7 +207,12 @@
     const done = busy();
     let r;
     try {
-      try { r = await fetch(path, { method, headers, body }); } catch (e) { throw new Error(t('err_network', e.message)); }
+      for (let attempt = 0; ; attempt++) {
+        try { r = await fetch(path, { method, headers, body }); } catch (e) { throw new Error(t('err_network', e.message)); }
+        if (r.status !== 429 || attempt >= 2) break;
+        // Rate limited: wait as told (at most 3 s) and try again.
+        await new Promise((ok) => setTimeout(ok, 1000 * Math.min(3, Number(r.headers.get('Retry-After')) || 1)));
+      }
       const ct = r.headers.get('content-type') || '';
       const data = r.status === 204 ? null : ct.includes('json') ? await r.json() : await r.text();
       if (!r.ok) throw new ApiError(r.status, method, path, data);
@@ -240,7 +245,7 @@
     sources: {
       prefectures: tileSrc('prefectures'), counties: tileSrc('counties'), townships: tileSrc('townships', 5), villages: tileSrc('villages', 5),
       circles: { type: 'geojson', data: fc() }, gaps: { type: 'geojson', data: fc() }, selected: { type: 'geojson', data: fc() },
-      proposals: { type: 'geojson', data: fc() }, 'labels-prefecture': { type: 'geojson', data: fc() }, 'labels-county': { type: 'geojson', data: fc() }, 'labels-township': { type: 'geojson', data: fc() }, highlight: { type: 'geojson', data: fc() }, seat: { type: 'geojson', data: fc() },
+      proposals: { type: 'geojson', data: fc() }, 'labels-prefecture': { type: 'geojson', data: fc() }, 'labels-county': { type: 'geojson', data: fc() }, 'labels-township': { type: 'geojson', data: fc() }, scenario: { type: 'geojson', data: fc() }, highlight: { type: 'geojson', data: fc() }, seat: { type: 'geojson', data: fc() },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#e9edf0' } },
@@ -257,6 +262,7 @@
       { id: 'gaps', type: 'circle', source: 'gaps', paint: {
         'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'elderly'], 0]], 0, 2.5, 15, 4, 30, 7, 60, 12],
         'circle-color': '#e03131', 'circle-opacity': 0.55, 'circle-stroke-color': '#7d1a1a', 'circle-stroke-width': 0.8 } },
+      { id: 'scenario-after', type: 'line', source: 'scenario', filter: ['==', ['get', 'when'], 'after'], paint: { 'line-color': '#e8590c', 'line-width': 3.5, 'line-dasharray': [2, 1] } },
       { id: 'selected-line', type: 'line', source: 'selected', paint: { 'line-color': '#1f4e79', 'line-width': 3 } },
       { id: 'highlight', type: 'circle', source: 'highlight', paint: { 'circle-radius': 12, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ff9f1c', 'circle-stroke-width': 3 } },
       { id: 'proposals', type: 'circle', source: 'proposals', paint: { 'circle-radius': 9, 'circle-color': '#ffd43b', 'circle-stroke-color': '#1d2630', 'circle-stroke-width': 1.5 } },
@@ -752,6 +758,8 @@
     });
     if (!r) return;
     S.eval = r; S.impact = r.impact || r;
+    // The units after the change, drawn over the map (dashed orange).
+    api('/api/v1/scenarios/' + S.scenarioId + '/impact?f=geojson').then((g) => map.getSource('scenario').setData(g)).catch((e) => showAlert(e.message));
     $('#scn-report').disabled = false;
     renderImpact(); listScenarios();
   }
@@ -849,12 +857,14 @@
     const r = await withPane($('#pane-scenario'), () => api('/api/v1/scenarios'));
     if (!r) return;
     const items = (Array.isArray(r) ? r : r.scenarios || []).map((x) => x.scenario || x);
-    ul.replaceChildren(...items.map((s) => el('li', {}, el('label', {}, el('input', { type: 'checkbox', value: s.id, class: 'scn-cmp' }), ` #${s.id} ${s.name} · ${s.status || ''} · ${t('n_ops', fmtInt((s.ops || []).length))}`))));
+    // Ticks survive a re-render (the list refreshes after every save).
+    ul.replaceChildren(...items.map((s) => el('li', {}, el('label', {}, el('input', { type: 'checkbox', value: s.id, class: 'scn-cmp', checked: S.cmpChecked.has(String(s.id)),
+      onchange: (e) => (e.target.checked ? S.cmpChecked.add(String(s.id)) : S.cmpChecked.delete(String(s.id))) }), ` #${s.id} ${s.name} · ${s.status || ''} · ${t('n_ops', fmtInt((s.ops || []).length))}`))));
   }
   async function compareScenarios() {
-    const ids = [...document.querySelectorAll('.scn-cmp:checked')].map((c) => c.value);
+    const ids = [...S.cmpChecked];
     const out = $('#scn-compare-out');
-    if (ids.length !== 2) { out.replaceChildren(el('p', { class: 'err' }, t('select_two'))); return; }
+    if (ids.length !== 2) { const err = $('#pane-scenario .err'); err.textContent = t('select_two'); err.hidden = false; return; }
     const r = await withPane($('#pane-scenario'), () => api('/api/v1/scenarios/compare?' + q({ a: ids[0], b: ids[1] })));
     if (!r) return;
     out.replaceChildren(el('h3', {}, t('scn_compare_head')));
@@ -883,6 +893,7 @@
     map.getCanvas().style.cursor = mode ? 'crosshair' : '';
   }
   map.on('click', async (e) => {
+    if (S.lassoAt && Date.now() - S.lassoAt < 500) return; // the end of a Shift-drag box is no click
     if (S.mapMode === 'seat') {
       S.seatPick = [Number(e.lngLat.lng.toFixed(6)), Number(e.lngLat.lat.toFixed(6))];
       map.getSource('seat').setData(fc([{ type: 'Feature', geometry: { type: 'Point', coordinates: S.seatPick }, properties: {} }]));
@@ -940,7 +951,7 @@
     });
     window.addEventListener('mouseup', (e) => {
       if (!start) return;
-      const p = pos(e); box.remove(); map.dragPan.enable();
+      const p = pos(e); box.remove(); map.dragPan.enable(); S.lassoAt = Date.now();
       const fs = map.queryRenderedFeatures([start, p], { layers: ['township-fill'] });
       start = null;
       const codes = new Set(fs.map((f) => f.properties.code));
@@ -1015,7 +1026,7 @@
   $('#scn-pick').addEventListener('click', () => setMapMode(S.mapMode === 'pick' ? null : 'pick'));
   $('#scn-clear').addEventListener('click', () => { [...S.scnSelected.keys()].forEach((c) => toggleTownship(c, false)); S.ops = []; renderOps(); });
   $('#scn-impact').addEventListener('click', scenarioImpact);
-  $('#scn-new').addEventListener('click', () => { S.scenarioId = null; S.ops = []; S.impact = null; S.eval = null; $('#scn-report').disabled = true; renderOps(); renderImpact(); });
+  $('#scn-new').addEventListener('click', () => { map.getSource('scenario').setData(fc()); S.scenarioId = null; S.ops = []; S.impact = null; S.eval = null; $('#scn-report').disabled = true; renderOps(); renderImpact(); });
   $('#scn-report').addEventListener('click', openReport);
   $('#scn-refresh').addEventListener('click', listScenarios);
   $('#scn-compare').addEventListener('click', compareScenarios);
@@ -1050,7 +1061,7 @@
   const LAYER_GROUPS = [
     ['layer_choro', ['county-fill'], true], ['layer_townships', ['township-line'], true], ['layer_villages', ['villages'], true],
     ['layer_circles', ['circles-fill', 'circles-line'], true], ['layer_gaps', ['gaps'], true],
-    ['layer_labels', ['prefecture-label', 'county-label', 'township-label', 'village-label'], true],
+    ['layer_scenario', ['scenario-after'], true], ['layer_labels', ['prefecture-label', 'county-label', 'township-label', 'village-label'], true],
   ];
   function renderLayerToggles() {
     const fs = $('#layer-toggles'); fs.replaceChildren(el('legend', {}, t('layers')));

@@ -221,6 +221,7 @@ describe('planner web map', () => {
     await idle(page);
     const box = await page.$eval('#map', (m) => m.getBoundingClientRect().toJSON());
     const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const selectedBefore = await page.evaluate(() => window.civplanUI.division.properties.code);
     await page.keyboard.down('Shift');
     await page.mouse.move(cx - 30, cy - 30);
     await page.mouse.down();
@@ -231,6 +232,8 @@ describe('planner web map', () => {
     const inBox = await page.evaluate(([x0, y0, x1, y1]) => [...new Set(window.civplanUI.map.queryRenderedFeatures([[x0, y0], [x1, y1]], { layers: ['township-fill'] }).map((f) => f.properties.code))].sort(),
       [box.width / 2 - 30, box.height / 2 - 30, box.width / 2 + 30, box.height / 2 + 30]);
     assert.ok(lassoed.length >= 1, 'the box selected townships');
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.civplanUI.division.properties.code), selectedBefore, 'the box is not a click on the map');
     assert.deepEqual(lassoed.sort(), inBox, 'the box selects exactly the townships it touches');
     await page.click('#scn-clear');
     assert.equal(await page.evaluate(() => window.civplanUI.scnSelected.size), 0);
@@ -273,6 +276,7 @@ describe('planner web map', () => {
     const pop = (await Promise.all(TOWNS.map((c) => apiGet('/api/v1/divisions/' + c.slice(0, 9))))).reduce((a, f) => a + f.properties.population.total, 0);
     const merged = divs.find((d) => d.code === TOWNS[0]);
     if (merged) assert.equal(merged.after.population.total, pop, 'merged population = sum of the two');
+    await page.waitForFunction(() => window.civplanUI.map.querySourceFeatures('scenario').some((f) => f.properties.when === 'after'));
     const geo = await page.textContent('#impact-geometry');
     assert.match(geo, /连成一片|不连通/, 'the union is reported');
     await shot('04-scenario.png');
@@ -299,7 +303,8 @@ describe('planner web map', () => {
     await page.check(`.scn-cmp[value="${id}"]`);
     await page.check(`.scn-cmp[value="${id2}"]`);
     await page.click('#scn-compare');
-    await page.waitForSelector('#compare-table tbody tr');
+    await page.waitForSelector('#compare-table tbody tr, #pane-scenario .err:not([hidden])');
+    assert.equal(await page.$eval('#pane-scenario .err', (e) => (e.hidden ? '' : e.textContent)), '', 'compare answered');
     const cmp = await apiGet(`/api/v1/scenarios/compare?a=${id}&b=${id2}`, TOKEN);
     const heads = await page.$$eval('#compare-table thead th', (ths) => ths.map((th) => th.textContent));
     assert.ok(heads[1].includes('#' + cmp.a.id) && heads[2].includes('#' + cmp.b.id), `compare columns ${heads}`);

@@ -45,4 +45,9 @@ token=$("$tmp/civplan" token create --name uitest --role planner --db "$tmp/civp
 mkdir -p "$root/test-output/ui"
 cd "$ui"
 CIVPLAN_URL="http://127.0.0.1:$port" CIVPLAN_TOKEN="$token" TEST_OUTPUT="$root/test-output/ui" REPO_ROOT="$root" \
-  node --test --test-concurrency=1 --test-reporter=spec test/ || { echo "uitest: failed; server log tail:"; tail -20 "$tmp/serve.log"; exit 1; }
+  node --test --test-concurrency=1 --test-reporter=spec test/ || {
+    cp "$tmp/serve.log" "$root/test-output/ui/serve.log"
+    echo "uitest: failed; server log in test-output/ui/serve.log; non-2xx requests:"
+    grep -v '"status":20[0-9]\|"status":304' "$tmp/serve.log" | grep '"status"' | tail -20
+    exit 1
+  }
