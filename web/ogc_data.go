@@ -79,6 +79,8 @@ func ogcCollections() []*ogcCollection {
 		{name: "code", typ: cql2.String, title: "12-digit statistical division code"},
 		{name: "name", typ: cql2.String, title: "official full name"},
 		{name: "short_name", typ: cql2.String, title: "name without the committee suffix"},
+		{name: "level", typ: cql2.String, title: "province, prefecture, county, township or village",
+			schema: map[string]any{"enum": []string{"province", "prefecture", "county", "township", "village"}}},
 		{name: "kind", typ: cql2.String, title: "kind of unit (county, town, village_committee, …)"},
 		{name: "parent", typ: cql2.String, title: "12-digit code of the parent unit"},
 		{name: "ur_code", typ: cql2.String, title: "urban-rural class code (2016); null where unknown"},

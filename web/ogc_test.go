@@ -280,6 +280,8 @@ func TestOGCItemsFilters(t *testing.T) {
 		{"/ogc/collections/villages/items?filter=" + esc("S_INTERSECTS(geometry, POLYGON((110.3 31.6, 110.5 31.6, 110.5 31.8, 110.3 31.8, 110.3 31.6)))"), []float64{420526100202}},
 		{"/ogc/collections/villages/items?filter-crs=" + esc(epsg4326URI) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
 		{"/ogc/collections/villages/items?parent=420526101000", []float64{420526101201}},
+		{"/ogc/collections/villages/items?level=village&ur_code=220", []float64{420526100201, 420526100202, 420526101201}},
+		{"/ogc/collections/villages/items?level=county", nil},
 		{"/ogc/collections/villages/items?population=800", []float64{420526100202}},
 		{"/ogc/collections/mutual_aid_elderly/items?status=operating", []float64{2}},
 		{"/ogc/collections/mutual_aid_elderly/items?filter=" + esc("status IN ('planned','building')"), []float64{3}},
