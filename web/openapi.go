@@ -68,6 +68,15 @@ func (s *Server) openAPIDoc() obj {
 		"/healthz": obj{"get": op("healthz", "liveness", nil, obj{"200": js("alive", "Object")})},
 		"/metrics": obj{"get": op("metrics", "Prometheus metrics (text exposition format)", nil, obj{"200": resp("the metrics", content("text/plain", str()))})},
 		"/readyz":  obj{"get": op("readyz", "readiness: the snapshot is loaded", nil, obj{"200": js("ready", "Object")}, "503")},
+		"/api/v1/audit": obj{"get": op("auditLog", "the audit log, newest first (admin)", []any{
+			qparam("since", "entries at or after this RFC 3339 time", obj{"type": "string", "format": "date-time"}),
+			qparam("until", "entries before this RFC 3339 time", obj{"type": "string", "format": "date-time"}),
+			qparam("actor", "token name, cli or system", str()),
+			qparam("action", "e.g. facility.update", str()),
+			qparam("target", "e.g. facility/17", str()),
+			qparam("before_id", "page: entries with a smaller id", obj{"type": "integer", "minimum": 1}),
+			qparam("limit", "page size", obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+		}, obj{"200": js("audit entries and a next link", "Object")}, "400", "401", "403")},
 		"/api/v1/divisions": obj{"get": op("searchDivisions", "search divisions by name (prefix matches first)", []any{
 			qparam("q", "name or short name fragment (≤ 50 characters)", obj{"type": "string", "maxLength": 50}),
 			qparam("level", "restrict to one level", enumStr("province", "prefecture", "county", "township", "village")),
@@ -287,13 +296,6 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 			"responses": mergeObj(problems("400", "401", "403", "404", "413"), obj{"201": js("the saved plan; Location header", "Object")})},
 		"get": op("listPlans", "saved plans, newest first (planner)", nil, obj{"200": resp("the plans", content(jsonType, obj{"oneOf": []any{ref("Object"), obj{"type": "array", "items": ref("Object")}}}))}, "401", "403"),
 	}
-	paths["/api/v1/audit"] = obj{"get": op("audit", "the audit log, newest first (admin); paged with a next link", []any{
-		qparam("since", "RFC 3339 time", obj{"type": "string", "format": "date-time"}),
-		qparam("until", "RFC 3339 time", obj{"type": "string", "format": "date-time"}),
-		qparam("actor", "token name", str()), qparam("action", "action word", str()), qparam("target", "target", str()),
-		qparam("before_id", "cursor: entries older than this id", obj{"type": "integer", "minimum": 1}),
-		qparam("limit", "page size", obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
-	}, obj{"200": js("the entries and, while more exist, a next link", "Object")}, "400", "401", "403")}
 	paths["/api/v1/plans/{id}"] = obj{
 		"get":    op("getPlan", "a plan and its facilities (planner)", []any{planID, crsParam}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
 		"delete": op("deletePlan", "delete a plan and its still-planned facilities (planner)", []any{planID}, obj{"204": resp("deleted", nil)}, "400", "401", "403", "404"),
