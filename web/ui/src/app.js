@@ -285,6 +285,8 @@
     attributionControl: false, boxZoom: false, dragRotate: false, pitchWithRotate: false, touchPitch: false,
     localIdeographFontFamily: "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', sans-serif",
     canvasContextAttributes: { antialias: true, preserveDrawingBuffer: true },
+    // Where reads need a token (not loopback), tiles carry the pasted one too.
+    transformRequest: (url) => (S.token && url.startsWith(origin + '/') ? { url, headers: { Authorization: 'Bearer ' + S.token } } : { url }),
   });
   S.map = map;
   map.keyboard.enable();
@@ -668,8 +670,11 @@
         if (units.length > 1) to.value = units[1].code;
         const loadV = async () => {
           vbox.replaceChildren(el('legend', {}, t('op_villages')));
-          if (!from.value) return;
-          const r = await api('/api/v1/divisions/' + short(from.value) + '/children').catch((e) => { showAlert(e.message); return null; });
+          const want = from.value;
+          if (!want) return;
+          const r = await api('/api/v1/divisions/' + short(want) + '/children').catch((e) => { showAlert(e.message); return null; });
+          if (from.value !== want || !vbox.isConnected) return; // the choice changed meanwhile
+          vbox.replaceChildren(el('legend', {}, t('op_villages')));
           for (const f of (r && r.features) || []) {
             const id = 'op-v-' + f.properties.code;
             vbox.append(el('label', { for: id }, el('input', { type: 'checkbox', id, value: f.properties.code }), ' ', f.properties.short_name || f.properties.name));
@@ -1056,6 +1061,8 @@
     if (dlg.returnValue === 'clear') S.token = '';
     if (S.token) sessionStorage.setItem('civplan.token', S.token); else sessionStorage.removeItem('civplan.token');
     renderRole(); $('#token-btn').focus();
+    // Where reads need a token the first load failed: start again with the token.
+    if (S.token && !$('#alert').hidden && /401/.test($('#alert').textContent)) location.reload();
   });
 
   const LAYER_GROUPS = [
@@ -1122,4 +1129,8 @@
   });
   map.on('error', (e) => { console.warn('map:', e && e.error && e.error.message); });
   fillKinds(); syncSitingForm(); renderRole(); renderLegend(); renderOpFields();
+  // Where reads need a token (a non-loopback server), say so at once and ask for it.
+  api('/api/v1/divisions/42').catch((e) => {
+    if (e.status === 401) { showAlert(e.message + ' — ' + t('token_hint')); $('#token-input').value = S.token; dlg.showModal(); }
+  });
 })();

@@ -317,8 +317,10 @@ describe('planner web map', () => {
     await page.click('#scn-new');
     await page.selectOption('#op-kind', 'transfer');
     await page.selectOption('#op-from', TOWNS[1]);
-    await page.waitForSelector('#op-villages input[type=checkbox]');
-    const village = await page.$eval('#op-villages input[type=checkbox]', (c) => c.value);
+    const prefix = TOWNS[1].slice(0, 9);
+    await page.waitForSelector(`#op-villages input[type=checkbox][value^="${prefix}"]`);
+    const village = await page.$eval(`#op-villages input[type=checkbox][value^="${prefix}"]`, (c) => c.value);
+    assert.equal(await page.$$eval('#op-villages input[type=checkbox]', (cs, pre) => cs.every((c) => c.value.slice(0, 9) === pre), prefix), true, 'only the villages of the chosen township');
     await page.check(`#op-villages input[value="${village}"]`);
     await page.selectOption('#op-to', TOWNS[0]);
     await page.click('#op-add');

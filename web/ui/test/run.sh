@@ -26,6 +26,7 @@ tmp=$(mktemp -d /tmp/civplan-uitest.XXXXXX)
 pid=
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  if [ -f "$tmp/serve.log" ] && [ -d "$root/test-output/ui" ]; then cp "$tmp/serve.log" "$root/test-output/ui/serve.log"; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,7 +47,6 @@ mkdir -p "$root/test-output/ui"
 cd "$ui"
 CIVPLAN_URL="http://127.0.0.1:$port" CIVPLAN_TOKEN="$token" TEST_OUTPUT="$root/test-output/ui" REPO_ROOT="$root" \
   node --test --test-concurrency=1 --test-reporter=spec test/ || {
-    cp "$tmp/serve.log" "$root/test-output/ui/serve.log"
     echo "uitest: failed; server log in test-output/ui/serve.log; non-2xx requests:"
     grep -v '"status":20[0-9]\|"status":304' "$tmp/serve.log" | grep '"status"' | tail -20
     exit 1
