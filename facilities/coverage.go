@@ -361,16 +361,27 @@ func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest 
 func (a *Analyzer) provenanceOf(q *Query, ki *kindIndex, v *divisions.Division, c *villageCover) divisions.Provenance {
 	prov := v.Sources.Population
 	if q.Mode != ModeJurisdiction {
-		prov = divisions.Weakest(prov, v.Sources.Seat)
+		prov = weaker(prov, v.Sources.Seat)
 	}
 	if c.covered {
 		if c.fi >= 0 {
-			prov = divisions.Weakest(prov, a.reg.fs[ki.pos[c.fi]].Provenance)
+			prov = weaker(prov, a.reg.fs[ki.pos[c.fi]].Provenance)
 		} else {
-			prov = divisions.Weakest(prov, ki.weakest)
+			prov = weaker(prov, ki.weakest)
 		}
 	}
 	return prov
+}
+
+// weaker is divisions.Weakest for two values without the variadic call (hot path); "" is ignored.
+func weaker(p, q divisions.Provenance) divisions.Provenance {
+	switch {
+	case p == "":
+		return q
+	case q == "" || p == q:
+		return p
+	}
+	return divisions.Weakest(p, q)
 }
 
 // results expands compact answers into VillageResults.
@@ -496,7 +507,7 @@ func addRow(g *Aggregate, row rowFunc, i int) {
 	if !hasPoint {
 		g.NoPoint++
 	}
-	g.Provenance = divisions.Weakest(g.Provenance, prov)
+	g.Provenance = weaker(g.Provenance, prov)
 }
 
 func finish(g *Aggregate, tgt *Target) {
