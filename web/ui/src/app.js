@@ -58,7 +58,7 @@
       village_committees: '村委会 {0} 个', pop_line: '常住人口 {0}，60岁以上 {1}',
       gap_head: '{0}覆盖率，目标 {1}（{2}年）', gap_need: '还需覆盖 {0} 个村委会才能达到目标', gap_met: '已达到目标',
       gap_count: '未覆盖村委会 {0} 个（列出前 {1} 个，按老年人口降序）', nearest: '最近设施 {0}，{1}', no_facility: '无同类设施',
-      no_point: '无坐标', cluster_line: '{0} 个村，老年人 {1} 人', km: '{0} 公里', m: '{0} 米',
+      no_point: '无坐标', cluster_line: '{0} 个村，老年人 {1} 人', cluster_count: '聚类 {0} 个（列出前 {1} 个，按老年人口降序）', km: '{0} 公里', m: '{0} 米',
       pick_division: '请先在地图上点击或搜索选择一个县或乡镇。', siting_scope_bad: '选址需要县级或乡级单位；当前是{0}。',
       before: '现状', after: '新增后', before_adj: '调整前', after_adj: '调整后', sites: '建议新点', gain: '新覆盖', gap_bound: '最优性差距 ≤ {0}（{1}；界：{2}）',
       optimal: '已证明最优', rank: '序号', township: '乡镇', uncovered_left: '仍未覆盖 {0} 个村', reasons: '原因',
@@ -105,7 +105,7 @@
       village_committees: '{0} village committees', pop_line: 'population {0}, aged 60+ {1}',
       gap_head: '{0}: coverage, target {1} (by {2})', gap_need: '{0} more village committees must be covered to reach the target', gap_met: 'target met',
       gap_count: '{0} uncovered village committees (first {1}, most elderly first)', nearest: 'nearest {0}, {1}', no_facility: 'no facility of this kind',
-      no_point: 'no point', cluster_line: '{0} villages, {1} elderly', km: '{0} km', m: '{0} m',
+      no_point: 'no point', cluster_line: '{0} villages, {1} elderly', cluster_count: '{0} clusters (first {1}, most elderly first)', km: '{0} km', m: '{0} m',
       pick_division: 'Click the map or search to select a county or township first.', siting_scope_bad: 'Siting needs a county or township; this is a {0}.',
       before: 'now', after: 'with new sites', before_adj: 'before', after_adj: 'after', sites: 'Proposed sites', gain: 'newly covered', gap_bound: 'optimality gap ≤ {0} ({1}; bound: {2})',
       optimal: 'proven optimal', rank: '#', township: 'Township', uncovered_left: '{0} villages still uncovered', reasons: 'reasons',
@@ -482,14 +482,17 @@
     const pane = $('#pane-gaps');
     const code = short(S.division.properties.code);
     await withPane(pane, async () => {
-      const [g, c] = await Promise.all([
-        api('/api/v1/gaps?' + covParams({ division: code, limit: GAP_LIMIT })),
-        api('/api/v1/gaps?' + covParams({ division: code, clusters: 'true' })),
-      ]);
-      S.gaps = g; S.clusters = c;
+      const g = await api('/api/v1/gaps?' + covParams({ division: code, limit: GAP_LIMIT }));
+      S.gaps = g; S.clusters = null;
+      if (S.gapView === 'clusters') await loadClusters();
       map.getSource('gaps').setData(fc((g.features || []).filter((f) => f.geometry)));
       renderGaps();
     });
+  }
+  // Clusters load when their view is opened (a province has thousands).
+  async function loadClusters() {
+    if (S.clusters || !S.division) return;
+    S.clusters = await api('/api/v1/gaps?' + covParams({ division: short(S.division.properties.code), clusters: 'true' }));
   }
   function renderGaps() {
     const g = S.gaps; if (!g) return;
@@ -513,9 +516,12 @@
           el('div', { class: 'sub' }, p.nearest ? t('nearest', p.nearest.name, fmtDist(p.nearest.distance_m)) : t('no_facility'), where ? '' : ` · ${t('no_point')}`))));
       }
     } else {
-      for (const c of (S.clusters && S.clusters.clusters) || []) {
+      const all = (S.clusters && S.clusters.clusters) || [];
+      list.append(el('li', { class: 'meta', id: 'cluster-count' }, t('cluster_count', fmtInt(all.length), fmtInt(Math.min(GAP_LIMIT, all.length)))));
+      const names = new Map((g.features || []).map((f) => [f.properties.code, f.properties.short_name || f.properties.name]));
+      for (const c of all.slice(0, GAP_LIMIT)) {
         list.append(el('li', {}, el('button', { type: 'button', class: 'item', 'data-lon': c.centre[0], 'data-lat': c.centre[1], onclick: (e) => flyToGap(c.centre, e.currentTarget) },
-          el('strong', {}, `${c.rank}. ${c.centre_name || c.centre_code}`), el('div', { class: 'sub' }, t('cluster_line', fmtInt(c.villages.length), fmtInt(c.elderly)),
+          el('strong', {}, `${c.rank}. ${c.centre_name || names.get(c.centre_code) || c.centre_code}`), el('div', { class: 'sub' }, t('cluster_line', fmtInt(c.villages.length), fmtInt(c.elderly)),
             c.max_distance_m ? ` · ≤ ${fmtDist(c.max_distance_m)}` : ''))));
       }
     }
@@ -1022,7 +1028,7 @@
   $('#mode').addEventListener('change', (e) => { S.mode = e.target.value; showAlert(''); refreshAnalysis(); });
   $('#radius').addEventListener('change', (e) => { const v = Number(e.target.value); S.radius = v > 0 ? v : null; showAlert(''); refreshAnalysis(); });
   $('#gap-view-villages').addEventListener('click', () => { S.gapView = 'villages'; renderGaps(); });
-  $('#gap-view-clusters').addEventListener('click', () => { S.gapView = 'clusters'; renderGaps(); });
+  $('#gap-view-clusters').addEventListener('click', () => withPane($('#pane-gaps'), async () => { S.gapView = 'clusters'; await loadClusters(); renderGaps(); }));
   $('#siting-objective').addEventListener('change', syncSitingForm);
   $('#siting-form').addEventListener('submit', runSiting);
   $('#plan-save').addEventListener('click', savePlan);
