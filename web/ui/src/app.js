@@ -73,7 +73,7 @@
       err_prefix: '出错了', err_network: '无法连接服务器：{0}', err_missing: '服务器没有这个接口（{0} {1}，404）：该功能的接口尚未提供。',
       layer_choro: '覆盖率分级（县/乡）', layer_townships: '乡镇边界', layer_villages: '村点', layer_circles: '服务半径圈',
       layer_gaps: '未覆盖村（按老年人口大小）', layer_scenario: '调整后单位边界（方案）', layer_labels: '地名标注', select_county_first: '请先选择一个县。',
-      no_children: '没有下级单位。', n_ops: '{0} 项操作', town_table: '各乡镇覆盖率（现状 → 新增后）', new_villages: '新覆盖的村', fac_status: '状态', reason_no_point: '无坐标', reason_no_candidate_in_reach: '范围内无候选点', reason_not_selected: '未入选（受p或目标限制）', reason_capacity_insufficient: '床位不足',
+      no_children: '没有下级单位。', map_keys: '地图：方向键平移，+/− 缩放；点击县或乡镇查看评分卡', plan_apply: '地图和表格计入规划 #{0} 的新点', with_plan: '含规划 #{0} 的新点', n_ops: '{0} 项操作', town_table: '各乡镇覆盖率（现状 → 新增后）', new_villages: '新覆盖的村', fac_status: '状态', reason_no_point: '无坐标', reason_no_candidate_in_reach: '范围内无候选点', reason_not_selected: '未入选（受p或目标限制）', reason_capacity_insufficient: '床位不足',
       geom: '边界合并', contiguous: '连成一片', not_contiguous: '不连通（{0} 块）', approvals: '审批机关', dossier: '第十三条申报材料清单', new_scenario: '新方案',
       verdict_pass: '符合', verdict_fail: '不符合', verdict_incomplete: '部分无法判断', verdict_not_evaluable: '无法判断', verdict_info: '说明', none: '无', attribution: '数据来源：', statutory: '检查', verdict: '结论', report_opened: '报告已在新窗口打开。',
     },
@@ -120,7 +120,7 @@
       err_prefix: 'Error', err_network: 'Cannot reach the server: {0}', err_missing: 'The server has no such endpoint ({0} {1}, 404): this feature\'s API is not available yet.',
       layer_choro: 'Coverage classes (county/township)', layer_townships: 'Township boundaries', layer_villages: 'Village points', layer_circles: 'Service radius circles',
       layer_gaps: 'Uncovered villages (sized by elderly)', layer_scenario: 'Units after the change (scenario)', layer_labels: 'Labels', select_county_first: 'Select a county first.',
-      no_children: 'No units below.', n_ops: '{0} operations', town_table: 'Coverage per township (now → with new sites)', new_villages: 'newly covered villages', fac_status: 'status', reason_no_point: 'no point', reason_no_candidate_in_reach: 'no candidate in reach', reason_not_selected: 'not selected (p or target)', reason_capacity_insufficient: 'capacity short',
+      no_children: 'No units below.', map_keys: 'Map: arrow keys pan, +/− zoom; click a county or township for its scorecard', plan_apply: 'Count plan #{0}\'s new sites on the map and tables', with_plan: 'with plan #{0}\'s new sites', n_ops: '{0} operations', town_table: 'Coverage per township (now → with new sites)', new_villages: 'newly covered villages', fac_status: 'status', reason_no_point: 'no point', reason_no_candidate_in_reach: 'no candidate in reach', reason_not_selected: 'not selected (p or target)', reason_capacity_insufficient: 'capacity short',
       geom: 'Boundary union', contiguous: 'one connected area', not_contiguous: 'not contiguous ({0} pieces)', approvals: 'Approving authority', dossier: 'Art. 13 dossier checklist', new_scenario: 'New scenario',
       verdict_pass: 'pass', verdict_fail: 'fail', verdict_incomplete: 'incomplete', verdict_not_evaluable: 'not evaluable', verdict_info: 'info', none: 'none', attribution: 'Sources: ', statutory: 'Check', verdict: 'Verdict', report_opened: 'The report opened in a new window.',
     },
@@ -231,7 +231,8 @@
   }
   function showAlert(msg) { const a = $('#alert'); a.textContent = msg; a.hidden = !msg; }
   const q = (o) => Object.entries(o).filter(([, v]) => v != null && v !== '').map(([k, v]) => k + '=' + encodeURIComponent(v)).join('&');
-  const covParams = (extra = {}) => q({ kind: S.kind, mode: S.mode, radius_m: S.radius, ...extra });
+  // S.plan (a saved plan's id) makes coverage and gaps count its planned facilities.
+  const covParams = (extra = {}) => q({ kind: S.kind, mode: S.mode, radius_m: S.radius, plan: S.plan, ...extra });
 
   // ---------- map ----------
   const origin = location.origin;
@@ -293,7 +294,7 @@
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.getCanvas().setAttribute('aria-label', '地图：方向键平移，+/− 缩放');
+
 
   function drawIcon(shape, color) {
     const n = 22, c = document.createElement('canvas'); c.width = c.height = n;
@@ -359,6 +360,7 @@
     const target = S.provinceCov && S.provinceCov.summary && S.provinceCov.summary.target;
     const L = $('#legend'); L.replaceChildren();
     L.append(el('strong', {}, t('legend_title', target != null ? fmtPct(target) : '—')));
+    if (S.plan) L.append(el('div', { id: 'legend-plan' }, t('with_plan', S.plan)));
     CHORO.forEach(([c, k]) => L.append(el('div', {}, el('span', { class: 'sw', style: `background:${c};opacity:${CHORO_OPACITY}` }), t(k))));
     L.append(el('div', {}, el('span', { class: 'sw', style: `background:${CHORO_NONE};opacity:${CHORO_OPACITY}` }), t('ch_none')));
     L.append(el('div', {}, el('span', { class: 'sw', style: 'background:#e03131;border-radius:50%' }), t('layer_gaps')));
@@ -619,7 +621,12 @@
     if (!S.token) { $('#plan-msg').textContent = t('need_token'); return; }
     const body = { name: $('#plan-name').value || `${S.division.properties.name} ${kindName(S.kind)}`, siting: S.sitingReq };
     const r = await withPane($('#pane-siting'), () => api('/api/v1/plans', { method: 'POST', body }));
-    if (r) $('#plan-msg').textContent = t('saved_plan', r.id != null ? r.id : (r.plan && r.plan.id));
+    if (!r) return;
+    S.savedPlan = r.id != null ? r.id : r.plan && r.plan.id;
+    $('#plan-msg').textContent = t('saved_plan', S.savedPlan);
+    const lab = $('#plan-apply-label');
+    lab.hidden = false; $('#plan-apply').checked = false;
+    lab.querySelector('span').textContent = t('plan_apply', S.savedPlan);
   }
 
   // ---------- scenario editor ----------
@@ -1032,6 +1039,7 @@
   $('#siting-objective').addEventListener('change', syncSitingForm);
   $('#siting-form').addEventListener('submit', runSiting);
   $('#plan-save').addEventListener('click', savePlan);
+  $('#plan-apply').addEventListener('change', (e) => { S.plan = e.target.checked ? S.savedPlan : null; renderLegend(); refreshAnalysis(); });
   $('#op-kind').addEventListener('change', renderOpFields);
   $('#op-add').addEventListener('click', addOp);
   $('#scn-pick').addEventListener('click', () => setMapMode(S.mapMode === 'pick' ? null : 'pick'));
@@ -1045,6 +1053,7 @@
   function applyLang() {
     document.documentElement.lang = S.lang === 'zh' ? 'zh-CN' : 'en';
     document.title = 'civplan ' + t('title');
+    map.getCanvas().setAttribute('aria-label', t('map_keys'));
     document.querySelectorAll('[data-i18n]').forEach((e) => { e.textContent = t(e.dataset.i18n); });
     document.querySelectorAll('[data-i18n-placeholder]').forEach((e) => { e.placeholder = t(e.dataset.i18nPlaceholder); });
     document.querySelectorAll('[data-i18n-aria]').forEach((e) => { e.setAttribute('aria-label', t(e.dataset.i18nAria)); });

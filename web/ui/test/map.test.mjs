@@ -215,6 +215,13 @@ describe('planner web map', () => {
     const planId = (await page.textContent('#plan-msg')).match(/#(\d+)/)[1];
     const plan = await apiGet('/api/v1/plans/' + planId, TOKEN);
     assert.ok(JSON.stringify(plan).includes('兴山县互助养老 5 点'), 'the plan is stored under its name');
+    // Counting the plan: the gap summary shows the API's coverage with the plan.
+    await page.check('#plan-apply');
+    const withPlan = (await apiGet(`/api/v1/gaps?kind=mutual_aid_elderly&division=${COUNTY}&plan=${planId}&limit=1`)).summary;
+    await page.waitForFunction((r) => Number(document.querySelector('#gap-summary [data-ratio]')?.dataset.ratio) === r, withPlan.ratio);
+    const afterSiting = Number(await page.getAttribute('#siting-summary [data-after]', 'data-after'));
+    assert.ok(withPlan.ratio >= afterSiting - 1e-12, `with the plan ${withPlan.ratio} ≥ the siting's after ${afterSiting}`);
+    await page.uncheck('#plan-apply');
 
     await page.click('#tab-scenario');
     // Shift-drag on the map selects the townships inside the box (lasso).
