@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
@@ -44,9 +47,18 @@ func decodeBody(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "application/json" && ct != "application/merge-patch+json" {
 		return problemOf(http.StatusUnsupportedMediaType, "send the body as application/json (got %q)", c.GetHeader("Content-Type"))
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	// JSON is UTF-8 (RFC 8259); encoding/json would silently turn invalid bytes (or GBK text)
+	// into U+FFFD and store mangled names, so the body is checked first.
+	body, err := io.ReadAll(c.Request.Body)
+	if err == nil && !utf8.Valid(body) {
+		return problemOf(http.StatusBadRequest, "body is not valid UTF-8 (bad byte at offset %d); send JSON as UTF-8", invalidUTF8At(body))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err == nil {
+		err = dec.Decode(v)
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return problemOf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", mbe.Limit)
@@ -57,6 +69,18 @@ func decodeBody(c *gin.Context, v any) error {
 		return problemOf(http.StatusBadRequest, "body has data after the JSON object")
 	}
 	return nil
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not part of valid UTF-8, or -1.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // apply copies the given fields of in onto f and validates the result against the snapshot:
@@ -148,14 +172,10 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
 
+// isISODate reports whether s is a real calendar date YYYY-MM-DD in 1900–2100 (not 2020-02-30).
 func isISODate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	y, e1 := strconv.Atoi(s[:4])
-	m, e2 := strconv.Atoi(s[5:7])
-	d, e3 := strconv.Atoi(s[8:])
-	return e1 == nil && e2 == nil && e3 == nil && y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31
+	t, err := time.Parse(time.DateOnly, s)
+	return err == nil && t.Year() >= 1900 && t.Year() <= 2100
 }
 
 // checkNear accepts p when the county containing it is the division's county, or when p lies
