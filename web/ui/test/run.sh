@@ -35,12 +35,15 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 "$tmp/civplan" serve --addr "127.0.0.1:$port" --db "$tmp/civplan.db" >"$tmp/serve.log" 2>&1 &
 pid=$!
+ready() { # no proxy: the server is on loopback
+  python3 -c 'import sys, urllib.request as u; u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=2)' "http://127.0.0.1:$port/readyz" >/dev/null 2>&1
+}
 for _ in $(seq 1 240); do
-  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+  if ready; then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then echo "uitest: civplan serve exited:"; cat "$tmp/serve.log"; exit 1; fi
   sleep 0.5
 done
-curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "uitest: civplan not ready"; tail -20 "$tmp/serve.log"; exit 1; }
+ready || { echo "uitest: civplan not ready"; tail -20 "$tmp/serve.log"; exit 1; }
 token=$("$tmp/civplan" token create --name uitest --role planner --db "$tmp/civplan.db" | tail -1)
 
 mkdir -p "$root/test-output/ui"
