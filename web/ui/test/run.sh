@@ -22,6 +22,11 @@ if [ ! -d "$ui/node_modules/playwright-core" ] || [ ! -d "$ui/node_modules/mapli
   (cd "$ui" && npm ci --no-audit --no-fund)
 fi
 
+# The embedded dist/ must be the build of src/ (the binary serves dist/).
+for f in "$ui"/src/*; do
+  cmp -s "$f" "$ui/dist/$(basename "$f")" || { echo "uitest: web/ui/dist/$(basename "$f") is not the build of src/: run make ui"; exit 1; }
+done
+
 tmp=$(mktemp -d /tmp/civplan-uitest.XXXXXX)
 pid=
 cleanup() {
