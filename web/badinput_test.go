@@ -172,7 +172,7 @@ func badInputCorpus(t *testing.T, scenarioID int64) []badCase {
 		{name: "ogc: unsupported crs", method: "GET", path: "/ogc/collections/villages/items?crs=http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F3857", want: 400},
 		{name: "ogc: garbage cursor", method: "GET", path: "/ogc/collections/villages/items?cursor=%27%3B--", want: 400},
 		{name: "ogc: path traversal collection", method: "GET", path: "/ogc/collections/..%2F..%2Fetc%2Fpasswd/items", want: 404},
-		{name: "ogc: word feature id", method: "GET", path: "/ogc/collections/facilities/items/abc"},
+		{name: "ogc: word feature id", method: "GET", path: "/ogc/collections/welfare_home/items/abc"},
 		{name: "tiles: zoom 99", method: "GET", path: "/tiles/counties/99/0/0.mvt", want: 400},
 		{name: "tiles: negative x", method: "GET", path: "/tiles/counties/5/-1/13.mvt", want: 400},
 		{name: "tiles: word y", method: "GET", path: "/tiles/counties/5/25/abc.mvt", want: 400},
