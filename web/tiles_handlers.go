@@ -109,6 +109,7 @@ func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) 
 		l.ProjectToTile(t)
 		l.Simplify(simplify.DouglasPeucker(1.0))
 		l.RemoveEmpty(1.0, 1.0)
+		orientForMVT2(l)
 		if len(l.Features) > 0 {
 			layers = append(layers, l)
 		}
@@ -337,4 +338,32 @@ func mapStyle(c *gin.Context, d *ogcData) gin.H {
 		"sources": gin.H{"civplan": gin.H{"type": "vector", "url": src, "attribution": d.snap.attribution()}},
 		"layers":  layers,
 	}
+}
+
+// orientForMVT2 winds polygon rings as vector tile spec 2.x requires (§4.3.4.4): in tile
+// coordinates (y down) an exterior ring has a positive surveyor's-formula area (orb calls that
+// CCW) and an interior ring a negative one; then the layer can declare version 2.
+func orientForMVT2(l *mvt.Layer) {
+	orient := func(p orb.Polygon) {
+		for i, r := range p {
+			want := orb.CW
+			if i == 0 {
+				want = orb.CCW
+			}
+			if r.Orientation() != want {
+				r.Reverse()
+			}
+		}
+	}
+	for _, f := range l.Features {
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			orient(g)
+		case orb.MultiPolygon:
+			for _, p := range g {
+				orient(p)
+			}
+		}
+	}
+	l.Version = 2
 }
