@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"github.com/civplan/civplan/data"
 	"io"
 	"net/http"
 	"strings"
@@ -182,5 +184,39 @@ func TestAccessibilityEndpoint(t *testing.T) {
 	}
 	if code, _, _ := e.get(t, "/api/v1/accessibility?kind=welfare_home&method=3sfca"); code != 400 {
 		t.Errorf("unknown method: %d", code)
+	}
+}
+
+// A saved plan's planned sites count in the scorecard with plan=ID (and not without it); the
+// memoised answer of one snapshot is not served for another after a write.
+func TestScorecardWithPlanAndAfterWrite(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	value := func(path string) float64 {
+		t.Helper()
+		code, _, m := e.get(t, path)
+		if code != 200 {
+			t.Fatalf("%s: %d %v", path, code, m)
+		}
+		for _, it := range m["scorecard"].(map[string]any)["items"].([]any) {
+			if it := it.(map[string]any); it["id"] == "mutual_aid_coverage" {
+				return it["value"].(float64)
+			}
+		}
+		t.Fatal("no mutual_aid_coverage item")
+		return 0
+	}
+	if v := value("/api/v1/scorecard/420526"); v < 0.333 || v > 0.334 {
+		t.Fatalf("before: %v, want 1/3", v)
+	}
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"mutual_aid_elderly","name":"丰邑坪互助点","division_code":"420526100202","lon":110.4,"lat":31.7}`, "Authorization", "Bearer "+tok)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	if v := value("/api/v1/scorecard/420526"); v < 0.666 || v > 0.667 {
+		t.Errorf("after a new operating site: %v, want 2/3 (a stale memoised answer?)", v)
+	}
+	if code, _, _ := e.get(t, "/api/v1/scorecard/420526?plan=99"); code != 404 {
+		t.Errorf("unknown plan: %d", code)
 	}
 }

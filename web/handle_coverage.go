@@ -80,18 +80,25 @@ func coverageParams(c *gin.Context, snap *snapshot) (facilities.Params, *facilit
 	if p.IncludeVillageLike, pr = boolParam(c, "include_village_like"); pr != nil {
 		return p, nil, pr
 	}
-	an := snap.analyzer
-	if ps := c.Query("plan"); ps != "" {
-		id, err := strconv.ParseInt(ps, 10, 64)
-		if err != nil || id <= 0 {
-			return p, nil, badParam("plan", fmt.Errorf("%q is not a plan id", ps))
-		}
-		if !facilities.PlanIDs(snap.facilities)[id] {
-			return p, nil, notFound("no saved plan %d with planned facilities", id)
-		}
-		an = an.WithRegistry(snap.registry.WithPlanned(id))
+	an, err := planAnalyzer(c, snap)
+	return p, an, err
+}
+
+// planAnalyzer is the snapshot's analyzer, or with plan=ID one that counts that saved plan's
+// planned facilities as operating.
+func planAnalyzer(c *gin.Context, snap *snapshot) (*facilities.Analyzer, error) {
+	ps := c.Query("plan")
+	if ps == "" {
+		return snap.analyzer, nil
 	}
-	return p, an, nil
+	id, err := strconv.ParseInt(ps, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, badParam("plan", fmt.Errorf("%q is not a plan id", ps))
+	}
+	if !facilities.PlanIDs(snap.facilities)[id] {
+		return nil, notFound("no saved plan %d with planned facilities", id)
+	}
+	return snap.analyzer.WithRegistry(snap.registry.WithPlanned(id)), nil
 }
 
 var coverageParamNames = []string{"kind", "division", "mode", "radius_m", "detour", "elderly", "group_by", "rural", "include_village_like", "plan", "f"}
@@ -116,7 +123,18 @@ func (s *Server) handleCoverage(c *gin.Context) error {
 		return err
 	}
 	p.Nearest = withVillages
-	cov, err := an.Coverage(p)
+	var cov *facilities.Coverage
+	if withVillages {
+		cov, err = an.Coverage(p)
+	} else {
+		// Aggregates only: memoised per snapshot under the normalised query.
+		var v any
+		p.SummaryOnly = true
+		v, err = snap.answers.get("coverage "+c.Request.URL.Query().Encode(), func() (any, error) { return an.Coverage(p) })
+		if v != nil {
+			cov = v.(*facilities.Coverage)
+		}
+	}
 	if err != nil {
 		return domainProblem(err)
 	}
@@ -126,9 +144,6 @@ func (s *Server) handleCoverage(c *gin.Context) error {
 			t = cov.VillageTable()
 		}
 		return writeTable(c, f, t, "coverage-"+string(p.Kind))
-	}
-	if !withVillages {
-		cov.Villages = nil
 	}
 	c.JSON(http.StatusOK, gin.H{"coverage": cov, "vintages": snap.vintages(), "note": approxNote})
 	return nil
@@ -204,9 +219,10 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	return nil
 }
 
-// handleScorecard answers GET /api/v1/scorecard/{code}: every measurable seed target for the division.
+// handleScorecard answers GET /api/v1/scorecard/{code}: every measurable seed target for the
+// division, optionally counting a saved plan's facilities (plan=ID).
 func (s *Server) handleScorecard(c *gin.Context) error {
-	if p := onlyParams(c, "f"); p != nil {
+	if p := onlyParams(c, "f", "plan"); p != nil {
 		return p
 	}
 	f, pr := tableFormat(c)
@@ -218,14 +234,19 @@ func (s *Server) handleScorecard(c *gin.Context) error {
 		return pr
 	}
 	snap := s.current()
-	sc, err := snap.analyzer.Scorecard(code)
+	an, err := planAnalyzer(c, snap)
+	if err != nil {
+		return err
+	}
+	v, err := snap.answers.get("scorecard "+string(code)+" plan="+c.Query("plan"), func() (any, error) { return an.Scorecard(code) })
 	if err != nil {
 		return domainProblem(err)
 	}
+	sc := v.(*facilities.Scorecard)
 	if f != "json" {
 		return writeTable(c, f, sc.Table(), "scorecard-"+code.Short())
 	}
-	c.JSON(http.StatusOK, gin.H{"scorecard": sc, "vintages": snap.vintages()})
+	c.JSON(http.StatusOK, gin.H{"scorecard": sc, "plan": nilIfEmpty(c.Query("plan")), "vintages": snap.vintages()})
 	return nil
 }
 

@@ -283,6 +283,7 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": obj{"schema": obj{"type": "string", "format": "binary"}}})}, "400", "404")}
 	paths["/api/v1/scorecard/{code}"] = obj{"get": op("scorecard", "every measurable seed target of a division", []any{
 		pathParam("code", "division code", str()), qparam("f", "json, csv or xlsx", enumStr("json", "csv", "xlsx")),
+		qparam("plan", "count this saved plan's planned facilities as existing", obj{"type": "integer", "minimum": 1}),
 	}, obj{"200": table("the scorecard")}, "400", "404")}
 	paths["/api/v1/accessibility"] = obj{"get": op("accessibility", "beds per 1,000 elderly reachable (2SFCA / E2SFCA)", with(
 		qparam("method", "2sfca or e2sfca", enumStr("2sfca", "e2sfca")), qparam("decay", "E2SFCA decay", str()),

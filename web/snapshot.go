@@ -21,6 +21,7 @@ type snapshot struct {
 	facilities []facilities.Facility // sorted by id; includes every status and planned facilities
 	registry   *facilities.Registry
 	analyzer   *facilities.Analyzer // coverage, gaps, scorecard, accessibility, siting over this snapshot
+	answers    answerCache          // memoised analysis answers of this snapshot (answer_cache.go)
 }
 
 // loadSnapshot reads the store and builds the tree and indexes.
