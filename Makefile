@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -mod=mod
 
-.PHONY: test lint unit uitest ui serve dataset bench fuzz clean
+.PHONY: test lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean
 
-test: lint unit uitest
+test: lint unit race crash-short fuzz-short uitest
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -15,6 +15,35 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+# The HTTP tests that read while writes and snapshot swaps happen (web/race_test.go), the
+# bad-input corpus and the write/auth tests, under the race detector.
+race:
+	$(GO) test -count=1 -race -run '^(TestConcurrentReadsDuringWritesAndReloads|TestBadInputCorpus|TestFacilityEditsWithETagsAndAudit|TestEveryWriteRouteNeedsItsRole|TestAuditEndpoint|TestMetrics|TestRateLimit)$$' ./web
+
+# kill -9 crash test, CI form: 5 runs (bench/crash/run.sh, `make crash`, does 50).
+crash-short:
+	CIVPLAN_CRASH_RUNS=5 $(GO) test -count=1 -run '^TestCrashKill9$$' ./cmd/civplan
+
+# Every fuzz target (found by grep) for FUZZTIME each; `make fuzz` runs them longer.
+FUZZTIME ?= 3s
+fuzz-short:
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz ./$$(dirname $$f) $$t for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	  done; \
+	done
+
+# Long forms, not part of `make test`.
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=2m
+
+crash:
+	bench/crash/run.sh
+
+load:
+	bench/load/run.sh
 
 # Browser tests of the planner web map (web/ui/test, Playwright driving Debian's chromium against
 # a civplan on a free loopback port with a temp DB); installs chromium, fonts-wqy-zenhei and the
