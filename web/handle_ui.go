@@ -12,13 +12,17 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// uiFiles is the built planner web map (web/ui/dist, made by `npm run build` in web/ui and
-// committed, so the binary serves it with no internet access and no Node at run time).
+// uiFiles is the planner web map: its own files (web/ui/src) and the pinned MapLibre GL JS build
+// (web/ui/vendor, copied from npm by `npm run build` in web/ui and committed), so the binary
+// serves it with no internet access and no Node at run time.
 //
-//go:embed ui/dist
+//go:embed ui/src ui/vendor
 var uiFiles embed.FS
 
-// uiTypes maps the extensions in ui/dist to their content types.
+// uiDirs are searched in order for a UI file.
+var uiDirs = []string{"ui/src", "ui/vendor"}
+
+// uiTypes maps the extensions of the UI files to their content types.
 var uiTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
@@ -30,12 +34,12 @@ var uiTypes = map[string]string{
 	".txt":  "text/plain; charset=utf-8",
 }
 
-// handleUIFile answers with one file of ui/dist.
+// handleUIFile answers with one UI file.
 func (s *Server) handleUIFile(name string) handler {
 	return func(c *gin.Context) error { return serveUIFile(c, name) }
 }
 
-// handleUIAsset answers GET /ui/{file} from ui/dist; unknown files are 404.
+// handleUIAsset answers GET /ui/{file} from the UI files; unknown files are 404.
 func (s *Server) handleUIAsset(c *gin.Context) error {
 	name := strings.TrimPrefix(c.Param("file"), "/")
 	if name == "" || strings.Contains(name, "..") {
@@ -44,9 +48,21 @@ func (s *Server) handleUIAsset(c *gin.Context) error {
 	return serveUIFile(c, name)
 }
 
-// serveUIFile writes ui/dist/name with its content type and an ETag; 304 when it matches.
+// readUIFile returns the bytes of UI file name from the first of uiDirs that has it.
+func readUIFile(name string) ([]byte, error) {
+	var err error
+	for _, dir := range uiDirs {
+		var b []byte
+		if b, err = fs.ReadFile(uiFiles, path.Join(dir, name)); err == nil {
+			return b, nil
+		}
+	}
+	return nil, err
+}
+
+// serveUIFile writes UI file name with its content type and an ETag; 304 when it matches.
 func serveUIFile(c *gin.Context, name string) error {
-	b, err := fs.ReadFile(uiFiles, path.Join("ui/dist", name))
+	b, err := readUIFile(name)
 	if err != nil {
 		return notFound("no UI file %q", name)
 	}

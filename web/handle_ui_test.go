@@ -31,7 +31,7 @@ func TestUIFiles(t *testing.T) {
 	for _, tc := range []struct {
 		path, ctype string
 		status      int
-		file        string // the file in ui/dist whose bytes the answer must be
+		file        string // the UI file (ui/src or ui/vendor) whose bytes the answer must be
 	}{
 		{"/", "text/html; charset=utf-8", 200, "index.html"},
 		{"/ui/app.js", "text/javascript; charset=utf-8", 200, "app.js"},
@@ -54,12 +54,15 @@ func TestUIFiles(t *testing.T) {
 			if tc.file == "" {
 				return
 			}
-			want, err := os.ReadFile("ui/dist/" + tc.file)
+			want, err := os.ReadFile("ui/src/" + tc.file)
+			if os.IsNotExist(err) {
+				want, err = os.ReadFile("ui/vendor/" + tc.file)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(body, want) {
-				t.Fatalf("body is not ui/dist/%s (%d vs %d bytes)", tc.file, len(body), len(want))
+				t.Fatalf("body is not UI file %s (%d vs %d bytes)", tc.file, len(body), len(want))
 			}
 			etag := h.Get("ETag")
 			if etag == "" {

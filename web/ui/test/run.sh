@@ -22,9 +22,9 @@ if [ ! -d "$ui/node_modules/playwright-core" ] || [ ! -d "$ui/node_modules/mapli
   (cd "$ui" && npm ci --no-audit --no-fund)
 fi
 
-# The embedded dist/ must be the build of src/ (the binary serves dist/).
-for f in "$ui"/src/*; do
-  cmp -s "$f" "$ui/dist/$(basename "$f")" || { echo "uitest: web/ui/dist/$(basename "$f") is not the build of src/: run make ui"; exit 1; }
+# The embedded vendor/ must be the pinned MapLibre build (the binary serves src/ and vendor/).
+for f in maplibre-gl.js maplibre-gl.css; do
+  cmp -s "$ui/node_modules/maplibre-gl/dist/$f" "$ui/vendor/$f" || { echo "uitest: web/ui/vendor/$f is not the pinned maplibre-gl build: run make ui"; exit 1; }
 done
 
 tmp=$(mktemp -d /tmp/civplan-uitest.XXXXXX)
