@@ -51,7 +51,7 @@ load:
 uitest:
 	GO=$(GO) web/ui/test/run.sh
 
-# Rebuilds the embedded front-end (web/ui/dist, committed) from web/ui/src and the pinned MapLibre.
+# Re-vendors the pinned MapLibre GL JS build into web/ui/vendor (committed; embedded with web/ui/src).
 ui:
 	cd web/ui && npm ci --no-audit --no-fund && npm run build
 
