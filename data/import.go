@@ -672,3 +672,51 @@ func parseDate(s string) (string, error) {
 	}
 	return "", errors.New("not a date (want YYYY-MM-DD, YYYY-MM or YYYY; 2019/6/1 and 2019年6月1日 are accepted)")
 }
+
+// importInput is what every importer reads first.
+type importInput struct {
+	format string                    // "csv" or "geojson"
+	conv   func(orb.Point) orb.Point // the file's CRS to WGS84
+	tree   *divisions.Tree           // to check codes against
+	recs   []record                  // at least one
+}
+
+// readImport resolves the format (from o or the file name), the conversion to WGS84 and the
+// division tree (o.Tree, else the stored one), then reads the file's records: CSV with the
+// required columns (each inner list: one of these names), or GeoJSON features with the allowed
+// geometry types. An empty file is an error.
+func (s *Store) readImport(r io.Reader, name string, o ImportOptions, aliases map[string][]string, required [][]string,
+	geometries []string, rep *ImportReport) (in importInput, err error) {
+	if in.format, err = inputFormat(o.Format, name); err != nil {
+		return in, err
+	}
+	if in.conv, err = toWGS84(o.CRS); err != nil {
+		return in, err
+	}
+	if in.tree = o.Tree; in.tree == nil {
+		divs, err := s.LoadDivisions()
+		if err != nil {
+			return in, err
+		}
+		if in.tree, err = divisions.NewTree(divs); err != nil {
+			return in, fmt.Errorf("import %s: division tree: %w", name, err)
+		}
+	}
+	b, err := readAllLimited(r)
+	if err != nil {
+		return in, fmt.Errorf("import %s: %w", name, err)
+	}
+	idx := newHeaderIndex(aliases)
+	if in.format == "csv" {
+		in.recs, err = readCSV(b, idx, required, rep)
+	} else {
+		in.recs, err = readGeoJSON(b, idx, geometries, rep)
+	}
+	if err != nil {
+		return in, fmt.Errorf("import %s: %w", name, err)
+	}
+	if len(in.recs) == 0 {
+		return in, fmt.Errorf("import %s: no data rows", name)
+	}
+	return in, nil
+}

@@ -222,41 +222,11 @@ func (s *Store) ImportDivisions(ctx context.Context, r io.Reader, name string, o
 	if o.Replace {
 		return rep, errors.New("import divisions: replace is not supported (divisions are updated or added, never deleted)")
 	}
-	format, err := inputFormat(o.Format, name)
+	in, err := s.readImport(r, name, o, DivisionFieldAliases(), [][]string{{"code"}}, []string{"Point", "Polygon", "MultiPolygon"}, &rep)
 	if err != nil {
 		return rep, err
 	}
-	conv, err := toWGS84(o.CRS)
-	if err != nil {
-		return rep, err
-	}
-	tree := o.Tree
-	if tree == nil {
-		divs, err := s.LoadDivisions()
-		if err != nil {
-			return rep, err
-		}
-		if tree, err = divisions.NewTree(divs); err != nil {
-			return rep, fmt.Errorf("import %s: division tree: %w", name, err)
-		}
-	}
-	b, err := readAllLimited(r)
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", name, err)
-	}
-	idx := newHeaderIndex(DivisionFieldAliases())
-	var recs []record
-	if format == "csv" {
-		recs, err = readCSV(b, idx, [][]string{{"code"}}, &rep)
-	} else {
-		recs, err = readGeoJSON(b, idx, []string{"Point", "Polygon", "MultiPolygon"}, &rep)
-	}
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", name, err)
-	}
-	if len(recs) == 0 {
-		return rep, fmt.Errorf("import %s: no data rows", name)
-	}
+	format, conv, tree, recs := in.format, in.conv, in.tree, in.recs
 	rep.Read = len(recs)
 	pending := map[divisions.Code]bool{}
 	seenAt := map[divisions.Code]int{}

@@ -350,41 +350,11 @@ func (p *facilityParser) checkInside(r *record, pt orb.Point, div *divisions.Div
 // when given, else by kind + division_code + name, and updated, or inserted.
 func (s *Store) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (ImportReport, error) {
 	var rep ImportReport
-	format, err := inputFormat(o.Format, name)
+	in, err := s.readImport(r, name, o, FacilityFieldAliases(), [][]string{{"kind"}, {"name"}, {"division_code", "village"}}, []string{"Point"}, &rep)
 	if err != nil {
 		return rep, err
 	}
-	conv, err := toWGS84(o.CRS)
-	if err != nil {
-		return rep, err
-	}
-	tree := o.Tree
-	if tree == nil {
-		divs, err := s.LoadDivisions()
-		if err != nil {
-			return rep, err
-		}
-		if tree, err = divisions.NewTree(divs); err != nil {
-			return rep, fmt.Errorf("import %s: division tree: %w", name, err)
-		}
-	}
-	b, err := readAllLimited(r)
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", name, err)
-	}
-	idx := newHeaderIndex(FacilityFieldAliases())
-	var recs []record
-	if format == "csv" {
-		recs, err = readCSV(b, idx, [][]string{{"kind"}, {"name"}, {"division_code", "village"}}, &rep)
-	} else {
-		recs, err = readGeoJSON(b, idx, []string{"Point"}, &rep)
-	}
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", name, err)
-	}
-	if len(recs) == 0 {
-		return rep, fmt.Errorf("import %s: no data rows", name)
-	}
+	format, conv, tree, recs := in.format, in.conv, in.tree, in.recs
 	rep.Read = len(recs)
 	p := newFacilityParser(tree, conv, &rep)
 	var bad rowErrors
