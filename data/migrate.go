@@ -23,6 +23,7 @@ func schemaMigrations() []migration {
 		{2, "scenarios", schemaScenarios},
 		{3, "plans", schemaPlans},
 		{4, "scenario replay lists", schemaScenarioReplay},
+		{5, "divisions version", schemaDivisionsVersion},
 	}
 }
 

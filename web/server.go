@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/civplan/civplan/data"
 	"github.com/gin-gonic/gin"
@@ -68,10 +69,11 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if cur := s.snap.Load(); cur != nil && cur.version == ver {
+	cur := s.snap.Load()
+	if cur != nil && cur.version == ver {
 		return nil
 	}
-	next, err := loadSnapshot(s.store)
+	next, err := loadSnapshot(s.store, cur)
 	if err != nil {
 		return err
 	}
@@ -107,4 +109,21 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// Watch reloads the snapshot every interval until ctx ends, so writes made by another process
+// (civplan import while serving) reach the readers too; a failed reload is logged and retried.
+func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Reload(); err != nil {
+				s.log.Error("snapshot reload", "error", err.Error())
+			}
+		}
+	}
 }

@@ -13,7 +13,8 @@ import (
 // snapshot is an immutable view of the store that readers use without locks; a write builds a
 // new one and swaps it in atomically.
 type snapshot struct {
-	version    int64
+	version    int64 // the store's write version when loaded
+	divVersion int64 // the store's divisions version: unchanged means tree and locator are reusable
 	builtAt    time.Time
 	meta       data.Meta
 	tree       *divisions.Tree
@@ -24,44 +25,45 @@ type snapshot struct {
 	answers    answerCache          // memoised analysis answers of this snapshot (answer_cache.go)
 }
 
-// loadSnapshot reads the store and builds the tree and indexes.
-func loadSnapshot(st *data.Store) (*snapshot, error) {
-	ver, err := st.Version()
+// loadSnapshot reads the store into a new snapshot. When prev has the store's current
+// divisions version, its tree, locator and village index are reused and only the meta and the
+// facilities are read (a facility or plan write costs tens of milliseconds, not a reload of
+// every boundary).
+func loadSnapshot(st *data.Store, prev *snapshot) (*snapshot, error) {
+	ver, divVer, err := st.Versions()
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: version: %w", err)
+		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	meta, err := st.Meta()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: meta: %w", err)
 	}
-	divs, err := st.LoadDivisions()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: divisions: %w", err)
-	}
-	tree, err := divisions.NewTree(divs)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
+	next := &snapshot{version: ver, divVersion: divVer, meta: meta}
+	if prev != nil && prev.divVersion == divVer {
+		next.tree, next.locator = prev.tree, prev.locator
+	} else {
+		divs, err := st.LoadDivisions()
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: divisions: %w", err)
+		}
+		if next.tree, err = divisions.NewTree(divs); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		next.locator = divisions.NewLocator(next.tree)
 	}
 	fs, err := st.LoadFacilities()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: facilities: %w", err)
 	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
-	reg := facilities.NewRegistry(fs)
-	an, err := facilities.NewAnalyzer(tree, reg, nil)
-	if err != nil {
+	next.facilities, next.registry = fs, facilities.NewRegistry(fs)
+	if prev != nil && prev.tree == next.tree {
+		next.analyzer = prev.analyzer.WithRegistry(next.registry)
+	} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	return &snapshot{
-		registry:   reg,
-		analyzer:   an,
-		version:    ver,
-		builtAt:    time.Now().UTC(),
-		meta:       meta,
-		tree:       tree,
-		locator:    divisions.NewLocator(tree),
-		facilities: fs,
-	}, nil
+	next.builtAt = time.Now().UTC()
+	return next, nil
 }
 
 // vintages are the data vintages every answer carries.
