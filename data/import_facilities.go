@@ -125,6 +125,7 @@ type facilityParser struct {
 	kinds  map[string]facilities.Kind
 	rep    *ImportReport
 	byName map[string][]*divisions.Division // village name or short name → villages
+	loc    *divisions.Locator               // built on the first row with coordinates
 }
 
 func newFacilityParser(tree *divisions.Tree, conv func(orb.Point) orb.Point, rep *ImportReport) *facilityParser {
@@ -314,6 +315,12 @@ func (p *facilityParser) parse(r *record) (facilityRow, []*RowError) {
 	if havePt {
 		f.Point = p.conv(pt)
 		f.Provenance = divisions.Real
+		if p.loc == nil {
+			p.loc = divisions.NewLocator(p.tree)
+		}
+		if err := p.loc.CheckNear(div.Code, f.Point); err != nil {
+			return out, []*RowError{r.errf("lon", "%v", err)}
+		}
 		p.checkInside(r, f.Point, div)
 	} else {
 		if !div.HasSeat {
@@ -327,7 +334,8 @@ func (p *facilityParser) parse(r *record) (facilityRow, []*RowError) {
 }
 
 // checkInside warns when a point lies outside the boundary of the nearest enclosing unit
-// that has one (the county, usually).
+// that has one (a derived township area, usually: approximate, so only a warning; a point
+// that is not even in or near the county was refused by Locator.CheckNear).
 func (p *facilityParser) checkInside(r *record, pt orb.Point, div *divisions.Division) {
 	chain := append(p.tree.Ancestors(div.Code), div)
 	for i := len(chain) - 1; i >= 0; i-- {

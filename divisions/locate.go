@@ -1,6 +1,7 @@
 package divisions
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/civplan/civplan/geo"
@@ -92,4 +93,34 @@ func (l *Locator) CountiesAt(p orb.Point) []Code {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// NearDivisionM is how far (geodesic metres) a facility may lie from its division's seat when it
+// is not inside the division's county: registries place some sites just across a county line.
+const NearDivisionM = 5000
+
+// CheckNear accepts p for a facility registered in division code when p lies inside code's
+// county (or, for a code above county level, in any county), or within NearDivisionM of code's
+// seat; otherwise the error says where p is and why it was refused.
+func (l *Locator) CheckNear(code Code, p orb.Point) error {
+	d := l.tree.Get(code)
+	if d == nil {
+		return fmt.Errorf("no division %s", code)
+	}
+	var county Code
+	for c := code; c != ""; c = c.Parent() {
+		if c.Level() == County {
+			county = c
+		}
+	}
+	for _, cc := range l.CountiesAt(p) {
+		if county == "" || cc == county {
+			return nil
+		}
+	}
+	if d.HasSeat && geo.DistanceM(p, d.Seat) <= NearDivisionM {
+		return nil
+	}
+	return fmt.Errorf("point %.6f, %.6f lies neither in the county of %s %s nor within %d m of its seat (check the coordinates and the CRS)",
+		p[0], p[1], code, d.Name, NearDivisionM)
 }

@@ -17,14 +17,9 @@ import (
 	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
-	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
-
-// nearDivisionM is how far (metres, geodesic) a facility may lie from its division's seat when
-// the point is not inside the division's county: registries place some sites just across a line.
-const nearDivisionM = 5000
 
 // facilityInput is the body of POST/PUT (all fields) and PATCH (any subset) on facilities.
 // Coordinates are in crs (default wgs84).
@@ -178,29 +173,13 @@ func isISODate(s string) bool {
 	return err == nil && t.Year() >= 1900 && t.Year() <= 2100
 }
 
-// checkNear accepts p when the county containing it is the division's county, or when p lies
-// within nearDivisionM of the division's seat.
+// checkNear applies divisions.Locator.CheckNear: the point must lie in the division's county or
+// near its seat.
 func checkNear(snap *snapshot, code divisions.Code, p orb.Point) error {
-	d := snap.tree.Get(code)
-	if d == nil {
-		return badParam("division_code", fmt.Errorf("no division %s", code))
+	if err := snap.locator.CheckNear(code, p); err != nil {
+		return badParam("lon", err)
 	}
-	var county divisions.Code
-	for c := code; c != ""; c = c.Parent() {
-		if c.Level() == divisions.County {
-			county = c
-		}
-	}
-	for _, cc := range snap.locator.CountiesAt(p) {
-		if county == "" || cc == county {
-			return nil
-		}
-	}
-	if d.HasSeat && geo.DistanceM(p, d.Seat) <= nearDivisionM {
-		return nil
-	}
-	return badParam("lon", fmt.Errorf("point %.6f, %.6f lies neither in the county of %s %s nor within %d m of its seat",
-		p[0], p[1], code, d.Name, nearDivisionM))
+	return nil
 }
 
 // ifMatch reads the required If-Match header as a facility version.
