@@ -129,6 +129,9 @@ func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluat
 	if err != nil {
 		return divisions.Scenario{}, nil, badParam("status", err)
 	}
+	if len(in.Ops) > maxScenarioOps {
+		return divisions.Scenario{}, nil, badParam("ops", fmt.Errorf("%d operations is more than the %d one scenario may hold", len(in.Ops), maxScenarioOps))
+	}
 	if in.Ops == nil {
 		in.Ops = []divisions.Op{}
 	}

@@ -79,6 +79,14 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	for _, e := range in.Exclude {
 		sp.Exclude = append(sp.Exclude, divisions.Code(e))
 	}
+	switch {
+	case in.P > maxSitingP:
+		return sp, nil, "", badParam("p", fmt.Errorf("%d new sites is more than the %d one request may ask for", in.P, maxSitingP))
+	case len(in.Candidates) > maxSitingCandidates:
+		return sp, nil, "", badParam("candidates", fmt.Errorf("%d candidates is more than %d", len(in.Candidates), maxSitingCandidates))
+	case len(in.Exclude)+len(in.ExcludeIDs) > maxSitingCandidates:
+		return sp, nil, "", badParam("exclude", fmt.Errorf("more than %d exclusions", maxSitingCandidates))
+	}
 	if in.Candidates != nil {
 		sp.Candidates = []facilities.CandidateSite{}
 		for k, c := range in.Candidates {

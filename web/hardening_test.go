@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civplan/civplan/data"
 )
@@ -82,5 +83,30 @@ func TestAuditEndpoint(t *testing.T) {
 	}
 	if code, _, _ := e.get(t, "/api/v1/audit?since=yesterday", "Authorization", "Bearer "+adminTok); code != 400 {
 		t.Errorf("bad since: %d", code)
+	}
+}
+
+// With every computation slot taken, a siting request waits Config.HeavyWait and then gets 503
+// with Retry-After; once a slot frees, it runs. Oversized work is refused up front.
+func TestHeavyWorkLimits(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true, MaxHeavy: 1, HeavyWait: 50 * time.Millisecond})
+	body := `{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000,"mode":"radius"}`
+	e.srv.work <- struct{}{} // a computation is running
+	code, h, m := e.do(t, "POST", "/api/v1/siting", body)
+	if code != 503 || h.Get("Retry-After") == "" {
+		t.Errorf("busy: %d %v", code, m)
+	}
+	<-e.srv.work
+	if code, _, m := e.do(t, "POST", "/api/v1/siting", body); code != 200 {
+		t.Errorf("free: %d %v", code, m)
+	}
+	if code, _, m := e.do(t, "POST", "/api/v1/siting", `{"kind":"mutual_aid_elderly","objective":"mclp","p":5001}`); code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "p" {
+		t.Errorf("p too large: %d %v", code, m)
+	}
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	ops := strings.Repeat(`{"op":"rename","unit":"420526100","name":"某镇"},`, maxScenarioOps+1)
+	code, _, m = e.do(t, "POST", "/api/v1/scenarios", `{"name":"太多","ops":[`+strings.TrimSuffix(ops, ",")+`]}`, "Authorization", "Bearer "+tok)
+	if code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "ops" {
+		t.Errorf("too many ops: %d %v", code, m)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,10 @@ type Config struct {
 	RatePerSec float64
 	// Burst is how many requests a client may send at once above the rate (0 = 200).
 	Burst int
+	// MaxHeavy is how many siting or scenario computations may run at once (0 = the number of CPUs).
+	MaxHeavy int
+	// HeavyWait is how long such a computation may wait for its turn before a 503 (0 = 10 s).
+	HeavyWait time.Duration
 }
 
 // Server serves civplan's HTTP API from the current snapshot of a store.
@@ -39,8 +44,9 @@ type Server struct {
 	engine *gin.Engine
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 
-	metrics *metrics // Prometheus series (metrics.go)
-	limiter *limiter // per-client request rate (middleware_ratelimit.go)
+	metrics *metrics      // Prometheus series (metrics.go)
+	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
+	work    chan struct{} // one token per running heavy computation (middleware_work.go)
 }
 
 // New loads the first snapshot from store and builds the router.
@@ -48,8 +54,15 @@ func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
+	if cfg.HeavyWait <= 0 {
+		cfg.HeavyWait = 10 * time.Second
+	}
+	if cfg.MaxHeavy <= 0 {
+		cfg.MaxHeavy = runtime.NumCPU()
+	}
 	s := &Server{cfg: cfg, store: store, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
 	s.metrics = newMetrics(s)
+	s.work = make(chan struct{}, cfg.MaxHeavy)
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
