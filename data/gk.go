@@ -7,6 +7,7 @@ import (
 
 	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 )
 
 // CGCS2000 ellipsoid (the same semi-major axis as WGS84; 1/f = 298.257222101).
@@ -95,34 +96,7 @@ func (c ExportCRS) Geometry(g orb.Geometry) orb.Geometry {
 	if g == nil {
 		return nil
 	}
-	conv := func(r []orb.Point) []orb.Point {
-		out := make([]orb.Point, len(r))
-		for i, p := range r {
-			out[i] = c.Point(p)
-		}
-		return out
-	}
-	switch v := g.(type) {
-	case orb.Point:
-		return c.Point(v)
-	case orb.Polygon:
-		out := make(orb.Polygon, len(v))
-		for i, r := range v {
-			out[i] = conv(r)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(v))
-		for i, poly := range v {
-			out[i] = c.Geometry(poly).(orb.Polygon)
-		}
-		return out
-	case orb.MultiPoint:
-		return orb.MultiPoint(conv(v))
-	case orb.LineString:
-		return orb.LineString(conv(v))
-	}
-	return g
+	return project.Geometry(orb.Clone(g), c.Point)
 }
 
 const (

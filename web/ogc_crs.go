@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 )
 
 // OGC API – Features Part 2 coordinate reference systems, as URIs.
@@ -56,52 +57,12 @@ func (c ogcCRS) geometry(g orb.Geometry) orb.Geometry {
 	return swapAxes(g)
 }
 
-func swapRing(r []orb.Point) []orb.Point {
-	out := make([]orb.Point, len(r))
-	for i, p := range r {
-		out[i] = orb.Point{p[1], p[0]}
-	}
-	return out
-}
-
+// swapAxes returns a copy of g with every coordinate's axes swapped (lon/lat ↔ lat/lon).
 func swapAxes(g orb.Geometry) orb.Geometry {
-	switch v := g.(type) {
-	case orb.Point:
-		return orb.Point{v[1], v[0]}
-	case orb.MultiPoint:
-		return orb.MultiPoint(swapRing(v))
-	case orb.LineString:
-		return orb.LineString(swapRing(v))
-	case orb.Ring:
-		return orb.Ring(swapRing(v))
-	case orb.Polygon:
-		out := make(orb.Polygon, len(v))
-		for i, r := range v {
-			out[i] = swapRing(r)
-		}
-		return out
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(v))
-		for i, r := range v {
-			out[i] = swapRing(r)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(v))
-		for i, p := range v {
-			out[i] = swapAxes(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(v))
-		for i, x := range v {
-			out[i] = swapAxes(x)
-		}
-		return out
-	case orb.Bound:
-		return orb.Bound{Min: orb.Point{v.Min[1], v.Min[0]}, Max: orb.Point{v.Max[1], v.Max[0]}}
+	if g == nil {
+		return nil
 	}
-	return g
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 }
 
 // parseOGCBBox parses bbox (4 or 6 numbers, in crs's axis order) into one or two CRS84 boxes: a

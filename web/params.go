@@ -11,6 +11,7 @@ import (
 	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 )
 
 // CRS is a coordinate system the /api/v1 endpoints accept and answer in.
@@ -60,24 +61,7 @@ func (c CRS) geometry(g orb.Geometry) orb.Geometry {
 	if c == WGS84 || g == nil {
 		return g
 	}
-	switch v := g.(type) {
-	case orb.Point:
-		return c.fromWGS84(v)
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(v))
-		for i, poly := range v {
-			out[i] = make(orb.Polygon, len(poly))
-			for j, ring := range poly {
-				r := make(orb.Ring, len(ring))
-				for k, p := range ring {
-					r[k] = c.fromWGS84(p)
-				}
-				out[i][j] = r
-			}
-		}
-		return out
-	}
-	return g
+	return project.Geometry(orb.Clone(g), c.fromWGS84)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
