@@ -103,25 +103,44 @@ func planAnalyzer(c *gin.Context, snap *snapshot) (*facilities.Analyzer, error) 
 
 var coverageParamNames = []string{"kind", "division", "mode", "radius_m", "detour", "elderly", "group_by", "rural", "include_village_like", "plan", "f"}
 
+// analysisRequest is a parsed coverage-style request: the answer format, whether per-village
+// answers are wanted, and the analysis parameters with the analyzer (and snapshot) to run them on.
+type analysisRequest struct {
+	format   string
+	villages bool
+	snap     *snapshot
+	params   facilities.Params
+	analyzer *facilities.Analyzer
+}
+
+// analysisRequest reads the parameters shared by coverage and accessibility (plus extra ones
+// the caller reads itself), rejecting unknown ones.
+func (s *Server) analysisRequest(c *gin.Context, extra ...string) (analysisRequest, error) {
+	var q analysisRequest
+	if p := onlyParams(c, append(append(coverageParamNames, "villages"), extra...)...); p != nil {
+		return q, p
+	}
+	var pr *Problem
+	if q.format, pr = tableFormat(c); pr != nil {
+		return q, pr
+	}
+	if q.villages, pr = boolParam(c, "villages"); pr != nil {
+		return q, pr
+	}
+	q.snap = s.current()
+	var err error
+	q.params, q.analyzer, err = coverageParams(c, q.snap)
+	return q, err
+}
+
 // handleCoverage answers GET /api/v1/coverage: covered / total village committees and elderly per
 // division against the target (villages=true adds the per-village answers).
 func (s *Server) handleCoverage(c *gin.Context) error {
-	if p := onlyParams(c, append(coverageParamNames, "villages")...); p != nil {
-		return p
-	}
-	f, pr := tableFormat(c)
-	if pr != nil {
-		return pr
-	}
-	withVillages, pr := boolParam(c, "villages")
-	if pr != nil {
-		return pr
-	}
-	snap := s.current()
-	p, an, err := coverageParams(c, snap)
+	q, err := s.analysisRequest(c)
 	if err != nil {
 		return err
 	}
+	f, withVillages, snap, p, an := q.format, q.villages, q.snap, q.params, q.analyzer
 	p.Nearest = withVillages
 	var cov *facilities.Coverage
 	if withVillages {
@@ -252,22 +271,11 @@ func (s *Server) handleScorecard(c *gin.Context) error {
 
 // handleAccessibility answers GET /api/v1/accessibility: beds per 1,000 elderly reachable (2SFCA/E2SFCA).
 func (s *Server) handleAccessibility(c *gin.Context) error {
-	if p := onlyParams(c, append(coverageParamNames, "method", "decay", "norm", "villages")...); p != nil {
-		return p
-	}
-	f, pr := tableFormat(c)
-	if pr != nil {
-		return pr
-	}
-	withVillages, pr := boolParam(c, "villages")
-	if pr != nil {
-		return pr
-	}
-	snap := s.current()
-	p, an, err := coverageParams(c, snap)
+	q, err := s.analysisRequest(c, "method", "decay", "norm")
 	if err != nil {
 		return err
 	}
+	f, withVillages, snap, p, an := q.format, q.villages, q.snap, q.params, q.analyzer
 	ap := facilities.AccessParams{Params: p, Method: facilities.Method(c.Query("method")), Decay: facilities.Decay(c.Query("decay"))}
 	if n := c.Query("norm"); n != "" {
 		v, err := parseFloat(n)
