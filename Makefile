@@ -4,9 +4,21 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -mod=mod
 
-.PHONY: test lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean
+.PHONY: test deps lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean
 
-test: lint unit race crash-short fuzz-short uitest
+test: lint deps unit race crash-short fuzz-short uitest
+
+# Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
+# font (the report and browser tests) — installed once, before test packages run in parallel
+# (two apt-get runs at once would fight over dpkg's lock).
+DEBS := gdal-bin chromium fonts-wqy-zenhei
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
+	  fi
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -33,9 +33,9 @@ func ensureGDAL(t *testing.T) {
 		return
 	}
 	t.Log("ogrinfo missing: installing gdal-bin")
-	if out, err := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "gdal-bin").CombinedOutput(); err != nil {
+	if out, err := exec.Command("apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600", "--no-install-recommends", "gdal-bin").CombinedOutput(); err != nil {
 		upd, _ := exec.Command("apt-get", "update").CombinedOutput()
-		if out2, err2 := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "gdal-bin").CombinedOutput(); err2 != nil {
+		if out2, err2 := exec.Command("apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600", "--no-install-recommends", "gdal-bin").CombinedOutput(); err2 != nil {
 			t.Fatalf("cannot install gdal-bin: %v\n%s\n%s\n%s", err2, out, upd, out2)
 		}
 	}

@@ -75,7 +75,7 @@ func ensureChromium(t testing.TB) string {
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
-	cmd := exec.Command("apt-get", "install", "-y", "chromium", "fonts-wqy-zenhei")
+	cmd := exec.Command("apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600", "chromium", "fonts-wqy-zenhei")
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("apt-get install chromium fonts-wqy-zenhei: %v\n%s", err, out)
