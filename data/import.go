@@ -694,12 +694,8 @@ func (s *Store) readImport(r io.Reader, name string, o ImportOptions, aliases ma
 		return in, err
 	}
 	if in.tree = o.Tree; in.tree == nil {
-		divs, err := s.LoadDivisions()
-		if err != nil {
-			return in, err
-		}
-		if in.tree, err = divisions.NewTree(divs); err != nil {
-			return in, fmt.Errorf("import %s: division tree: %w", name, err)
+		if in.tree, err = s.LoadTree(); err != nil {
+			return in, fmt.Errorf("import %s: %w", name, err)
 		}
 	}
 	b, err := readAllLimited(r)

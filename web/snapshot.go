@@ -42,11 +42,7 @@ func loadSnapshot(st *data.Store, prev *snapshot) (*snapshot, error) {
 	if prev != nil && prev.divVersion == divVer {
 		next.tree, next.locator = prev.tree, prev.locator
 	} else {
-		divs, err := st.LoadDivisions()
-		if err != nil {
-			return nil, fmt.Errorf("snapshot: divisions: %w", err)
-		}
-		if next.tree, err = divisions.NewTree(divs); err != nil {
+		if next.tree, err = st.LoadTree(); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 		next.locator = divisions.NewLocator(next.tree)

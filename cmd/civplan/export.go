@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/civplan/civplan/data"
-	"github.com/civplan/civplan/divisions"
 )
 
 // exportFormats maps a --format word to the file extension of its output.
@@ -51,11 +50,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	divs, err := st.LoadDivisions()
-	if err != nil {
-		return err
-	}
-	tree, err := divisions.NewTree(divs)
+	tree, err := st.LoadTree()
 	if err != nil {
 		return err
 	}

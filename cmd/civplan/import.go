@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/civplan/civplan/data"
-	"github.com/civplan/civplan/divisions"
 )
 
 func cmdImport(args []string, stdout, stderr io.Writer) error {
@@ -46,11 +45,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	divs, err := st.LoadDivisions()
-	if err != nil {
-		return err
-	}
-	tree, err := divisions.NewTree(divs)
+	tree, err := st.LoadTree()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cql2
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -186,28 +187,10 @@ func compare(a, b any) (int, bool) {
 	switch x := a.(type) {
 	case float64:
 		y, ok := b.(float64)
-		if !ok {
-			return 0, false
-		}
-		switch {
-		case x < y:
-			return -1, true
-		case x > y:
-			return 1, true
-		}
-		return 0, true
+		return cmp.Compare(x, y), ok
 	case string:
 		y, ok := b.(string)
-		if !ok {
-			return 0, false
-		}
-		switch {
-		case x < y:
-			return -1, true
-		case x > y:
-			return 1, true
-		}
-		return 0, true
+		return cmp.Compare(x, y), ok
 	case bool:
 		y, ok := b.(bool)
 		if !ok {
