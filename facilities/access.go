@@ -83,7 +83,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 	if err != nil {
 		return nil, err
 	}
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	if !ki.info.BedBased {
 		return nil, paramErr("kind", q.Kind, "accessibility needs a bed-based kind (welfare_home, regional_care_center, disability_care_center)")
 	}
@@ -127,11 +127,11 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 		inDemand[i] = keepVillage(v, &q, &ex)
 	}
 	// Step 1: supply-to-demand ratio per facility.
-	rj := make([]float64, len(ki.pos))
-	res.Facilities = len(ki.pos)
-	parallel(len(ki.pos), func(lo, hi int) {
+	rj := make([]float64, len(ki.fs))
+	res.Facilities = len(ki.fs)
+	parallel(len(ki.fs), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			f := &a.reg.fs[ki.pos[j]]
+			f := ki.fs[j]
 			if f.Beds <= 0 {
 				continue
 			}
@@ -148,8 +148,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 			}
 		}
 	})
-	for j, p := range ki.pos {
-		f := &a.reg.fs[p]
+	for j, f := range ki.fs {
 		if f.Beds <= 0 {
 			res.NoBeds++
 		} else if rj[j] == 0 {
@@ -171,7 +170,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 					if w := weight(d * f); w > 0 {
 						ai += w * rj[j]
 						va.Facilities++
-						provs = append(provs, a.reg.fs[ki.pos[j]].Provenance)
+						provs = append(provs, ki.fs[j].Provenance)
 					}
 					return true
 				})

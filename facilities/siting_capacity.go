@@ -118,10 +118,9 @@ func (a *Analyzer) capacitated(su *sitingSetup) *Siting {
 		total += demand[i]
 	}
 	// Existing usable facilities of the kind and the villages they reach.
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	var exist []candidate
-	for _, p := range ki.pos {
-		f := &a.reg.fs[p]
+	for _, f := range ki.fs {
 		exist = append(exist, candidate{code: f.DivisionCode, name: f.Name, point: f.Point, hasPoint: true, facilityID: f.ID, prov: f.Provenance, beds: f.Beds})
 	}
 	all := func(int) bool { return true }

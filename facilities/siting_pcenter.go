@@ -25,7 +25,7 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 	q := &su.q
 	s := a.newAnswer(su)
 	s.Feasible, s.ValueUnit = true, "metres"
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	var dm pcenterDemand
 	noPoint := 0
 	for i, v := range su.vs {

@@ -83,7 +83,7 @@ func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*report.Evalua
 	if err != nil {
 		return nil, err
 	}
-	ev, err := report.Evaluate(snap.tree, snap.facilities, sc, opt)
+	ev, err := report.Evaluate(snap.tree, snap.facilityList(), sc, opt)
 	if err != nil {
 		return nil, scenarioProblem(err)
 	}

@@ -221,7 +221,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, err := data.ExportLayers(snap.tree, snap.facilities, crs)
+		layers, err := data.ExportLayers(snap.tree, snap.facilityList(), crs)
 		if err != nil {
 			t.Fatal(err)
 		}

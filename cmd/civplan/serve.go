@@ -65,7 +65,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go srv.Watch(ctx, 5*time.Second) // picks up writes from other processes (civplan import)
+	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import) from the change log
 	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err
