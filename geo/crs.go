@@ -146,6 +146,24 @@ func (c CRS) String() string {
 	return fmt.Sprintf("CRS(%d)", uint16(c))
 }
 
+// MarshalText writes c as String, so JSON answers name the CRS as users type it.
+func (c CRS) MarshalText() ([]byte, error) {
+	if !c.valid() {
+		return nil, fmt.Errorf("geo: invalid CRS %d", uint16(c))
+	}
+	return []byte(c.String()), nil
+}
+
+// UnmarshalText reads c with ParseCRS.
+func (c *CRS) UnmarshalText(b []byte) error {
+	v, err := ParseCRS(string(b))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
 // Title is c's human-readable name, as registries spell it.
 func (c CRS) Title() string {
 	switch c.base() {

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"math"
 	"os"
 	"reflect"
@@ -52,6 +53,11 @@ func TestParseCRS(t *testing.T) {
 			}
 			if back, err := ParseCRS(c.String()); err != nil || back != c {
 				t.Errorf("ParseCRS(%q) = %v, %v; want %v back", c.String(), back, err, c)
+			}
+			j, err := json.Marshal(map[string]CRS{"crs": c})
+			var back struct{ CRS CRS }
+			if err != nil || string(j) != `{"crs":"`+tt.name+`"}` || json.Unmarshal(j, &back) != nil || back.CRS != c {
+				t.Errorf("JSON %s, %v; read back %v", j, err, back.CRS)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/civplan/civplan/geo"
 	"io"
 	"net/http"
 	"net/url"
@@ -96,7 +97,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	}
 	paths := []string{
 		"/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/villages", "/ogc/collections/villages/queryables",
-		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(epsg4490URI),
+		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(geo.EPSG4490.URI()),
 		"/ogc/collections/welfare_home/items?status=operating&filter=" + url.QueryEscape("beds > 10"),
 		"/ogc/collections/uncovered_mutual_aid_elderly/items", "/ogc/collections/villages/items/420526100201",
 		"/ogc/collections/villages/items?limit=0", "/ogc/collections/villages/items?foo=1", "/ogc/collections/nothing",
