@@ -1,12 +1,12 @@
 package web
 
 import (
-	"github.com/civplan/civplan/geo"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"

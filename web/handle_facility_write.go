@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/civplan/civplan/geo"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/civplan/civplan/geo"
-
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
 )

@@ -1,8 +1,9 @@
 package web
 
 import (
-	"github.com/civplan/civplan/geo"
 	"testing"
+
+	"github.com/civplan/civplan/geo"
 )
 
 func TestParseOGCBBox(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 )
 
 const scenarioUsage = `want: civplan scenario create --file SCENARIO.json | list | show ID |
@@ -62,7 +62,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err := report.Evaluate(an.Tree(), an.Registry().All(), sc, report.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
+		if _, err := assess.Evaluate(an.Tree(), an.Registry().All(), sc, assess.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
 			return scenarioErr(err)
 		}
 		sc.Author = data.CLIActor().Name
@@ -114,7 +114,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
+	opt := assess.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
 		Elderly: facilities.Elderly(*elderly), SeatGrowthM: *growth}}
 	if *kinds != "" {
 		for _, k := range splitComma(*kinds) {
@@ -125,7 +125,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			opt.Impact.Kinds = append(opt.Impact.Kinds, ki.Kind)
 		}
 	}
-	var ev *report.Evaluation
+	var ev *assess.Evaluation
 	switch {
 	case *replay != "":
 		f, err := os.Open(*replay)
@@ -133,7 +133,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		ev, err = report.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
+		ev, err = assess.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
 		if err != nil {
 			return scenarioErr(err)
 		}
@@ -142,7 +142,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	default:
@@ -150,7 +150,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	}
@@ -174,7 +174,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 
 // scenarioErr makes a scenario's own mistakes usage errors (exit 2) naming the operation.
 func scenarioErr(err error) error {
-	if errors.Is(err, report.ErrInvalid) {
+	if errors.Is(err, assess.ErrInvalid) {
 		return usageError{err.Error()}
 	}
 	return err
