@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/facilities"
 )
 
@@ -485,7 +485,7 @@ func TestOGCFollowsWrites(t *testing.T) {
 	_, _, b = e.fetch(t, "/ogc/collections/uncovered_mutual_aid_elderly/items")
 	uncovered := decode(t, b)["numberMatched"].(float64)
 	_, th, _ := e.fetch(t, "/tiles/all/9/413/208.mvt")
-	tok, _, err := e.store.CreateToken(context.Background(), "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(context.Background(), "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -37,7 +37,7 @@ type Config struct {
 // Server serves civplan's HTTP API from the current snapshot of a store.
 type Server struct {
 	cfg    Config
-	store  *data.Store
+	store  *store.Store
 	log    *slog.Logger
 	snap   atomic.Pointer[snapshot]
 	reload sync.Mutex
@@ -50,7 +50,7 @@ type Server struct {
 }
 
 // New loads the first snapshot from store and builds the router.
-func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
+func New(store *store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
