@@ -182,7 +182,7 @@ func badInputCorpus(t *testing.T, scenarioID int64) []badCase {
 }
 
 // checkpointedDump checkpoints the WAL into the main file (a separate connection) and dumps every table.
-func checkpointedDump(t *testing.T, st *store.Store) map[string][]string {
+func checkpointedDump(t *testing.T, st *store.SQLite) map[string][]string {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+st.Path()+"?_busy_timeout=5000")
 	if err != nil {

@@ -276,7 +276,7 @@ func (s *Server) handlePlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := store.GetPlan(c.Request.Context(), s.store.DB(), id)
+	p, err := s.store.Plan(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}

@@ -30,7 +30,7 @@ type snapshot struct {
 // divisions version, its tree, locator and village index are reused and only the meta and the
 // facilities are read (a facility or plan write costs tens of milliseconds, not a reload of
 // every boundary).
-func loadSnapshot(st *store.Store, prev *snapshot) (*snapshot, error) {
+func loadSnapshot(st store.Snapshots, prev *snapshot) (*snapshot, error) {
 	ver, divVer, err := st.Versions()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)

@@ -71,7 +71,7 @@ func testDataset() *dataset.Dataset {
 type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
-	store *store.Store
+	store *store.SQLite
 }
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv {

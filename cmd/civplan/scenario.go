@@ -181,7 +181,7 @@ func scenarioErr(err error) error {
 	return err
 }
 
-func storedScenario(ctx context.Context, st *store.Store, pos []string) (divisions.Scenario, error) {
+func storedScenario(ctx context.Context, st *store.SQLite, pos []string) (divisions.Scenario, error) {
 	if len(pos) != 1 {
 		return divisions.Scenario{}, usageError{"give one scenario ID (or --file / --replay)"}
 	}

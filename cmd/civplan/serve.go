@@ -75,7 +75,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 }
 
 // openSeeded opens the database and seeds it from the embedded dataset when it is empty.
-func openSeeded(path string, stderr io.Writer) (*store.Store, error) {
+func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
 	st, err := store.Open(path)
 	if err != nil {
 		return nil, err

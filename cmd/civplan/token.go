@@ -25,7 +25,7 @@ func cmdToken(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	open := func() (*store.Store, error) { return store.Open(*dbPath) }
+	open := func() (*store.SQLite, error) { return store.Open(*dbPath) }
 	switch args[0] {
 	case "create":
 		if *name == "" {

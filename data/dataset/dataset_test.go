@@ -44,7 +44,7 @@ func embedded(t *testing.T) *dataset.Dataset {
 // the test fails when it is missing.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "data", "hubei")
+	dir := filepath.Join("..", "..", "..", "shared", "data", "hubei")
 	if _, err := os.Stat(filepath.Join(dir, "divisions", "hubei_2023_areas.csv")); err != nil {
 		t.Fatalf("shared Hubei data not found at %s (clone the repository beside shared/): %v", dir, err)
 	}

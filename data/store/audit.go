@@ -71,7 +71,7 @@ type AuditFilter struct {
 // Write runs fn and records one audit entry (action, target, fn's before and after, encoded
 // as JSON) in the same transaction: either both are committed or neither. An error from fn,
 // or a before/after that cannot be encoded, rolls everything back.
-func (s *Store) Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error {
+func (s *SQLite) Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error {
 	if action == "" {
 		return errors.New("write: empty audit action")
 	}
@@ -85,7 +85,7 @@ func (s *Store) Write(ctx context.Context, a Actor, action, target string, fn fu
 	})
 }
 
-func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, target string, before, after any) (int64, error) {
+func (s *SQLite) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, target string, before, after any) (int64, error) {
 	b, err := auditJSON(before)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s %s: encode before: %w", action, target, err)
@@ -129,7 +129,7 @@ func auditJSON(v any) (any, error) {
 }
 
 // AuditLog returns the entries matching f, newest first.
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {

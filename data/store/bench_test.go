@@ -85,7 +85,7 @@ func BenchmarkSeedHubeiScale(b *testing.B) {
 	b.ReportMetric(float64(len(ds.Divisions)+len(ds.Facilities)), "rows/op")
 }
 
-func benchSeeded(b *testing.B) (*Store, *dataset.Dataset) {
+func benchSeeded(b *testing.B) (*SQLite, *dataset.Dataset) {
 	ds := hubeiScale()
 	s := openTemp(b)
 	if err := s.Seed(context.Background(), ds, nil); err != nil {

@@ -113,7 +113,7 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// GetFacility reads live facility id through q (Store.DB() or a write transaction);
+// GetFacility reads live facility id through q (SQLite.DB() or a write transaction);
 // ErrNotFound when it does not exist or is deleted.
 func GetFacility(ctx context.Context, q Querier, id int64) (FacilityRecord, error) {
 	row := q.QueryRowContext(ctx, "SELECT "+facilityCols+", created, updated, version FROM facilities WHERE id = ? AND deleted_at IS NULL", id)
@@ -144,7 +144,7 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // InsertFacility adds f inside tx (use it from Write) and returns its id; f.ID, when
 // non-zero, is kept. The division code must exist.
-func (s *Store) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error) {
+func (s *SQLite) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error) {
 	if err := checkFacility(&f); err != nil {
 		return 0, fmt.Errorf("insert facility %q: %w", f.Name, err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Fac
 }
 
 // archive copies the current row of facility id into facility_history.
-func (s *Store) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) error {
+func (s *SQLite) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) error {
 	b, err := json.Marshal(old)
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func (s *Store) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) err
 // UpdateFacility replaces live facility f.ID inside tx when its stored version equals
 // version (0: any version), keeping the old row in facility_history; it returns the old
 // record. ErrNotFound, ErrVersionConflict as their names say.
-func (s *Store) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error) {
+func (s *SQLite) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error) {
 	if err := checkFacility(&f); err != nil {
 		return FacilityRecord{}, fmt.Errorf("update facility %d: %w", f.ID, err)
 	}
@@ -201,7 +201,7 @@ func (s *Store) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Fac
 
 // DeleteFacility soft-deletes live facility id inside tx when its version equals version
 // (0: any), keeping the old row in facility_history; it returns the old record.
-func (s *Store) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error) {
+func (s *SQLite) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error) {
 	old, err := GetFacility(ctx, tx, id)
 	if err != nil {
 		return old, err
@@ -221,7 +221,7 @@ func (s *Store) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int6
 
 // FacilityHistory returns the earlier versions of facility id (deleted ones included),
 // oldest first, as they were before each change; empty for a facility never changed.
-func (s *Store) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
+func (s *SQLite) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT old_row FROM facility_history WHERE facility_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, fmt.Errorf("facility %d history: %w", id, err)

@@ -26,7 +26,7 @@ type ImportOptions struct {
 }
 
 // parseOptions resolves o.Tree (nil = the stored divisions) for the formats parsers.
-func (s *Store) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
+func (s *SQLite) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
 	po := formats.ParseOptions{Format: o.Format, CRS: o.CRS, Tree: o.Tree}
 	if po.Tree == nil {
 		t, err := s.LoadTree()
@@ -41,7 +41,7 @@ func (s *Store) parseOptions(o ImportOptions, name string) (formats.ParseOptions
 // ImportDivisions updates or inserts divisions from CSV or GeoJSON (parsed and validated by
 // formats.ParseDivisions) in one transaction with one audit entry. Any bad row means nothing
 // is written. Replace is not supported (divisions are never deleted by an import).
-func (s *Store) ImportDivisions(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
+func (s *SQLite) ImportDivisions(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
 	if o.Replace {
 		return formats.ImportReport{}, errors.New("import divisions: replace is not supported (divisions are updated or added, never deleted)")
 	}
@@ -116,7 +116,7 @@ func updateDivisionSQL() string {
 // facilities of saved plans) are soft-deleted and every row inserted; otherwise rows are
 // merged: matched by id when given, else by kind + division_code + name, and updated, or
 // inserted.
-func (s *Store) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
+func (s *SQLite) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
 	po, err := s.parseOptions(o, name)
 	if err != nil {
 		return formats.ImportReport{}, err
@@ -233,7 +233,7 @@ func liveFacilityKeys(ctx context.Context, tx *sql.Tx) (map[string]int64, error)
 
 // replaceKinds soft-deletes the live facilities (not belonging to a saved plan) of every
 // kind present in rows.
-func (s *Store) replaceKinds(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, rep *formats.ImportReport) error {
+func (s *SQLite) replaceKinds(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, rep *formats.ImportReport) error {
 	kinds := map[facilities.Kind]bool{}
 	for _, fr := range rows {
 		kinds[fr.Facility.Kind] = true

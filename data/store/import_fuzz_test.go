@@ -11,7 +11,7 @@ import (
 
 // fuzzImport feeds arbitrary bytes to an importer of a seeded store: it must never panic, and
 // a rejected file must leave the store exactly as it was (version unchanged).
-func fuzzImport(f *testing.F, ext string, imp func(s *Store, b []byte) error) {
+func fuzzImport(f *testing.F, ext string, imp func(s *SQLite, b []byte) error) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*"+ext))
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
@@ -38,14 +38,14 @@ func fuzzImport(f *testing.F, ext string, imp func(s *Store, b []byte) error) {
 }
 
 func FuzzImportFacilitiesCSV(f *testing.F) {
-	fuzzImport(f, ".csv", func(s *Store, b []byte) error {
+	fuzzImport(f, ".csv", func(s *SQLite, b []byte) error {
 		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.csv", ImportOptions{Format: "csv"}, importer)
 		return err
 	})
 }
 
 func FuzzImportFacilitiesGeoJSON(f *testing.F) {
-	fuzzImport(f, ".geojson", func(s *Store, b []byte) error {
+	fuzzImport(f, ".geojson", func(s *SQLite, b []byte) error {
 		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.geojson", ImportOptions{Format: "geojson"}, importer)
 		return err
 	})

@@ -35,7 +35,7 @@ func readTestdata(t *testing.T, name string) []byte {
 }
 
 // newFacilities returns the live facilities whose id is not one of the seeded 10–13, by name.
-func newFacilities(t *testing.T, s *Store) map[string]facilities.Facility {
+func newFacilities(t *testing.T, s *SQLite) map[string]facilities.Facility {
 	t.Helper()
 	fs, err := s.LoadFacilities()
 	if err != nil {
@@ -51,7 +51,7 @@ func newFacilities(t *testing.T, s *Store) map[string]facilities.Facility {
 	return out
 }
 
-func importAudit(t *testing.T, s *Store) []AuditEntry {
+func importAudit(t *testing.T, s *SQLite) []AuditEntry {
 	t.Helper()
 	es, err := s.AuditLog(context.Background(), AuditFilter{Action: "import"})
 	if err != nil {

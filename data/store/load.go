@@ -8,7 +8,7 @@ import (
 )
 
 // LoadTree reads every division and indexes them as a tree.
-func (s *Store) LoadTree() (*divisions.Tree, error) {
+func (s *SQLite) LoadTree() (*divisions.Tree, error) {
 	divs, err := s.LoadDivisions()
 	if err != nil {
 		return nil, err
@@ -22,7 +22,7 @@ func (s *Store) LoadTree() (*divisions.Tree, error) {
 
 // LoadAnalyzer reads the division tree and every facility and builds a coverage analyzer over
 // them with the default configuration.
-func (s *Store) LoadAnalyzer() (*facilities.Analyzer, error) {
+func (s *SQLite) LoadAnalyzer() (*facilities.Analyzer, error) {
 	tree, err := s.LoadTree()
 	if err != nil {
 		return nil, err

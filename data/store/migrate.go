@@ -129,7 +129,7 @@ CREATE INDEX audit_log_at ON audit_log(at);
 func SchemaVersion() int { m := schemaMigrations(); return m[len(m)-1].version }
 
 // migrate applies the pending steps in order.
-func (s *Store) migrate(ctx context.Context, steps []migration) error {
+func (s *SQLite) migrate(ctx context.Context, steps []migration) error {
 	for i, m := range steps {
 		if m.version != i+1 {
 			return fmt.Errorf("migration list: step %d has version %d, want %d", i, m.version, i+1)
@@ -166,7 +166,7 @@ func currentSchema(ctx context.Context, db *sql.DB) (int, error) {
 	return int(v.Int64), nil
 }
 
-func (s *Store) apply(ctx context.Context, m migration) error {
+func (s *SQLite) apply(ctx context.Context, m migration) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.wdb.BeginTx(ctx, nil)

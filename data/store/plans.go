@@ -45,7 +45,7 @@ CREATE TABLE plans (
 // InsertPlan stores p and its planned facilities inside tx (use it from Write): every facility
 // gets status planned and the new plan's id. It returns the plan with its id, created time and
 // facility ids. Nothing is stored when a facility is invalid.
-func (s *Store) InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facilities.Facility) (Plan, error) {
+func (s *SQLite) InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facilities.Facility) (Plan, error) {
 	if p.Name == "" {
 		return p, errors.New("insert plan: empty name")
 	}
@@ -115,7 +115,7 @@ func planFacilities(ctx context.Context, q QueryRower, id int64) ([]int64, error
 	return out, rows.Err()
 }
 
-// GetPlan reads live plan id through q (Store.DB() or a write transaction); ErrNotFound when it
+// GetPlan reads live plan id through q (SQLite.DB() or a write transaction); ErrNotFound when it
 // does not exist or is deleted.
 func GetPlan(ctx context.Context, q QueryRower, id int64) (Plan, error) {
 	p, err := scanPlan(q.QueryRowContext(ctx, "SELECT "+planCols+" FROM plans WHERE id = ? AND deleted_at IS NULL", id))
@@ -132,7 +132,7 @@ func GetPlan(ctx context.Context, q QueryRower, id int64) (Plan, error) {
 }
 
 // ListPlans returns the live plans, newest first, with their facility ids.
-func (s *Store) ListPlans(ctx context.Context) ([]Plan, error) {
+func (s *SQLite) ListPlans(ctx context.Context) ([]Plan, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+planCols+" FROM plans WHERE deleted_at IS NULL ORDER BY id DESC")
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
@@ -161,7 +161,7 @@ func (s *Store) ListPlans(ctx context.Context) ([]Plan, error) {
 // DeletePlan soft-deletes live plan id inside tx together with its facilities that are still
 // planned (each kept in facility_history); facilities of the plan that moved on (building,
 // operating, …) stay and keep their plan_id. It returns the plan as it was.
-func (s *Store) DeletePlan(ctx context.Context, tx *sql.Tx, id int64) (Plan, error) {
+func (s *SQLite) DeletePlan(ctx context.Context, tx *sql.Tx, id int64) (Plan, error) {
 	p, err := GetPlan(ctx, tx, id)
 	if err != nil {
 		return p, err

@@ -21,7 +21,7 @@ import (
 
 // sharedHubei is the read-only real data directory (README there); tests using it skip
 // when it is absent.
-const sharedHubei = "../../shared/data/hubei"
+const sharedHubei = "../../../shared/data/hubei"
 
 // hubeiCounties builds province, prefecture and county divisions from the 2023 code lists.
 func hubeiCounties(t *testing.T) []divisions.Division {

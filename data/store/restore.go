@@ -48,7 +48,7 @@ func Restore(ctx context.Context, backupPath, dbPath string, force bool) error {
 	tmpPath := tmp.Name()
 	tmp.Close()
 	defer os.Remove(tmpPath)
-	st := &Store{path: backupPath, rdb: src}
+	st := &SQLite{path: backupPath, rdb: src}
 	if err := st.Backup(ctx, tmpPath); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -73,7 +73,7 @@ func scenarioJSON(sc *divisions.Scenario) (ops, inputs string, err error) {
 
 // InsertScenario stores sc inside tx (use it from Write) with created = updated = now and
 // returns it with its id.
-func (s *Store) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *SQLite) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (divisions.Scenario, error) {
 	if err := checkScenario(&sc); err != nil {
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
 	}
@@ -96,7 +96,7 @@ func (s *Store) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sce
 
 // UpdateScenario replaces live scenario sc.ID inside tx (author and created are kept) and
 // returns the old and the new version; ErrNotFound when it does not exist or is deleted.
-func (s *Store) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (old, cur divisions.Scenario, err error) {
+func (s *SQLite) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (old, cur divisions.Scenario, err error) {
 	if err := checkScenario(&sc); err != nil {
 		return old, sc, fmt.Errorf("update scenario %d: %w", sc.ID, err)
 	}
@@ -119,7 +119,7 @@ func (s *Store) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sce
 
 // DeleteScenario soft-deletes live scenario id inside tx and returns it; ErrNotFound when it
 // does not exist or is already deleted.
-func (s *Store) DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divisions.Scenario, error) {
+func (s *SQLite) DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divisions.Scenario, error) {
 	old, err := GetScenario(ctx, tx, id)
 	if err != nil {
 		return old, err
@@ -154,7 +154,7 @@ func scanScenario(sc func(dest ...any) error) (divisions.Scenario, error) {
 	return x, nil
 }
 
-// GetScenario reads live scenario id through q (Store.DB() or a write transaction);
+// GetScenario reads live scenario id through q (SQLite.DB() or a write transaction);
 // ErrNotFound when it does not exist or is deleted.
 func GetScenario(ctx context.Context, q Querier, id int64) (divisions.Scenario, error) {
 	row := q.QueryRowContext(ctx, "SELECT "+scenarioCols+" FROM scenarios WHERE id = ? AND deleted_at IS NULL", id)
@@ -169,12 +169,12 @@ func GetScenario(ctx context.Context, q Querier, id int64) (divisions.Scenario, 
 }
 
 // Scenario reads live scenario id; ErrNotFound when it does not exist or is deleted.
-func (s *Store) Scenario(ctx context.Context, id int64) (divisions.Scenario, error) {
+func (s *SQLite) Scenario(ctx context.Context, id int64) (divisions.Scenario, error) {
 	return GetScenario(ctx, s.rdb, id)
 }
 
 // Scenarios lists the live scenarios by id.
-func (s *Store) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
+func (s *SQLite) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+scenarioCols+" FROM scenarios WHERE deleted_at IS NULL ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list scenarios: %w", err)
@@ -192,7 +192,7 @@ func (s *Store) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
 }
 
 // CreateScenario stores sc in one audited write (action "scenario.create") and returns it.
-func (s *Store) CreateScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *SQLite) CreateScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
 	var out divisions.Scenario
 	err := s.Write(ctx, a, "scenario.create", "scenario/new", func(tx *sql.Tx) (any, any, error) {
 		var err error
@@ -203,7 +203,7 @@ func (s *Store) CreateScenario(ctx context.Context, a Actor, sc divisions.Scenar
 }
 
 // ReplaceScenario replaces scenario sc.ID in one audited write (action "scenario.update").
-func (s *Store) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *SQLite) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
 	var out divisions.Scenario
 	err := s.Write(ctx, a, "scenario.update", fmt.Sprintf("scenario/%d", sc.ID), func(tx *sql.Tx) (any, any, error) {
 		old, cur, err := s.UpdateScenario(ctx, tx, sc)
@@ -214,7 +214,7 @@ func (s *Store) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scena
 }
 
 // RemoveScenario deletes scenario id in one audited write (action "scenario.delete").
-func (s *Store) RemoveScenario(ctx context.Context, a Actor, id int64) error {
+func (s *SQLite) RemoveScenario(ctx context.Context, a Actor, id int64) error {
 	return s.Write(ctx, a, "scenario.delete", fmt.Sprintf("scenario/%d", id), func(tx *sql.Tx) (any, any, error) {
 		old, err := s.DeleteScenario(ctx, tx, id)
 		return old, nil, err

@@ -22,7 +22,7 @@ const metaDatasetKey = "dataset"
 // store that already holds divisions. progress (may be nil) is called with rows written so
 // far and the total (divisions + facilities). Facilities keep their IDs when non-zero. The
 // audit entry (action "seed") names the actor attached to ctx (WithActor), else "system".
-func (s *Store) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
+func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
 	if ds == nil {
 		return errors.New("seed: nil dataset")
 	}
@@ -103,7 +103,7 @@ func (s *Store) Seed(ctx context.Context, ds *dataset.Dataset, progress func(don
 }
 
 // Meta returns the seeded dataset's meta (zero Meta before seeding).
-func (s *Store) Meta() (dataset.Meta, error) {
+func (s *SQLite) Meta() (dataset.Meta, error) {
 	var m dataset.Meta
 	var v string
 	err := s.rdb.QueryRow("SELECT value FROM meta WHERE key = ?", metaDatasetKey).Scan(&v)
@@ -190,7 +190,7 @@ func scanDivision(r scanner) (divisions.Division, error) {
 
 // LoadDivisions returns every division, sorted by code, with everything needed to rebuild
 // the tree (divisions.NewTree).
-func (s *Store) LoadDivisions() ([]divisions.Division, error) {
+func (s *SQLite) LoadDivisions() ([]divisions.Division, error) {
 	rows, err := s.rdb.Query("SELECT " + divisionCols + " FROM divisions ORDER BY code")
 	if err != nil {
 		return nil, fmt.Errorf("load divisions: %w", err)
@@ -212,7 +212,7 @@ func (s *Store) LoadDivisions() ([]divisions.Division, error) {
 
 // LoadFacilities returns every live facility (planned ones of saved plans included,
 // soft-deleted ones excluded), sorted by id.
-func (s *Store) LoadFacilities() ([]facilities.Facility, error) {
+func (s *SQLite) LoadFacilities() ([]facilities.Facility, error) {
 	rows, err := s.rdb.Query("SELECT " + facilityCols + " FROM facilities WHERE deleted_at IS NULL ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("load facilities: %w", err)

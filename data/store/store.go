@@ -16,10 +16,10 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// Store is civplan's SQLite database. Writes are serialised through one connection (and a
+// SQLite is civplan's store on a SQLite file. Writes are serialised through one connection (and a
 // mutex, so a waiting writer never burns its busy timeout); reads use a separate pool and,
 // thanks to WAL, never wait for a writer. Safe for concurrent use.
-type Store struct {
+type SQLite struct {
 	path string
 	wdb  *sql.DB // exactly one connection; BEGIN IMMEDIATE
 	rdb  *sql.DB // many connections, query_only
@@ -56,9 +56,9 @@ func dsn(path string, write bool) string {
 
 // Open opens (creating if missing) the database at path and brings its schema up to date.
 // It fails if the file was written by a newer civplan (a schema version it does not know).
-func Open(path string) (*Store, error) { return open(path, schemaMigrations()) }
+func Open(path string) (*SQLite, error) { return open(path, schemaMigrations()) }
 
-func open(path string, steps []migration) (*Store, error) {
+func open(path string, steps []migration) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty path")
 	}
@@ -74,7 +74,7 @@ func open(path string, steps []migration) (*Store, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	s := &Store{path: path, wdb: wdb, now: func() time.Time { return time.Now().UTC() }}
+	s := &SQLite{path: path, wdb: wdb, now: func() time.Time { return time.Now().UTC() }}
 	if err := s.checkPragmas(); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -95,7 +95,7 @@ func open(path string, steps []migration) (*Store, error) {
 
 // checkPragmas verifies that the connection settings took effect (WAL can silently fail,
 // e.g. on some network file systems).
-func (s *Store) checkPragmas() error {
+func (s *SQLite) checkPragmas() error {
 	var mode string
 	if err := s.wdb.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
 		return fmt.Errorf("read journal_mode: %w", err)
@@ -114,7 +114,7 @@ func (s *Store) checkPragmas() error {
 }
 
 // Close closes both connection pools.
-func (s *Store) Close() error {
+func (s *SQLite) Close() error {
 	var errs []error
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
@@ -124,14 +124,14 @@ func (s *Store) Close() error {
 }
 
 // Path is the database file's path.
-func (s *Store) Path() string { return s.path }
+func (s *SQLite) Path() string { return s.path }
 
 // DB is the read-only pool, for queries other packages of data add later.
-func (s *Store) DB() *sql.DB { return s.rdb }
+func (s *SQLite) DB() *sql.DB { return s.rdb }
 
 // writeTx runs fn in one write transaction and bumps the write version when it commits.
 // Every write of the store goes through here.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -159,7 +159,7 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Version is a counter bumped by every committed write; a reader that remembers it can tell
 // whether anything changed since.
-func (s *Store) Version() (int64, error) {
+func (s *SQLite) Version() (int64, error) {
 	var n int64
 	if err := s.rdb.QueryRow("SELECT n FROM write_version").Scan(&n); err != nil {
 		return 0, fmt.Errorf("read write version: %w", err)
@@ -168,7 +168,7 @@ func (s *Store) Version() (int64, error) {
 }
 
 // Empty reports whether the store holds no divisions yet (a fresh database to seed).
-func (s *Store) Empty() (bool, error) {
+func (s *SQLite) Empty() (bool, error) {
 	var n int
 	if err := s.rdb.QueryRow("SELECT count(*) FROM divisions").Scan(&n); err != nil {
 		return false, fmt.Errorf("count divisions: %w", err)
@@ -179,7 +179,7 @@ func (s *Store) Empty() (bool, error) {
 // Backup copies the whole database to path with SQLite's online backup API; readers and
 // writers may continue meanwhile (the copy is a consistent snapshot). An existing file at
 // path is overwritten.
-func (s *Store) Backup(ctx context.Context, path string) error {
+func (s *SQLite) Backup(ctx context.Context, path string) error {
 	if path == "" {
 		return errors.New("backup: empty destination path")
 	}
@@ -239,7 +239,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 
 // DumpTables is a logical dump: for every table, each row rendered as one line of text, the
 // lines sorted. Tests compare two dumps to prove that nothing changed.
-func (s *Store) DumpTables(ctx context.Context) (map[string][]string, error) {
+func (s *SQLite) DumpTables(ctx context.Context) (map[string][]string, error) {
 	conn, err := s.rdb.Conn(ctx)
 	if err != nil {
 		return nil, err

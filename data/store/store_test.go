@@ -109,7 +109,7 @@ func testDataset() *dataset.Dataset {
 	}
 }
 
-func openTemp(t testing.TB) *Store {
+func openTemp(t testing.TB) *SQLite {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "civplan.db"))
 	if err != nil {
@@ -119,7 +119,7 @@ func openTemp(t testing.TB) *Store {
 	return s
 }
 
-func seeded(t testing.TB) *Store {
+func seeded(t testing.TB) *SQLite {
 	t.Helper()
 	s := openTemp(t)
 	if err := s.Seed(context.Background(), testDataset(), nil); err != nil {

@@ -88,7 +88,7 @@ func hashSecret(secret string) []byte {
 // CreateToken makes a token with a fresh secret ("cvp_" + 32 random bytes in base64url); only
 // its SHA-256 hash is stored, so the secret is returned here once and never again. The audit
 // entry's actor comes from ctx (WithActor), "cli" by default.
-func (s *Store) CreateToken(ctx context.Context, name string, role Role) (string, Token, error) {
+func (s *SQLite) CreateToken(ctx context.Context, name string, role Role) (string, Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", Token{}, errors.New("create token: empty name")
@@ -121,7 +121,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role Role) (string
 }
 
 // ListTokens returns every token, revoked ones included, by id.
-func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+func (s *SQLite) ListTokens(ctx context.Context) ([]Token, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT id, name, role, created, revoked_at, prefix FROM tokens ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -166,7 +166,7 @@ func scanToken(r scanner) (Token, error) {
 
 // RevokeToken revokes token id; revoking an already revoked token is an error, as is an
 // unknown id. The audit entry's actor comes from ctx (WithActor), "cli" by default.
-func (s *Store) RevokeToken(ctx context.Context, id int64) error {
+func (s *SQLite) RevokeToken(ctx context.Context, id int64) error {
 	err := s.Write(ctx, ActorFrom(ctx), "token.revoke", fmt.Sprintf("token/%d", id), func(tx *sql.Tx) (any, any, error) {
 		t, err := scanToken(tx.QueryRowContext(ctx, "SELECT id, name, role, created, revoked_at, prefix FROM tokens WHERE id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -194,7 +194,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 
 // Authenticate finds the live token whose secret this is. The stored hash is compared in
 // constant time; any failure gives ErrBadToken.
-func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) {
+func (s *SQLite) Authenticate(ctx context.Context, secret string) (Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return Token{}, ErrBadToken
 	}
@@ -224,7 +224,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 }
 
 // TokenCount is the number of live (unrevoked) tokens.
-func (s *Store) TokenCount(ctx context.Context) (int, error) {
+func (s *SQLite) TokenCount(ctx context.Context) (int, error) {
 	var n int
 	if err := s.rdb.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE revoked_at IS NULL").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count tokens: %w", err)

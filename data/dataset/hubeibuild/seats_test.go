@@ -15,7 +15,7 @@ import (
 // fails when it is missing.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data", "hubei")
+	dir := filepath.Join("..", "..", "..", "..", "shared", "data", "hubei")
 	if _, err := os.Stat(filepath.Join(dir, fileTownPoints)); err != nil {
 		t.Fatalf("shared Hubei data not found at %s (clone the repository beside shared/): %v", dir, err)
 	}
