@@ -289,7 +289,7 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 		qparam("method", "2sfca or e2sfca", enumStr("2sfca", "e2sfca")), qparam("decay", "E2SFCA decay", str()),
 		qparam("norm", "beds per 1,000 elderly norm", obj{"type": "number"}), qparam("villages", "add the per-village answers", obj{"type": "boolean"})),
 		obj{"200": table("accessibility")}, "400", "404")}
-	paths["/api/v1/siting"] = obj{"post": obj{"operationId": "siting", "summary": "propose sites (nothing is saved)", "requestBody": body("the siting request (kind, division, objective lscp|mclp|…, p or target, …)"),
+	paths["/api/v1/siting"] = obj{"post": obj{"operationId": "siting", "summary": "propose sites (nothing is saved)", "requestBody": body("the siting request (kind, division, objective lscp|mclp|…, p or target with target_of villages|elderly, …); the answer's siting.indicator is the official village-committee share with its target and met"),
 		"responses": mergeObj(problems("400", "404", "413"), obj{"200": geo("the proposed sites, ranked, with explanations")})}}
 	planID := pathParam("id", "plan id", obj{"type": "integer", "minimum": 1})
 	paths["/api/v1/plans"] = obj{
@@ -298,7 +298,8 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 		"get": op("listPlans", "saved plans, newest first (planner)", nil, obj{"200": resp("the plans", content(jsonType, obj{"oneOf": []any{ref("Object"), obj{"type": "array", "items": ref("Object")}}}))}, "401", "403"),
 	}
 	paths["/api/v1/plans/{id}"] = obj{
-		"get":    op("getPlan", "a plan and its facilities (planner)", []any{planID, crsParam}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
+		"get": op("getPlan", "a plan and its facilities (planner); f=csv|xlsx: the facilities as a table with the plan's summary", []any{planID, crsParam,
+			qparam("f", "json (default), csv (UTF-8 with BOM) or xlsx", enumStr("json", "csv", "xlsx"))}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
 		"delete": op("deletePlan", "delete a plan and its still-planned facilities (planner)", []any{planID}, obj{"204": resp("deleted", nil)}, "400", "401", "403", "404"),
 	}
 }

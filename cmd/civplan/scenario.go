@@ -15,8 +15,8 @@ import (
 	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 )
 
 const scenarioUsage = `want: civplan scenario create --file SCENARIO.json | list | show ID |
@@ -63,7 +63,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err := report.Evaluate(an.Tree(), an.Registry().All(), sc, report.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
+		if _, err := assess.Evaluate(an.Tree(), an.Registry().All(), sc, assess.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
 			return scenarioErr(err)
 		}
 		sc.Author = store.CLIActor().Name
@@ -115,7 +115,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
+	opt := assess.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
 		Elderly: facilities.Elderly(*elderly), SeatGrowthM: *growth}}
 	if *kinds != "" {
 		for _, k := range splitComma(*kinds) {
@@ -126,7 +126,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			opt.Impact.Kinds = append(opt.Impact.Kinds, ki.Kind)
 		}
 	}
-	var ev *report.Evaluation
+	var ev *assess.Evaluation
 	switch {
 	case *replay != "":
 		f, err := os.Open(*replay)
@@ -134,7 +134,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		ev, err = report.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
+		ev, err = assess.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
 		if err != nil {
 			return scenarioErr(err)
 		}
@@ -143,7 +143,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	default:
@@ -151,7 +151,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	}
@@ -175,7 +175,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 
 // scenarioErr makes a scenario's own mistakes usage errors (exit 2) naming the operation.
 func scenarioErr(err error) error {
-	if errors.Is(err, report.ErrInvalid) {
+	if errors.Is(err, assess.ErrInvalid) {
 		return usageError{err.Error()}
 	}
 	return err

@@ -1,4 +1,4 @@
-package report_test
+package assess_test
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 )
 
 var (
@@ -143,7 +143,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestReportRendersInChromium(t *testing.T) {
 	tree, fs := hubei(t)
-	ev, err := report.Evaluate(tree, fs, mergeScenario(), report.Options{Vintages: map[string]string{"codes": "2023-06-30"}})
+	ev, err := assess.Evaluate(tree, fs, mergeScenario(), assess.Options{Vintages: map[string]string{"codes": "2023-06-30"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	}
 	page := buf.String()
 	for _, want := range []string{"<svg", "变更前", "变更后", "古夫镇", "法定标准核查", "1984年建镇标准", "申请材料清单", "420526102201",
-		report.Disclaimer, "2025-03-15", "2024-04-15"} {
+		assess.Disclaimer, "2025-03-15", "2024-04-15"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -186,8 +186,8 @@ func TestEvaluateBadInput(t *testing.T) {
 	}
 	for name, sc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := report.Evaluate(tree, fs, sc, report.Options{})
-			if !errors.Is(err, report.ErrInvalid) {
+			_, err := assess.Evaluate(tree, fs, sc, assess.Options{})
+			if !errors.Is(err, assess.ErrInvalid) {
 				t.Errorf("err = %v, want ErrInvalid", err)
 			}
 		})
@@ -196,7 +196,7 @@ func TestEvaluateBadInput(t *testing.T) {
 
 func TestCodeTableCSV(t *testing.T) {
 	tree, fs := hubei(t)
-	ev, err := report.Evaluate(tree, fs, mergeScenario(), report.Options{})
+	ev, err := assess.Evaluate(tree, fs, mergeScenario(), assess.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,17 +222,17 @@ func TestCodeTableCSV(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	tree, fs := hubei(t)
-	a, err := report.Evaluate(tree, fs, mergeScenario(), report.Options{})
+	a, err := assess.Evaluate(tree, fs, mergeScenario(), assess.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	moved := tree.Children(divisions.MustCode("420526102"))[0].Code
-	b, err := report.Evaluate(tree, fs, divisions.Scenario{Name: "b", Ops: []divisions.Op{
-		{Op: divisions.OpTransfer, Units: []string{string(moved)}, To: "420526103"}}}, report.Options{})
+	b, err := assess.Evaluate(tree, fs, divisions.Scenario{Name: "b", Ops: []divisions.Op{
+		{Op: divisions.OpTransfer, Units: []string{string(moved)}, To: "420526103"}}}, assess.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := report.Compare(a, b)
+	c := assess.Compare(a, b)
 	found := false
 	for _, s := range c.Shared {
 		found = found || s == moved
@@ -254,7 +254,7 @@ func TestReplayReport(t *testing.T) {
 	}
 	defer f.Close()
 	start := time.Now()
-	ev, err := report.EvaluateReplay(tree, fs, f, "2022→2023 区划代码变更回放", report.Options{})
+	ev, err := assess.EvaluateReplay(tree, fs, f, "2022→2023 区划代码变更回放", assess.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

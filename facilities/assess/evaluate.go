@@ -1,8 +1,8 @@
-// Package report evaluates a division-adjustment scenario — the after tree, its impact on
+// Package assess evaluates a division-adjustment scenario — the after tree, its impact on
 // service reach and the statutory checks — and renders what a planner attaches to a dossier:
 // JSON, GeoJSON before/after, the code table (CSV, xlsx) and a printable HTML page in Chinese
 // with inline SVG maps. It imports neither gin nor database/sql.
-package report
+package assess
 
 import (
 	"errors"

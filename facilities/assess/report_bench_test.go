@@ -1,11 +1,11 @@
-package report_test
+package assess_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/civplan/civplan/divisions/report"
+	"github.com/civplan/civplan/facilities/assess"
 )
 
 // BenchmarkReplayProvince: the 2022→2023 change list replayed on the whole province —
@@ -19,7 +19,7 @@ func BenchmarkReplayProvince(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := report.EvaluateReplay(tree, fs, f, "replay", report.Options{}); err != nil {
+		if _, err := assess.EvaluateReplay(tree, fs, f, "replay", assess.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
