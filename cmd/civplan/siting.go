@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
@@ -147,9 +148,9 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 	return writeOutput(*out, stdout, func(w io.Writer) error {
 		switch *format {
 		case "csv":
-			return data.WriteTableCSV(w, table())
+			return formats.WriteTableCSV(w, table())
 		case "xlsx":
-			return data.WriteTableXLSX(w, table())
+			return formats.WriteTableXLSX(w, table())
 		case "json":
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
