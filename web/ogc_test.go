@@ -576,7 +576,7 @@ func newDatedEnv(t *testing.T, opened map[int64]string) *testEnv {
 	for i := range ds.Facilities {
 		ds.Facilities[i].Opened = opened[ds.Facilities[i].ID]
 	}
-	st, err := data.Open(filepath.Join(t.TempDir(), "t.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
