@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 )
@@ -33,7 +33,7 @@ func coordsOf(t *testing.T, f map[string]any) orb.Point {
 func TestBD09InputLandsWhereTheImporterPutsIt(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	tok, _, _ := e.store.CreateToken(ctx, "planner", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(ctx, "planner", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok}
 	truth := []orb.Point{{110.8001, 31.2991}, {110.7982, 31.3003}, {110.8023, 31.2977}}
 	var csv strings.Builder
@@ -45,7 +45,7 @@ func TestBD09InputLandsWhereTheImporterPutsIt(t *testing.T) {
 		bd[i] = orb.Point{math.Round(b[0]*1e10) / 1e10, math.Round(b[1]*1e10) / 1e10}
 		fmt.Fprintf(&csv, "mutual_aid_elderly,imported-%d,420526101201,%.10f,%.10f\n", i, bd[i][0], bd[i][1])
 	}
-	if _, err := e.store.ImportFacilities(ctx, strings.NewReader(csv.String()), "bd.csv", data.ImportOptions{CRS: "bd09"}, data.Actor{Name: "test", Role: data.RolePlanner}); err != nil {
+	if _, err := e.store.ImportFacilities(ctx, strings.NewReader(csv.String()), "bd.csv", store.ImportOptions{CRS: "bd09"}, store.CLIActor()); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.Reload(); err != nil {
