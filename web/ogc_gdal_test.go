@@ -386,3 +386,108 @@ func gdalTiles(t *testing.T, ds *data.Dataset, srv *Server, ts *httptest.Server,
 		t.Errorf("only %d of %d tiles had data", read, len(tiles))
 	}
 }
+
+// TestGDALPushesWhereDown runs ogr2ogr with -where on villages and counts the items requests
+// the server receives: with the OGC paths relative to the /ogc server in the OpenAPI document,
+// GDAL finds the queryables and sends the filter (one page) instead of fetching every village
+// and filtering on the client (2,710 requests before). The copied features are compared with a
+// selection made here from the dataset.
+func TestGDALPushesWhereDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("GDAL client test: skipped with -short")
+	}
+	ensureGDAL(t)
+	ds, srv, _ := hubeiEnv(t)
+	var mu sync.Mutex
+	var itemQueries []string
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ogc/collections/villages/items") {
+			mu.Lock()
+			itemQueries = append(itemQueries, r.URL.RawQuery)
+			mu.Unlock()
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
+	defer counting.Close()
+	root := "OAPIF:" + counting.URL + "/ogc"
+	// A township with 10–40 villages (the first in code order) and a population threshold: a
+	// simple and a compound where.
+	kids := map[string]int{}
+	for i := range ds.Divisions {
+		if d := &ds.Divisions[i]; d.Code.Level() == divisions.Village {
+			kids[string(d.Code.Parent())]++
+		}
+	}
+	parent := ""
+	for p, n := range kids {
+		if n >= 10 && n <= 40 && (parent == "" || p < parent) {
+			parent = p
+		}
+	}
+	tests := []struct {
+		name, where string
+		keep        func(d *divisions.Division) bool
+	}{
+		{"equality", "parent = '" + parent + "'", func(d *divisions.Division) bool { return string(d.Code.Parent()) == parent }},
+		{"compound", "parent = '" + parent + "' AND population > 1000", func(d *divisions.Division) bool {
+			return string(d.Code.Parent()) == parent && d.Population.Total > 1000
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := map[string]bool{}
+			for i := range ds.Divisions {
+				if d := &ds.Divisions[i]; d.Code.Level() == divisions.Village && tt.keep(d) {
+					want[string(d.Code)] = true
+				}
+			}
+			if len(want) == 0 {
+				t.Fatal("the oracle selects no village: pick another township")
+			}
+			mu.Lock()
+			itemQueries = nil
+			mu.Unlock()
+			out := filepath.Join(t.TempDir(), "villages.geojson")
+			gdal(t, "ogr2ogr", "-f", "GeoJSON", out, root, "villages", "-where", tt.where)
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fc struct {
+				Features []struct {
+					Properties struct {
+						Code string `json:"code"`
+					} `json:"properties"`
+				} `json:"features"`
+			}
+			if err := json.Unmarshal(b, &fc); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range fc.Features {
+				got[f.Properties.Code] = true
+			}
+			if len(got) != len(want) || len(fc.Features) != len(want) {
+				t.Errorf("GDAL copied %d features (%d distinct), the dataset selects %d", len(fc.Features), len(got), len(want))
+			}
+			for c := range want {
+				if !got[c] {
+					t.Errorf("village %s is missing from GDAL's copy", c)
+				}
+			}
+			mu.Lock()
+			qs := append([]string(nil), itemQueries...)
+			mu.Unlock()
+			filtered := 0
+			for _, q := range qs {
+				if strings.Contains(q, parent) {
+					filtered++
+				}
+			}
+			t.Logf("where %q: %d items requests: %v", tt.where, len(qs), qs)
+			if filtered == 0 || len(qs) > 4 {
+				t.Errorf("GDAL sent %d items requests, %d with the filter: the where clause was not pushed to the server", len(qs), filtered)
+			}
+		})
+	}
+}
