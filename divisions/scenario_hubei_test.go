@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 )
 
@@ -20,7 +20,7 @@ var (
 func hubei(t testing.TB) *divisions.Tree {
 	t.Helper()
 	hubeiOnce.Do(func() {
-		ds, err := data.EmbeddedHubei()
+		ds, err := dataset.EmbeddedHubei()
 		if err != nil {
 			hubeiErr = err
 			return

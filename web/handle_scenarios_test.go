@@ -160,7 +160,7 @@ func TestScenarioEndpoints(t *testing.T) {
 // contradicts the path is a 400 naming f.
 func TestScenarioCodeTableFormats(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, err := e.store.CreateToken(context.Background(), "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(context.Background(), "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}
