@@ -320,8 +320,8 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 // over hundreds of thousands of villages writes no pointers and gives the GC nothing to scan).
 type villageCover struct {
 	covered bool
-	fi      int32 // covering facility, index into kindIndex.pos; -1 = not named
-	near    int32 // nearest facility, index into kindIndex.pos; -1 = none or not asked
+	fi      int32 // covering facility, index into kindIndex.fs; -1 = not named
+	near    int32 // nearest facility, index into kindIndex.fs; -1 = none or not asked
 	nearD   float64
 	detour  float64
 }
@@ -437,7 +437,7 @@ func resultRow(res []VillageResult) rowFunc {
 	}
 }
 
-// coveredBy reports whether v is covered and, where known, the index (into ki.pos) of a
+// coveredBy reports whether v is covered and, where known, the index (into ki.fs) of a
 // usable facility that covers it (-1 when not named).
 func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, detour float64) (int, bool) {
 	switch q.Mode {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
@@ -98,7 +97,7 @@ func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (fac
 		return t, name // planAnalyzer has refused it already
 	}
 	label := fmt.Sprintf("plan %d", id)
-	if p, err := data.GetPlan(c.Request.Context(), s.store.DB(), id); err == nil {
+	if p, err := s.store.Plan(c.Request.Context(), id); err == nil {
 		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
 	}
 	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)
@@ -239,7 +238,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 		v := &vs[i]
 		var geom = geometryOf(nil)
 		if v.HasPoint {
-			geom = geometryOf(crs.fromWGS84(v.Point))
+			geom = geometryOf(crs.Forward(v.Point))
 		}
 		feats = append(feats, feature{Type: "Feature", ID: string(v.Code), Geometry: geom, Properties: map[string]any{
 			"rank": i + 1, "code": v.Code, "name": v.Name, "short_name": v.ShortName, "kind": v.Kind, "rural": v.Rural,
@@ -251,7 +250,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	if clusters {
 		cl := make([]gin.H, 0, len(g.Clusters))
 		for _, k := range g.Clusters {
-			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.fromWGS84(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
+			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.Forward(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
 				"villages": k.Villages, "elderly": k.Elderly, "max_distance_m": k.MaxDistanceM})
 		}
 		fc["clusters"], fc["cluster_by"], fc["unplaced"] = cl, g.ClusterBy, g.Unplaced

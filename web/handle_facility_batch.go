@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -23,8 +25,8 @@ var readOnlyProperties = []string{"version", "provenance", "plan_id"}
 // transaction, one audit entry, one change-log version, one snapshot step. A bad feature
 // answers 400 naming the feature (1-based) and the field; nothing is written.
 func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
-	crs, err := parseCRS(c.Query("crs"))
-	if err != nil {
+	crs := strings.ToLower(c.Query("crs"))
+	if _, err := parseCRS(crs); err != nil {
 		return badParam("crs", err)
 	}
 	norm, n, err := normaliseBatch(body)
@@ -34,9 +36,9 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 	ctx := c.Request.Context()
 	snap := s.current()
 	rep, err := s.store.ImportFacilities(ctx, bytes.NewReader(norm), "api.geojson",
-		data.ImportOptions{Format: "geojson", CRS: string(crs), Tree: snap.tree}, actor(c))
+		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree}, actor(c))
 	if err != nil {
-		var re *data.RowError
+		var re *formats.RowError
 		if errors.As(err, &re) {
 			return problemOf(http.StatusBadRequest, "batch of %d features: %v", n, err)
 		}

@@ -9,14 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // A map front-end writes back the Feature it read: GET → change a property → PUT the Feature
 // with its ETag; the other properties survive, a mismatched id or a second position is refused.
 func TestFacilityFeatureBodies(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok, "Content-Type", "application/geo+json"}
 	code, h, m := e.do(t, "POST", "/api/v1/facilities", `{"type":"Feature","geometry":{"type":"Point","coordinates":[110.3,31.25]},
 		"properties":{"kind":"welfare_home","name":"要素敬老院","division_code":"420526100","beds":20,"renovated":{"fire_safety":true}}}`, auth...)
@@ -56,7 +56,7 @@ func TestFacilityFeatureBodies(t *testing.T) {
 // step; a bad feature is named by number and field and nothing is written.
 func TestFacilityBatch(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok}
 	feature := func(i int, beds string) string {
 		return fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[110.3,%.3f]},"properties":{"kind":"mutual_aid_elderly","name":"批量-%d","division_code":"420526100","beds":%s,"renovated":{"accessibility":false},"version":9}}`,
@@ -108,8 +108,8 @@ func TestFollowerAppliesOtherWriters(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go e.srv.Watch(ctx, 0)
-	err := e.store.Write(context.Background(), data.CLIActor(), "facility.update", "facility/2", func(tx *sql.Tx) (any, any, error) {
-		rec, err := data.GetFacility(context.Background(), tx, 2)
+	err := e.store.Write(context.Background(), store.CLIActor(), "facility.update", "facility/2", func(tx *sql.Tx) (any, any, error) {
+		rec, err := store.GetFacility(context.Background(), tx, 2)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -13,7 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
+	"github.com/civplan/civplan/geo"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
@@ -162,7 +163,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		}
 		f.Opened = *in.Opened
 	}
-	crs := WGS84
+	crs := geo.WGS84
 	if in.CRS != nil {
 		var err error
 		if crs, err = parseCRS(*in.CRS); err != nil {
@@ -181,7 +182,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		if p != nil {
 			return p
 		}
-		f.Point = crs.toWGS84(pt)
+		f.Point = crs.Inverse(pt)
 	}
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
@@ -227,9 +228,9 @@ func facilityID(c *gin.Context) (int64, error) {
 // storeProblem maps the store's sentinel errors to problems.
 func storeProblem(err error, id int64) error {
 	switch {
-	case errors.Is(err, data.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return notFound("no facility with id %d", id)
-	case errors.Is(err, data.ErrVersionConflict):
+	case errors.Is(err, store.ErrVersionConflict):
 		return problemOf(http.StatusPreconditionFailed, "%v: read it again and retry", err)
 	}
 	return err
@@ -333,7 +334,7 @@ func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
 		return nil
 	}
 	c.Header("ETag", etag(f.Version))
-	writeGeoJSON(c, status, facilityFeature(&f, WGS84))
+	writeGeoJSON(c, status, facilityFeature(&f, geo.WGS84))
 	return nil
 }
 
@@ -386,7 +387,7 @@ func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 	full := c.Request.Method == http.MethodPut
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "facility.update", "facility/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
-		cur, err := data.GetFacility(ctx, tx, id)
+		cur, err := s.store.FacilityTx(ctx, tx, id)
 		if err != nil {
 			return nil, nil, err
 		}

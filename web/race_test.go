@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // Concurrent reads (divisions, children, locate, facilities, coverage, gaps, OGC items, tiles)
@@ -25,7 +25,7 @@ import (
 func TestConcurrentReadsDuringWritesAndReloads(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, RatePerSec: -1})
 	ctx := context.Background()
-	tok, _, _ := e.store.CreateToken(ctx, "race", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(ctx, "race", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok}
 	const writers, perWriter = 3, 6
 	reads := []string{
@@ -185,7 +185,7 @@ func rmwDuration(t *testing.T) time.Duration {
 func TestNoLostUpdates(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, RatePerSec: -1})
 	ctx := context.Background()
-	tok, _, _ := e.store.CreateToken(ctx, "rmw", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(ctx, "rmw", store.RolePlanner)
 	const id, clients, readers = 2, 16, 4
 	path := fmt.Sprintf("/api/v1/facilities/%d", id)
 	type doc struct {
@@ -293,7 +293,7 @@ func TestNoLostUpdates(t *testing.T) {
 	seen := map[int]int{}
 	var total int64
 	for before := int64(0); ; {
-		es, err := e.store.AuditLog(ctx, data.AuditFilter{Action: "facility.update", Target: fmt.Sprintf("facility/%d", id), BeforeID: before, Limit: 1000})
+		es, err := e.store.AuditLog(ctx, store.AuditFilter{Action: "facility.update", Target: fmt.Sprintf("facility/%d", id), BeforeID: before, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

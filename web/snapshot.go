@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -17,7 +18,7 @@ type snapshot struct {
 	version    int64 // the change-log version this snapshot is at (every write up to it is in)
 	divVersion int64 // the store's divisions counter: unchanged means tree and locator are reusable
 	builtAt    time.Time
-	meta       data.Meta
+	meta       dataset.Meta
 	tree       *divisions.Tree
 	locator    *divisions.Locator
 	registry   *facilities.Registry // every facility by id (every status, planned ones included), each with its Version
@@ -29,7 +30,7 @@ type snapshot struct {
 // divisions version, its tree and locator are reused and only the meta and the facilities are
 // read. The facilities and the version come from one read transaction; a division change that
 // lands while the tree is read is caught by comparing the divisions counter and reading again.
-func loadSnapshot(ctx context.Context, st *data.Store, prev *snapshot) (*snapshot, error) {
+func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*snapshot, error) {
 	for attempt := 0; ; attempt++ {
 		_, divVer, err := st.Versions()
 		if err != nil {
@@ -68,14 +69,14 @@ func loadSnapshot(ctx context.Context, st *data.Store, prev *snapshot) (*snapsho
 
 // needsReload reports whether cs cannot be applied as a step on s: divisions or the dataset
 // meta changed (the tree is rebuilt), or the store went back (a restore under a running server).
-func (s *snapshot) needsReload(cs *data.ChangeSet) bool {
+func (s *snapshot) needsReload(cs *store.ChangeSet) bool {
 	return cs.To < s.version || cs.DivisionsVersion != s.divVersion || cs.Has("division") || cs.Has("meta")
 }
 
 // step returns the successor of s with the changes of cs applied: the registry by Apply
 // (copy-on-write), the analyzer over it sharing the tree and village index, and the memoised
 // answers that the changed facility kinds cannot affect. s is unchanged.
-func (s *snapshot) step(cs *data.ChangeSet) *snapshot {
+func (s *snapshot) step(cs *store.ChangeSet) *snapshot {
 	next := *s
 	next.version = cs.To
 	next.builtAt = time.Now().UTC()

@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func main() {
@@ -272,7 +272,7 @@ func (b *bench) follow(db string, k int) error {
 	if db == "" {
 		return errors.New("-db is required for follow")
 	}
-	st, err := data.Open(db)
+	st, err := store.Open(db)
 	if err != nil {
 		return err
 	}
@@ -287,8 +287,8 @@ func (b *bench) follow(db string, k int) error {
 	var lat []time.Duration
 	for i := 0; i < k; i++ {
 		name := fmt.Sprintf("殡仪馆-跟随测试-%d-%d", time.Now().UnixNano(), i)
-		err := st.Write(ctx, data.CLIActor(), "facility.update", path, func(tx *sql.Tx) (any, any, error) {
-			rec, err := data.GetFacility(ctx, tx, id)
+		err := st.Write(ctx, store.CLIActor(), "facility.update", path, func(tx *sql.Tx) (any, any, error) {
+			rec, err := store.GetFacility(ctx, tx, id)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"io"
+
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+)
+
+// Store is what the web server needs from a store: reading what a snapshot is built from,
+// audited writes, the registry, plans, scenarios, tokens and the audit log. *SQLite implements
+// it; a PostgreSQL store is the second implementation planned. Methods taking a *sql.Tx run
+// inside Write's transaction.
+type Store interface {
+	Snapshots
+	Writer
+	ChangeLog
+	Facilities
+	Plans
+	Scenarios
+	Tokens
+	Audit
+}
+
+// Snapshots reads what a serving snapshot is built from.
+type Snapshots interface {
+	// Versions returns the version of the last write and of the last write that changed divisions.
+	Versions() (write, divisions int64, err error)
+	// Version returns the version of the last committed write (0 for a new store).
+	Version() (int64, error)
+	// Meta returns the seeded dataset's meta (zero Meta before seeding).
+	Meta() (dataset.Meta, error)
+	// LoadTree reads every division as a tree.
+	LoadTree() (*divisions.Tree, error)
+	// LoadFacilities returns every live facility, sorted by id.
+	LoadFacilities() ([]facilities.Facility, error)
+	// LoadFacilityState reads every live facility (Version = the change-log version of its
+	// last change) and the log version they are at, as one consistent read.
+	LoadFacilityState(ctx context.Context) (FacilityState, error)
+	// ChangesSince reads what changed after log version from (entries, facility rows changed,
+	// facilities deleted) as one consistent read; To == from means nothing did.
+	ChangesSince(ctx context.Context, from int64) (ChangeSet, error)
+	// Path names where the store lives (a file for SQLite), for logs and metrics.
+	Path() string
+}
+
+// Writer runs audited writes. Every committed write transaction is one change-log entry: its
+// version is taken from a one-row counter updated inside the transaction (so versions follow
+// commit order without gaps), and every row it writes carries that version.
+type Writer interface {
+	// Write runs fn in one write transaction and records one audit entry (actor, action,
+	// target, fn's before/after) and the change-log entry in it; nothing is written when fn fails.
+	Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error
+	// ImportFacilities validates every row of a CSV or GeoJSON file and writes them as one
+	// batch (one transaction, one audit entry, one log version) or nothing.
+	ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error)
+}
+
+// ChangeLog reads the change log.
+type ChangeLog interface {
+	// Changes returns the entries after version from, oldest first, at most limit (≤ 0: all).
+	Changes(ctx context.Context, from int64, limit int) ([]Change, error)
+}
+
+// Facilities is the facility registry.
+type Facilities interface {
+	// Facility reads live facility id; ErrNotFound when it does not exist or is deleted.
+	Facility(ctx context.Context, id int64) (FacilityRecord, error)
+	// FacilityTx is Facility inside a Write transaction.
+	FacilityTx(ctx context.Context, tx *sql.Tx, id int64) (FacilityRecord, error)
+	InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error)
+	UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error)
+	DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error)
+}
+
+// Plans are saved siting results.
+type Plans interface {
+	// Plan reads live plan id; ErrNotFound when it does not exist or is deleted.
+	Plan(ctx context.Context, id int64) (Plan, error)
+	ListPlans(ctx context.Context) ([]Plan, error)
+	InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facilities.Facility) (Plan, error)
+	DeletePlan(ctx context.Context, tx *sql.Tx, id int64) (Plan, error)
+}
+
+// Scenarios are saved division-adjustment scenarios.
+type Scenarios interface {
+	// Scenario reads live scenario id; ErrNotFound when it does not exist or is deleted.
+	Scenario(ctx context.Context, id int64) (divisions.Scenario, error)
+	Scenarios(ctx context.Context) ([]divisions.Scenario, error)
+	InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (divisions.Scenario, error)
+	UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (old, cur divisions.Scenario, err error)
+	DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divisions.Scenario, error)
+}
+
+// Tokens checks API tokens (managing them is the CLI's business, on the concrete store).
+type Tokens interface {
+	// Authenticate returns the live token with this secret; ErrBadToken otherwise.
+	Authenticate(ctx context.Context, secret string) (Token, error)
+}
+
+// Audit reads the audit log.
+type Audit interface {
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+var _ Store = (*SQLite)(nil)
+
+// Facility reads live facility id from the read pool; ErrNotFound when it does not exist or
+// is deleted.
+func (s *SQLite) Facility(ctx context.Context, id int64) (FacilityRecord, error) {
+	return GetFacility(ctx, s.rdb, id)
+}
+
+// FacilityTx reads live facility id inside tx (use it from Write).
+func (s *SQLite) FacilityTx(ctx context.Context, tx *sql.Tx, id int64) (FacilityRecord, error) {
+	return GetFacility(ctx, tx, id)
+}
+
+// Plan reads live plan id from the read pool; ErrNotFound when it does not exist or is deleted.
+func (s *SQLite) Plan(ctx context.Context, id int64) (Plan, error) {
+	return GetPlan(ctx, s.rdb, id)
+}
