@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/civplan/civplan/data/store"
-	"github.com/civplan/civplan/geo"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
