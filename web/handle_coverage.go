@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/civplan/civplan/data"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
@@ -98,7 +97,7 @@ func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (fac
 		return t, name // planAnalyzer has refused it already
 	}
 	label := fmt.Sprintf("plan %d", id)
-	if p, err := data.GetPlan(c.Request.Context(), s.store.DB(), id); err == nil {
+	if p, err := s.store.Plan(c.Request.Context(), id); err == nil {
 		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
 	}
 	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/facilities/assess"
@@ -109,7 +109,7 @@ func (s *Server) loadScenario(c *gin.Context, param string) (divisions.Scenario,
 		return divisions.Scenario{}, err
 	}
 	sc, err := s.store.Scenario(c.Request.Context(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return sc, notFound("no scenario with id %d", id)
 	}
 	return sc, err
@@ -223,7 +223,7 @@ func (s *Server) handleScenarioUpdate(c *gin.Context) error {
 		sc = cur
 		return old, cur, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 		old, err := s.store.DeleteScenario(ctx, tx, id)
 		return old, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
@@ -225,7 +225,7 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 		return err
 	}
 	fs := an.PlanFacilities(res)
-	plan := data.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
+	plan := store.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
 		Summary: summary, Author: actor(c).Name}
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
@@ -283,8 +283,8 @@ func (s *Server) handlePlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := data.GetPlan(c.Request.Context(), s.store.DB(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	p, err := s.store.Plan(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {
@@ -326,7 +326,7 @@ func (s *Server) handlePlanDelete(c *gin.Context) error {
 		p, err := s.store.DeletePlan(ctx, tx, id)
 		return p, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {

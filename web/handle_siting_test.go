@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // In testDataset only 古夫村 has an operating mutual-aid site; 丰邑坪 (200 elderly) and 昭君村
@@ -85,7 +85,7 @@ func TestSitingEndpoint(t *testing.T) {
 // A saved plan shows in coverage with ?plan=ID and disappears with the plan.
 func TestPlansSaveShowDelete(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, err := e.store.CreateToken(data.WithActor(context.Background(), data.CLIActor()), "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(store.WithActor(context.Background(), store.CLIActor()), "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}

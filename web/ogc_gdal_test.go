@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -78,16 +80,16 @@ func ogrCounts(t *testing.T, out string) map[string]int {
 }
 
 // hubeiEnv serves the embedded Hubei dataset (the real one once it is built).
-func hubeiEnv(t testing.TB) (*data.Dataset, *Server, *httptest.Server) {
+func hubeiEnv(t testing.TB) (*dataset.Dataset, *Server, *httptest.Server) {
 	t.Helper()
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds.Divisions) < 1000 {
 		t.Skipf("the embedded dataset is a placeholder (%d divisions)", len(ds.Divisions))
 	}
-	st, err := data.Open(filepath.Join(t.TempDir(), "hubei.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "hubei.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,16 +219,16 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 
 	t.Run("ogrinfo reads the exported GeoPackage", func(t *testing.T) {
 		snap := srv.current()
-		crs, err := data.ParseExportCRS("gk3", 112)
+		crs, err := formats.ParseExportCRS("gk3", 112)
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, err := data.ExportLayers(snap.tree, snap.facilities, crs)
+		layers, err := formats.ExportLayers(snap.tree, snap.facilities, crs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "export.gpkg")
-		if err := data.WriteGeoPackage(context.Background(), out, layers, crs, snap.attribution()); err != nil {
+		if err := formats.WriteGeoPackage(context.Background(), out, layers, crs, snap.attribution()); err != nil {
 			t.Fatal(err)
 		}
 		got := ogrCounts(t, gdal(t, "ogrinfo", "-ro", "-so", "-al", out))
@@ -242,7 +244,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 				t.Errorf("layer %s: ogrinfo counts %d, the dataset has %d", l.Name, got[l.Name], want)
 			}
 		}
-		if len(got) != len(data.ExportLayerNames()) || got["coverage"] < 20000 {
+		if len(got) != len(formats.ExportLayerNames()) || got["coverage"] < 20000 {
 			t.Errorf("layers %v", got)
 		}
 	})
@@ -253,7 +255,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 
 // gdalTiles fetches every tile covering Hubei at zooms 5–8 and 200 random tiles at 9–12 from the
 // "all" tileset and has GDAL's MVT driver read each one.
-func gdalTiles(t *testing.T, ds *data.Dataset, srv *Server, ts *httptest.Server, dir string) {
+func gdalTiles(t *testing.T, ds *dataset.Dataset, srv *Server, ts *httptest.Server, dir string) {
 	d := srv.ogcData()
 	prov, _ := d.set(d.byID["provinces"])
 	ext := prov.extent

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -213,7 +213,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 // status and headers (with and without gzip) and no body.
 func TestHEADOnEveryGETRoute(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, err := e.store.CreateToken(context.Background(), "a", data.RoleAdmin)
+	tok, _, err := e.store.CreateToken(context.Background(), "a", store.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package web
 import (
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -19,14 +19,14 @@ const (
 	admin                 // an admin token
 )
 
-func (a access) role() data.Role {
+func (a access) role() store.Role {
 	switch a {
 	case planner:
-		return data.RolePlanner
+		return store.RolePlanner
 	case admin:
-		return data.RoleAdmin
+		return store.RoleAdmin
 	}
-	return data.RoleViewer
+	return store.RoleViewer
 }
 
 // route is one row of the endpoint table (ARCHITECTURE.md "HTTP contract").

@@ -19,7 +19,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/web"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -51,11 +52,11 @@ func run(tileset string, zmin, zmax, top int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		return err
 	}
-	st, err := data.Open(filepath.Join(dir, "hubei.db"))
+	st, err := store.Open(filepath.Join(dir, "hubei.db"))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/facilities/assess"
@@ -65,8 +66,8 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if _, err := assess.Evaluate(an.Tree(), an.Registry().All(), sc, assess.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
 			return scenarioErr(err)
 		}
-		sc.Author = data.CLIActor().Name
-		saved, err := st.CreateScenario(ctx, data.CLIActor(), sc)
+		sc.Author = store.CLIActor().Name
+		saved, err := st.CreateScenario(ctx, store.CLIActor(), sc)
 		if err != nil {
 			return err
 		}
@@ -162,9 +163,9 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		case "geojson":
 			return json.NewEncoder(w).Encode(ev.GeoJSON())
 		case "csv":
-			return data.WriteTableCSV(w, ev.CodeTable())
+			return formats.WriteTableCSV(w, ev.CodeTable())
 		case "xlsx":
-			return data.WriteTableXLSX(w, ev.CodeTable())
+			return formats.WriteTableXLSX(w, ev.CodeTable())
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -180,7 +181,7 @@ func scenarioErr(err error) error {
 	return err
 }
 
-func storedScenario(ctx context.Context, st *data.Store, pos []string) (divisions.Scenario, error) {
+func storedScenario(ctx context.Context, st *store.SQLite, pos []string) (divisions.Scenario, error) {
 	if len(pos) != 1 {
 		return divisions.Scenario{}, usageError{"give one scenario ID (or --file / --replay)"}
 	}
@@ -189,7 +190,7 @@ func storedScenario(ctx context.Context, st *data.Store, pos []string) (division
 		return divisions.Scenario{}, usageError{fmt.Sprintf("scenario ID %q is not a positive number", pos[0])}
 	}
 	sc, err := st.Scenario(ctx, id)
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return sc, fmt.Errorf("no scenario with ID %d", id)
 	}
 	return sc, err

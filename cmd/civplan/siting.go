@@ -13,7 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -121,9 +122,9 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		ctx := context.Background()
-		var saved data.Plan
-		err = st.Write(ctx, data.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
-			pl, err := st.InsertPlan(ctx, tx, data.Plan{Name: *save, Kind: res.Query.Kind, Division: res.Query.Division,
+		var saved store.Plan
+		err = st.Write(ctx, store.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
+			pl, err := st.InsertPlan(ctx, tx, store.Plan{Name: *save, Kind: res.Query.Kind, Division: res.Query.Division,
 				Params: params, Summary: summary, Author: "cli"}, an.PlanFacilities(res))
 			saved = pl
 			return nil, pl, err
@@ -147,9 +148,9 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 	return writeOutput(*out, stdout, func(w io.Writer) error {
 		switch *format {
 		case "csv":
-			return data.WriteTableCSV(w, table())
+			return formats.WriteTableCSV(w, table())
 		case "xlsx":
-			return data.WriteTableXLSX(w, table())
+			return formats.WriteTableXLSX(w, table())
 		case "json":
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")

@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/facilities/assess"
@@ -31,8 +32,8 @@ var (
 func hubei(t testing.TB) (*divisions.Tree, []facilities.Facility) {
 	t.Helper()
 	dsOnce.Do(func() {
-		var ds *data.Dataset
-		ds, dsErr = data.EmbeddedHubei()
+		var ds *dataset.Dataset
+		ds, dsErr = dataset.EmbeddedHubei()
 		if dsErr == nil {
 			dsTree, dsErr = divisions.NewTree(ds.Divisions)
 			dsFacs = ds.Facilities
@@ -200,7 +201,7 @@ func TestCodeTableCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := data.WriteTableCSV(&buf, ev.CodeTable()); err != nil {
+	if err := formats.WriteTableCSV(&buf, ev.CodeTable()); err != nil {
 		t.Fatal(err)
 	}
 	s := buf.String()
@@ -214,7 +215,7 @@ func TestCodeTableCSV(t *testing.T) {
 		}
 	}
 	var x bytes.Buffer
-	if err := data.WriteTableXLSX(&x, ev.CodeTable()); err != nil || x.Len() < 1000 {
+	if err := formats.WriteTableXLSX(&x, ev.CodeTable()); err != nil || x.Len() < 1000 {
 		t.Errorf("xlsx: %v, %d bytes", err, x.Len())
 	}
 }
