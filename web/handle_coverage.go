@@ -238,7 +238,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 		v := &vs[i]
 		var geom = geometryOf(nil)
 		if v.HasPoint {
-			geom = geometryOf(crs.fromWGS84(v.Point))
+			geom = geometryOf(crs.Forward(v.Point))
 		}
 		feats = append(feats, feature{Type: "Feature", ID: string(v.Code), Geometry: geom, Properties: map[string]any{
 			"rank": i + 1, "code": v.Code, "name": v.Name, "short_name": v.ShortName, "kind": v.Kind, "rural": v.Rural,
@@ -250,7 +250,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	if clusters {
 		cl := make([]gin.H, 0, len(g.Clusters))
 		for _, k := range g.Clusters {
-			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.fromWGS84(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
+			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.Forward(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
 				"villages": k.Villages, "elderly": k.Elderly, "max_distance_m": k.MaxDistanceM})
 		}
 		fc["clusters"], fc["cluster_by"], fc["unplaced"] = cl, g.ClusterBy, g.Unplaced
