@@ -81,14 +81,19 @@ async function fillPixels(p, step = 16) {
   }, [png, step]);
 }
 
-// selectCounty selects 兴山县 through the search box and waits for its townships' coverage.
-async function selectCounty(p) {
-  await p.fill('#search', '兴山');
-  await p.waitForSelector('#search-results li');
-  await p.keyboard.press('ArrowDown');
-  await p.keyboard.press('Enter');
-  await p.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent));
-  await p.waitForSelector('#children-table tbody tr');
+// zoomToCounty selects 兴山县 through the search box (unless it is selected), waits for its
+// townships' coverage and shows it with its neighbours at zoom 8.6, where townships are painted.
+async function zoomToCounty(p) {
+  if (await p.evaluate((c) => window.civplanUI.division?.properties.code !== c, COUNTY + '000000')) {
+    await p.fill('#search', '兴山');
+    await p.waitForSelector('#search-results li');
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent));
+    await p.waitForSelector('#children-table tbody tr');
+  }
+  await p.evaluate((c) => window.civplanUI.map.jumpTo({ center: c, zoom: 8.6 }), [110.75, 31.25]);
+  await idle(p);
 }
 
 before(async () => {
@@ -111,27 +116,26 @@ after(async () => {
 
 describe('analyses and map', () => {
   test('6: every colour the choropleth paints is a legend colour, at county and at township zoom', async () => {
-    const expectLegend = [...CLASSES.map(([, c]) => painted(c)), painted(NONE)];
-    const province = await fillPixels(page, 8);
-    assert.equal(province.legend.length, 5, 'the legend has four classes and "no data"');
-    province.legend.forEach((c, i) => assert.ok(diff(c, expectLegend[i]) <= 3, `legend swatch ${i} is ${hex(c)}, the map paints ${hex(expectLegend[i])}`));
-
-    await selectCounty(page);
-    await page.evaluate((c) => window.civplanUI.map.jumpTo({ center: c, zoom: 8.6 }), [110.75, 31.25]);
+    await page.evaluate(() => window.civplanUI.map.jumpTo({ center: [112.3, 31.0], zoom: 5.8 }));
     await idle(page);
+    const province = await fillPixels(page, 8);
+    await zoomToCounty(page);
     const towns = await fillPixels(page);
     await page.screenshot({ path: join(OUT, '06-township-zoom.png') });
     for (const [name, view] of [['province', province], ['township zoom', towns]]) {
+      assert.equal(view.legend.length, 5, 'the legend has four classes and "no data"');
       assert.ok(view.pts.length >= 100, `${name}: ${view.pts.length} choropleth-only pixels sampled`);
       const off = view.pts.filter((p) => Math.min(...view.legend.map((c) => diff(p.rgba, c))) > 6);
       assert.deepEqual(off.slice(0, 5).map((p) => `${hex(p.rgba)} at ${p.x},${p.y} (${p.town || p.county})`), [],
         `${name}: ${off.length} of ${view.pts.length} pixels have a colour the legend does not show (${view.legend.map(hex)})`);
     }
+    // The swatches are the legend's classes as the map paints them.
+    const expectLegend = [...CLASSES.map(([, c]) => painted(c)), painted(NONE)];
+    province.legend.forEach((c, i) => assert.ok(diff(c, expectLegend[i]) <= 3, `legend swatch ${i} is ${hex(c)}, the map paints ${hex(expectLegend[i])}`));
   });
 
   test('7: townships outside the analysis are never painted met; the selected county\'s townships show their own class', async () => {
-    // Continues test 6's view: 兴山县 selected, zoom 8.6, its neighbours around it.
-    assert.equal(await page.evaluate(() => window.civplanUI.division.properties.code), COUNTY + '000000');
+    await zoomToCounty(page);
     const towns = (await apiGet(`/api/v1/coverage?kind=mutual_aid_elderly&division=${COUNTY}&group_by=township`)).coverage.groups;
     const counties = (await apiGet('/api/v1/coverage?kind=mutual_aid_elderly&division=42&group_by=county')).coverage.groups;
     const townColour = new Map(towns.map((g) => [g.code, classColour(g.ratio, g.target)]));
@@ -155,6 +159,7 @@ describe('analyses and map', () => {
   });
 
   test('8: the siting form shows only the fields of the chosen objective and sends only those', async () => {
+    await zoomToCounty(page); // siting needs a county
     await page.click('#tab-siting');
     const want = { mclp: { p: true, target: false, weight: true }, lscp: { p: false, target: true, weight: true }, pcenter: { p: true, target: false, weight: false } };
     for (const [objective, fields] of Object.entries(want)) {
@@ -220,6 +225,8 @@ describe('analyses and map', () => {
   }
 
   test('9: a siting answer is shown met (green) only when the official indicator is met; "proven optimal" stays neutral', async () => {
+    await zoomToCounty(page);
+    await page.click('#tab-siting');
     const notMet = await runStubbed({ name: 'village_committee_share', value: 0.761, target: 0.8, met: false }, 'top');
     assert.ok(notMet.optimal, `the summary says "proven optimal": ${notMet.text}`);
     assert.notEqual(notMet.optimal.color, notMet.green, '"proven optimal" is not green');
