@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 )
 
@@ -36,7 +36,7 @@ func changeListPath(t testing.TB) string {
 
 func loadReplayInputs(t testing.TB) (*divisions.Tree, []divisions.ChangeRow, [][]string) {
 	t.Helper()
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 	"github.com/gin-gonic/gin"
 )
 
@@ -29,7 +29,7 @@ type scenarioInput struct {
 
 // scenarioProblem turns an evaluation error into a 400 naming the operation, or passes it on.
 func scenarioProblem(err error) error {
-	if !errors.Is(err, report.ErrInvalid) {
+	if !errors.Is(err, assess.ErrInvalid) {
 		return err
 	}
 	var oe *divisions.OpError
@@ -41,8 +41,8 @@ func scenarioProblem(err error) error {
 }
 
 // evalOptions are the impact options read from the query (kind, mode, elderly, seat_growth_m).
-func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (report.Options, error) {
-	opt := report.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}}
+func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (assess.Options, error) {
+	opt := assess.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}}
 	if k := c.Query("kind"); k != "" {
 		for _, w := range strings.Split(k, ",") {
 			ki, err := facilities.ParseKind(w)
@@ -77,13 +77,13 @@ func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (report.Options, er
 }
 
 // evaluate applies a scenario to the current snapshot.
-func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*report.Evaluation, error) {
+func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*assess.Evaluation, error) {
 	snap := s.current()
 	opt, err := s.evalOptions(c, snap)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := report.Evaluate(snap.tree, snap.facilities, sc, opt)
+	ev, err := assess.Evaluate(snap.tree, snap.facilities, sc, opt)
 	if err != nil {
 		return nil, scenarioProblem(err)
 	}
@@ -109,7 +109,7 @@ func (s *Server) loadScenario(c *gin.Context, param string) (divisions.Scenario,
 		return divisions.Scenario{}, err
 	}
 	sc, err := s.store.Scenario(c.Request.Context(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return sc, notFound("no scenario with id %d", id)
 	}
 	return sc, err
@@ -117,7 +117,7 @@ func (s *Server) loadScenario(c *gin.Context, param string) (divisions.Scenario,
 
 // scenarioOf reads the body into a scenario and validates it against the current snapshot;
 // nothing is stored when it is bad.
-func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluation, error) {
+func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *assess.Evaluation, error) {
 	var in scenarioInput
 	if err := decodeBody(c, &in); err != nil {
 		return divisions.Scenario{}, nil, err
@@ -145,7 +145,7 @@ func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluat
 }
 
 // scenarioAnswer is a stored scenario with the summary of its evaluation.
-func scenarioAnswer(sc divisions.Scenario, ev *report.Evaluation) gin.H {
+func scenarioAnswer(sc divisions.Scenario, ev *assess.Evaluation) gin.H {
 	h := gin.H{"scenario": sc, "links": gin.H{
 		"impact": fmt.Sprintf("/api/v1/scenarios/%d/impact", sc.ID), "report": fmt.Sprintf("/api/v1/scenarios/%d/report.html", sc.ID),
 		"codes_csv": fmt.Sprintf("/api/v1/scenarios/%d/codes.csv", sc.ID), "codes_xlsx": fmt.Sprintf("/api/v1/scenarios/%d/codes.xlsx", sc.ID)}}
@@ -223,7 +223,7 @@ func (s *Server) handleScenarioUpdate(c *gin.Context) error {
 		sc = cur
 		return old, cur, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 		old, err := s.store.DeleteScenario(ctx, tx, id)
 		return old, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {
@@ -256,7 +256,7 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 }
 
 // storedEvaluation loads scenario {id} and evaluates it on the current snapshot.
-func (s *Server) storedEvaluation(c *gin.Context) (*report.Evaluation, error) {
+func (s *Server) storedEvaluation(c *gin.Context) (*assess.Evaluation, error) {
 	sc, err := s.loadScenario(c, "id")
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func (s *Server) handleScenarioCompare(c *gin.Context) error {
 	if p := onlyParams(c, "a", "b", "kind", "mode", "elderly", "seat_growth_m"); p != nil {
 		return p
 	}
-	var evs [2]*report.Evaluation
+	var evs [2]*assess.Evaluation
 	for i, p := range []string{"a", "b"} {
 		if c.Query(p) == "" {
 			return badParam(p, errors.New("required: a scenario id"))
@@ -336,7 +336,7 @@ func (s *Server) handleScenarioCompare(c *gin.Context) error {
 			return err
 		}
 	}
-	c.JSON(http.StatusOK, report.Compare(evs[0], evs[1]))
+	c.JSON(http.StatusOK, assess.Compare(evs[0], evs[1]))
 	return nil
 }
 

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func TestScenarioEndpoints(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	tok, _, err := e.store.CreateToken(ctx, "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(ctx, "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
@@ -37,6 +37,7 @@ type sitingInput struct {
 	Objective          string                     `json:"objective"`
 	P                  int                        `json:"p"`
 	Target             float64                    `json:"target"`
+	TargetOf           string                     `json:"target_of"` // lscp: villages (default, the official indicator) or elderly
 	Weight             string                     `json:"weight"`
 	Candidates         []sitingCandidate          `json:"candidates"`
 	CRS                string                     `json:"crs"` // of candidates and of the answer's points
@@ -75,6 +76,7 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	}
 	sp.Elderly, sp.RuralOnly, sp.IncludeVillageLike = facilities.Elderly(in.Elderly), in.Rural, in.IncludeVillageLike
 	sp.Objective, sp.P, sp.Target, sp.Weight = facilities.Objective(in.Objective), in.P, in.Target, facilities.Weight(in.Weight)
+	sp.TargetOf = facilities.TargetOf(in.TargetOf)
 	sp.UpgradeFrom, sp.Capacity, sp.ExcludeIDs = facilities.Kind(in.UpgradeFrom), in.Capacity, in.ExcludeIDs
 	for _, e := range in.Exclude {
 		sp.Exclude = append(sp.Exclude, divisions.Code(e))
@@ -223,7 +225,7 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 		return err
 	}
 	fs := an.PlanFacilities(res)
-	plan := data.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
+	plan := store.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
 		Summary: summary, Author: actor(c).Name}
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
@@ -263,10 +265,15 @@ func (s *Server) handlePlans(c *gin.Context) error {
 	return nil
 }
 
-// handlePlan answers GET /api/v1/plans/{id} (planner): the plan and its facilities as features.
+// handlePlan answers GET /api/v1/plans/{id} (planner): the plan and its facilities as features;
+// f=csv|xlsx: the facilities as a table (WGS84 lon/lat) with the plan's summary under it.
 func (s *Server) handlePlan(c *gin.Context) error {
-	if p := onlyParams(c, "crs"); p != nil {
+	if p := onlyParams(c, "crs", "f"); p != nil {
 		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
 	}
 	crs, err := parseCRS(c.Query("crs"))
 	if err != nil {
@@ -276,18 +283,32 @@ func (s *Server) handlePlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := data.GetPlan(c.Request.Context(), s.store.DB(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	p, err := s.store.Plan(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {
 		return err
 	}
-	feats := []feature{}
+	var fs []facilities.Facility
 	for _, fid := range p.Facilities {
-		if f, ok := s.current().registry.Get(fid); ok {
-			feats = append(feats, facilityFeature(&f, crs))
+		if fac, ok := s.current().registry.Get(fid); ok {
+			fs = append(fs, fac)
 		}
+	}
+	if f != "json" {
+		if c.Query("crs") != "" {
+			return badParam("crs", errors.New("tables are in WGS84 lon/lat; crs applies to the JSON answer only"))
+		}
+		var sum *facilities.PlanSummary
+		if err := json.Unmarshal(p.Summary, &sum); err != nil {
+			sum = nil // an unreadable summary leaves only the facilities
+		}
+		return writeTable(c, f, facilities.PlanTable(p.ID, p.Name, fs, sum), "plan-"+itoa(p.ID))
+	}
+	feats := []feature{}
+	for k := range fs {
+		feats = append(feats, facilityFeature(&fs[k], crs))
 	}
 	c.JSON(http.StatusOK, gin.H{"plan": p, "facilities": gin.H{"type": "FeatureCollection", "features": feats, "numberReturned": len(feats)}})
 	return nil
@@ -305,7 +326,7 @@ func (s *Server) handlePlanDelete(c *gin.Context) error {
 		p, err := s.store.DeletePlan(ctx, tx, id)
 		return p, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {

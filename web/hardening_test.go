@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func TestMetrics(t *testing.T) {
@@ -48,7 +48,7 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("codes %v: want 3 × 200 then 429", codes)
 	}
 	// Another client (a token) has its own bucket.
-	tok, _, _ := e.store.CreateToken(context.Background(), "other", data.RoleViewer)
+	tok, _, _ := e.store.CreateToken(context.Background(), "other", store.RoleViewer)
 	if code, _, _ := e.get(t, "/healthz", "Authorization", "Bearer "+tok); code != 200 {
 		t.Errorf("a different client was limited: %d", code)
 	}
@@ -57,8 +57,8 @@ func TestRateLimit(t *testing.T) {
 func TestAuditEndpoint(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	adminTok, _, _ := e.store.CreateToken(ctx, "root", data.RoleAdmin)
-	plannerTok, _, _ := e.store.CreateToken(ctx, "li", data.RolePlanner)
+	adminTok, _, _ := e.store.CreateToken(ctx, "root", store.RoleAdmin)
+	plannerTok, _, _ := e.store.CreateToken(ctx, "li", store.RolePlanner)
 	for i := 0; i < 3; i++ {
 		code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"welfare_home","name":"测试敬老院`+string(rune('A'+i))+`","division_code":"420526100","lon":110.3,"lat":31.5}`, "Authorization", "Bearer "+plannerTok)
 		if code != 201 {
@@ -103,7 +103,7 @@ func TestHeavyWorkLimits(t *testing.T) {
 	if code, _, m := e.do(t, "POST", "/api/v1/siting", `{"kind":"mutual_aid_elderly","objective":"mclp","p":5001}`); code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "p" {
 		t.Errorf("p too large: %d %v", code, m)
 	}
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	ops := strings.Repeat(`{"op":"rename","unit":"420526100","name":"某镇"},`, maxScenarioOps+1)
 	code, _, m = e.do(t, "POST", "/api/v1/scenarios", `{"name":"太多","ops":[`+strings.TrimSuffix(ops, ",")+`]}`, "Authorization", "Bearer "+tok)
 	if code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "ops" {

@@ -304,7 +304,7 @@ type ogcQuery struct {
 }
 
 // itemParams are the fixed parameters of /items (queryables come on top).
-var itemParams = []string{"f", "limit", "bbox", "bbox-crs", "crs", "cursor", "filter", "filter-lang", "filter-crs"}
+var itemParams = []string{"f", "limit", "bbox", "bbox-crs", "crs", "cursor", "datetime", "filter", "filter-lang", "filter-crs"}
 
 // parseItemsQuery validates every parameter of an items request (unknown → 400).
 func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
@@ -360,6 +360,20 @@ func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
 		}
 		q.filters = append(q.filters, flt)
 	}
+	if dt, ok := params["datetime"]; ok {
+		if col.temporal == "" {
+			return nil, badParam("datetime", fmt.Errorf("collection %s has no temporal property; datetime selects by the opening date of facility collections only", col.id))
+		}
+		text, err := datetimeFilter(col.temporal, dt[0])
+		if err != nil {
+			return nil, badParam("datetime", err)
+		}
+		flt, err := cql2.Compile(text, types)
+		if err != nil {
+			return nil, badParam("datetime", err)
+		}
+		q.filters = append(q.filters, flt)
+	}
 	// Queryables as query parameters: equality.
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -380,6 +394,11 @@ func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
 				return nil, badParam(k, err)
 			}
 			text = fmt.Sprintf("%s = %s", k, strconv.FormatFloat(f, 'g', -1, 64))
+		case cql2.Date:
+			if err := cql2.CheckDate(v, false); err != nil {
+				return nil, badParam(k, err)
+			}
+			text = fmt.Sprintf("%s = DATE('%s')", k, v)
 		default:
 			text = fmt.Sprintf("%s = '%s'", k, strings.ReplaceAll(v, "'", "''"))
 		}
