@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civplan/civplan/facilities"
@@ -81,5 +82,54 @@ func TestSitingVillagesWeightXingshan(t *testing.T) {
 	}
 	if s.Value != 3 || got != want {
 		t.Errorf("value %g, elderly served %d; want 3 villages serving %d (the largest: %v)", s.Value, got, want, open[:3])
+	}
+}
+
+// /accessibility for 兴山县 reports the county's welfare homes, not the province's: the count,
+// those without beds and the beds of those whose catchment holds no elderly, recounted over the
+// registry by brute force (great-circle distance from each home to every village committee of
+// the province with elderly, × the detour, within the catchment).
+func TestAccessibilityCountsTheDivision(t *testing.T) {
+	an := hubeiAnalyzer(t)
+	x, err := an.Accessibility(facilities.AccessParams{Params: facilities.Params{Kind: facilities.WelfareHome, Division: "420526"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := an.Coverage(facilities.Params{Kind: facilities.WelfareHome, Mode: facilities.ModeRadius, RadiusM: x.CatchmentM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, noBeds, unused, supply int
+	for _, f := range an.Registry().All() {
+		if f.Kind != facilities.WelfareHome || !an.Registry().Usable(f) {
+			continue
+		}
+		supply++
+		if !strings.HasPrefix(string(f.DivisionCode), "420526") {
+			continue
+		}
+		n++
+		if f.Beds <= 0 {
+			noBeds++
+			continue
+		}
+		demand := false
+		for _, v := range all.Villages {
+			if v.HasPoint && v.Elderly > 0 && geo.DistanceM(f.Point, v.Point)*x.Query.DetourDefault <= x.CatchmentM {
+				demand = true
+				break
+			}
+		}
+		if !demand {
+			unused += f.Beds
+		}
+	}
+	if n == 0 || n == supply {
+		t.Fatalf("recount: %d homes in 420526 of %d: the case shows nothing", n, supply)
+	}
+	t.Logf("420526: %d homes (%d without beds, %d unused beds) of %d in the province", n, noBeds, unused, supply)
+	if x.Facilities != n || x.NoBeds != noBeds || x.UnusedBeds != unused || x.Supply != supply {
+		t.Errorf("facilities %d no_beds %d unused_beds %d supply %d; recount %d, %d, %d, %d",
+			x.Facilities, x.NoBeds, x.UnusedBeds, x.Supply, n, noBeds, unused, supply)
 	}
 }

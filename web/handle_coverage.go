@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/civplan/civplan/divisions"
@@ -85,8 +86,8 @@ func coverageParams(c *gin.Context, snap *snapshot) (facilities.Params, *facilit
 }
 
 // planTable marks an exported table t as including the planned facilities of the request's
-// plan=ID (a note naming the plan) and returns the file name with "-planID" appended; without
-// plan= both are unchanged.
+// plan=ID — a last column "规划方案" naming the plan on every row and a first note line — and
+// returns the file name with "-planID" appended; without plan= both are unchanged.
 func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (facilities.Table, string) {
 	ps := c.Query("plan")
 	if ps == "" {
@@ -101,6 +102,12 @@ func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (fac
 		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
 	}
 	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)
+	t.Columns = append(slices.Clone(t.Columns), facilities.Column{Key: "plan", TitleZH: "规划方案", TitleEN: "Plan included"})
+	rows := make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
+		rows[i] = append(slices.Clone(r), label)
+	}
+	t.Rows = rows
 	return t, name + "-plan" + ps
 }
 
@@ -238,7 +245,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 		v := &vs[i]
 		var geom = geometryOf(nil)
 		if v.HasPoint {
-			geom = geometryOf(crs.fromWGS84(v.Point))
+			geom = geometryOf(crs.Forward(v.Point))
 		}
 		feats = append(feats, feature{Type: "Feature", ID: string(v.Code), Geometry: geom, Properties: map[string]any{
 			"rank": i + 1, "code": v.Code, "name": v.Name, "short_name": v.ShortName, "kind": v.Kind, "rural": v.Rural,
@@ -250,7 +257,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	if clusters {
 		cl := make([]gin.H, 0, len(g.Clusters))
 		for _, k := range g.Clusters {
-			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.fromWGS84(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
+			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.Forward(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
 				"villages": k.Villages, "elderly": k.Elderly, "max_distance_m": k.MaxDistanceM})
 		}
 		fc["clusters"], fc["cluster_by"], fc["unplaced"] = cl, g.ClusterBy, g.Unplaced

@@ -17,6 +17,7 @@ import (
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
@@ -143,7 +144,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		}
 		f.Opened = *in.Opened
 	}
-	crs := WGS84
+	crs := geo.WGS84
 	if in.CRS != nil {
 		var err error
 		if crs, err = parseCRS(*in.CRS); err != nil {
@@ -162,7 +163,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		if p != nil {
 			return p
 		}
-		f.Point = crs.toWGS84(pt)
+		f.Point = crs.Inverse(pt)
 	}
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
@@ -230,7 +231,7 @@ func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
 		return storeProblem(err, id)
 	}
 	c.Header("ETag", etag(rec.Version))
-	writeGeoJSON(c, status, facilityFeature(&rec.Facility, WGS84))
+	writeGeoJSON(c, status, facilityFeature(&rec.Facility, geo.WGS84))
 	return nil
 }
 

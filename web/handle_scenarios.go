@@ -304,17 +304,33 @@ func (s *Server) handleScenarioReport(c *gin.Context) error {
 	return nil
 }
 
-// handleScenarioCodes answers GET /api/v1/scenarios/{id}/codes.csv and codes.xlsx (planner).
-func (s *Server) handleScenarioCodes(format string) handler {
+// handleScenarioCodes answers GET /api/v1/scenarios/{id}/codes?f=json|csv|xlsx (suffix "")
+// and its fixed-format forms codes.csv and codes.xlsx (planner): the code table (变更对照表).
+// A fixed form accepts f only when it names the same format.
+func (s *Server) handleScenarioCodes(suffix string) handler {
 	return func(c *gin.Context) error {
-		if p := onlyParams(c); p != nil {
+		if p := onlyParams(c, "f"); p != nil {
 			return p
+		}
+		f, pr := tableFormat(c)
+		if pr != nil {
+			return pr
+		}
+		if suffix != "" {
+			if q, ok := c.GetQuery("f"); ok && q != suffix {
+				return badParam("f", fmt.Errorf("%q contradicts the path's .%s (leave f out, or ask /codes?f=%s)", q, suffix, q))
+			}
+			f = suffix
 		}
 		ev, err := s.storedEvaluation(c)
 		if err != nil {
 			return err
 		}
-		return writeTable(c, format, ev.CodeTable(), fmt.Sprintf("scenario-%d-codes", ev.Scenario.ID))
+		if f == "json" {
+			c.JSON(http.StatusOK, gin.H{"scenario": ev.Scenario.ID, "codes": ev.Codes, "disclaimer": assess.Disclaimer})
+			return nil
+		}
+		return writeTable(c, f, ev.CodeTable(), fmt.Sprintf("scenario-%d-codes", ev.Scenario.ID))
 	}
 }
 
@@ -376,8 +392,11 @@ func addAPIv1Scenarios(paths obj) {
 		obj{"200": resp("the evaluation", obj{jsonType: obj{"schema": ref("Object")}, geoJSONType: obj{"schema": ref("FeatureCollection")}})}, "400", "401", "403", "404")}
 	paths["/api/v1/scenarios/{id}/report.html"] = obj{"get": op("scenarioReport", "the printable report in Chinese with before/after maps (planner)", withID(),
 		obj{"200": resp("the report", obj{"text/html": obj{"schema": str()}})}, "400", "401", "403", "404")}
+	paths["/api/v1/scenarios/{id}/codes"] = obj{"get": op("scenarioCodes", "the old→new code table (planner): JSON rows, or f=csv (UTF-8 with BOM) / f=xlsx",
+		[]any{id, qparam("f", "json (default), csv or xlsx", enumStr("json", "csv", "xlsx"))},
+		obj{"200": resp("the code table (变更对照表)", mergeObj(obj{jsonType: obj{"schema": ref("Object")}}, table["content"].(obj)))}, "400", "401", "403", "404")}
 	for _, f := range []string{"csv", "xlsx"} {
-		paths["/api/v1/scenarios/{id}/codes."+f] = obj{"get": op("scenarioCodes"+strings.ToUpper(f[:1])+f[1:], "the old→new code table as "+f+" (planner)",
-			[]any{id}, obj{"200": table}, "400", "401", "403", "404")}
+		paths["/api/v1/scenarios/{id}/codes."+f] = obj{"get": op("scenarioCodes"+strings.ToUpper(f[:1])+f[1:], "the old→new code table as "+f+" (planner; f, if given, must say "+f+")",
+			[]any{id, qparam("f", "optional; must be "+f, enumStr(f))}, obj{"200": table}, "400", "401", "403", "404")}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
@@ -50,29 +51,29 @@ type sitingInput struct {
 
 // params validates in against the snapshot and returns the domain request, the analyzer to run it
 // on (with a plan's facilities when asked) and the crs of the answer.
-func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilities.Analyzer, CRS, error) {
+func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilities.Analyzer, geo.CRS, error) {
 	var sp facilities.SitingParams
 	crs, err := parseCRS(in.CRS)
 	if err != nil {
-		return sp, nil, "", badParam("crs", err)
+		return sp, nil, geo.WGS84, badParam("crs", err)
 	}
 	if in.Objective == "" {
-		return sp, nil, "", badParam("objective", errors.New("required: lscp, mclp, pcenter or upgrade"))
+		return sp, nil, geo.WGS84, badParam("objective", errors.New("required: lscp, mclp, pcenter or upgrade"))
 	}
 	if in.Kind == "" && in.Objective != string(facilities.ObjectiveUpgrade) {
-		return sp, nil, "", badParam("kind", errors.New("required (e.g. mutual_aid_elderly)"))
+		return sp, nil, geo.WGS84, badParam("kind", errors.New("required (e.g. mutual_aid_elderly)"))
 	}
 	sp.Kind, sp.Mode, sp.RadiusM = facilities.Kind(in.Kind), facilities.Mode(in.Mode), in.RadiusM
 	if in.Division != "" {
 		code, p := parseCodeParam("division", in.Division)
 		if p != nil {
-			return sp, nil, "", p
+			return sp, nil, geo.WGS84, p
 		}
 		sp.Division = code
 	}
 	cfg := snap.analyzer.Config()
 	if sp.Detour, sp.DetourDefault, err = facilities.ParseDetour(in.Detour, cfg); err != nil {
-		return sp, nil, "", domainProblem(err)
+		return sp, nil, geo.WGS84, domainProblem(err)
 	}
 	sp.Elderly, sp.RuralOnly, sp.IncludeVillageLike = facilities.Elderly(in.Elderly), in.Rural, in.IncludeVillageLike
 	sp.Objective, sp.P, sp.Target, sp.Weight = facilities.Objective(in.Objective), in.P, in.Target, facilities.Weight(in.Weight)
@@ -83,26 +84,26 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	}
 	switch {
 	case in.P > maxSitingP:
-		return sp, nil, "", badParam("p", fmt.Errorf("%d new sites is more than the %d one request may ask for", in.P, maxSitingP))
+		return sp, nil, geo.WGS84, badParam("p", fmt.Errorf("%d new sites is more than the %d one request may ask for", in.P, maxSitingP))
 	case len(in.Candidates) > maxSitingCandidates:
-		return sp, nil, "", badParam("candidates", fmt.Errorf("%d candidates is more than %d", len(in.Candidates), maxSitingCandidates))
+		return sp, nil, geo.WGS84, badParam("candidates", fmt.Errorf("%d candidates is more than %d", len(in.Candidates), maxSitingCandidates))
 	case len(in.Exclude)+len(in.ExcludeIDs) > maxSitingCandidates:
-		return sp, nil, "", badParam("exclude", fmt.Errorf("more than %d exclusions", maxSitingCandidates))
+		return sp, nil, geo.WGS84, badParam("exclude", fmt.Errorf("more than %d exclusions", maxSitingCandidates))
 	}
 	if in.Candidates != nil {
 		sp.Candidates = []facilities.CandidateSite{}
 		for k, c := range in.Candidates {
 			if !finite(c.Lon) || !finite(c.Lat) || c.Lon < -180 || c.Lon > 180 || c.Lat < -90 || c.Lat > 90 {
-				return sp, nil, "", badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
+				return sp, nil, geo.WGS84, badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
 			}
 			sp.Candidates = append(sp.Candidates, facilities.CandidateSite{Code: divisions.Code(c.Code), Name: c.Name,
-				Point: crs.toWGS84(orb.Point{c.Lon, c.Lat})})
+				Point: crs.Inverse(orb.Point{c.Lon, c.Lat})})
 		}
 	}
 	an := snap.analyzer
 	if in.Plan != 0 {
 		if in.Plan < 0 || !facilities.PlanIDs(snap.facilities)[in.Plan] {
-			return sp, nil, "", notFound("no saved plan %d with planned facilities", in.Plan)
+			return sp, nil, geo.WGS84, notFound("no saved plan %d with planned facilities", in.Plan)
 		}
 		an = an.WithRegistry(snap.registry.WithPlanned(in.Plan))
 	}
@@ -110,7 +111,7 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 }
 
 // siteFeature renders one proposed site as a GeoJSON Point feature in crs.
-func siteFeature(ps *facilities.ProposedSite, crs CRS) feature {
+func siteFeature(ps *facilities.ProposedSite, crs geo.CRS) feature {
 	props := map[string]any{
 		"rank": ps.Rank, "code": ps.Code, "name": ps.Name, "township": nilIfEmpty(string(ps.Township)),
 		"township_name": nilIfEmpty(ps.TownshipName), "gain": ps.Gain, "gain_elderly": ps.GainElderly,
@@ -125,7 +126,7 @@ func siteFeature(ps *facilities.ProposedSite, crs CRS) feature {
 	if ps.Beds > 0 {
 		props["beds"], props["allocated_beds"], props["gain_beds"] = ps.Beds, ps.AllocatedBeds, ps.GainBeds
 	}
-	return feature{Type: "Feature", ID: ps.Rank, Geometry: geometryOf(crs.fromWGS84(ps.Point)), Properties: props}
+	return feature{Type: "Feature", ID: ps.Rank, Geometry: geometryOf(crs.Forward(ps.Point)), Properties: props}
 }
 
 // sitingSummary is the answer without its sites (they are the features), as a JSON object.
@@ -143,7 +144,7 @@ func sitingSummary(s *facilities.Siting) (map[string]any, error) {
 }
 
 // runSiting runs a siting request on the current snapshot.
-func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, CRS, error) {
+func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, geo.CRS, error) {
 	sp, an, crs, err := in.params(s.current())
 	if err != nil {
 		return nil, crs, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/civplan/civplan/web/cql2"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -179,10 +180,10 @@ func (s *Server) collectionJSON(c *gin.Context, d *ogcData, col *ogcCollection) 
 		"itemType":    "feature",
 		"extent": gin.H{"spatial": gin.H{
 			"bbox": [][]float64{{e.Min[0], e.Min[1], e.Max[0], e.Max[1]}},
-			"crs":  crs84URI,
+			"crs":  geo.WGS84.URI(),
 		}},
-		"crs":        ogcCRSList,
-		"storageCrs": crs84URI,
+		"crs":        ogcCRSList(),
+		"storageCrs": geo.WGS84.URI(),
 		"links": []link{
 			{Href: b, Rel: "self", Type: jsonType, Title: col.title},
 			{Href: b + "?f=html", Rel: "alternate", Type: htmlType, Title: col.title},
@@ -295,10 +296,10 @@ func (s *Server) handleOGCQueryables(c *gin.Context) error {
 // ogcQuery is a validated items request.
 type ogcQuery struct {
 	limit     int
-	crs       ogcCRS
+	crs       geo.CRS
 	boxes     []orb.Bound // CRS84; nil = no bbox
 	filters   []*cql2.Filter
-	filterCRS ogcCRS
+	filterCRS geo.CRS
 	after     int64
 	checksum  string
 }
@@ -462,7 +463,7 @@ func (q *ogcQuery) matches(it *ogcItem) bool {
 		}
 	}
 	var f cql2.Feature = it
-	if q.filterCRS.latLon {
+	if q.filterCRS.LatLon() {
 		f = swapped{it}
 	}
 	for _, flt := range q.filters {
@@ -474,10 +475,10 @@ func (q *ogcQuery) matches(it *ogcItem) bool {
 }
 
 // ogcFeature renders an item in crs.
-func ogcFeature(it *ogcItem, crs ogcCRS) feature {
+func ogcFeature(it *ogcItem, crs geo.CRS) feature {
 	var g *geojson.Geometry
 	if it.geom != nil {
-		g = geojson.NewGeometry(crs.geometry(it.geom))
+		g = geojson.NewGeometry(ogcGeometry(crs, it.geom))
 	}
 	return feature{Type: "Feature", ID: it.id, Geometry: g, Properties: it.properties()}
 }
@@ -547,7 +548,7 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 		}
 		page.Links = append(page.Links, link{Href: nextLink(c, set), Rel: "next", Type: typ, Title: "the next page"})
 	}
-	c.Header("Content-Crs", "<"+q.crs.uri+">")
+	c.Header("Content-Crs", "<"+q.crs.URI()+">")
 	if f == "html" {
 		return renderHTML(c, col.title, page)
 	}
@@ -593,7 +594,7 @@ func (s *Server) handleOGCItem(c *gin.Context) error {
 		{Href: nextLink(c, map[string]string{"f": "html"}), Rel: "alternate", Type: htmlType, Title: "this feature as HTML"},
 		{Href: collURL, Rel: "collection", Type: jsonType, Title: col.title},
 	}}
-	c.Header("Content-Crs", "<"+crs.uri+">")
+	c.Header("Content-Crs", "<"+crs.URI()+">")
 	if f == "html" {
 		return renderHTML(c, fmt.Sprintf("%s %d", col.id, id), body)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under web/testdata/ogc")
@@ -194,7 +195,7 @@ func TestOGCCollections(t *testing.T) {
 	if !strings.Contains(tw["description"].(string), "approximate") || !strings.Contains(tw["description"].(string), "CGCS2000") {
 		t.Errorf("township description must say boundaries are approximate and explain CGCS2000: %s", tw["description"])
 	}
-	if tw["storageCrs"] != crs84URI || len(tw["crs"].([]any)) != 3 {
+	if tw["storageCrs"] != geo.WGS84.URI() || len(tw["crs"].([]any)) != 3 {
 		t.Errorf("crs members: %v %v", tw["storageCrs"], tw["crs"])
 	}
 	if linksOf(tw)["items"]["type"] != "application/geo+json" {
@@ -219,7 +220,7 @@ func TestOGCItemsNextChain(t *testing.T) {
 			t.Fatal("the next chain does not end")
 		}
 		code, h, b := e.fetch(t, path)
-		if code != 200 || h.Get("Content-Type") != "application/geo+json" || h.Get("Content-Crs") != "<"+crs84URI+">" {
+		if code != 200 || h.Get("Content-Type") != "application/geo+json" || h.Get("Content-Crs") != "<"+geo.WGS84.URI()+">" {
 			t.Fatalf("page %d: %d %s %s: %s", page, code, h.Get("Content-Type"), h.Get("Content-Crs"), b)
 		}
 		if page <= 2 {
@@ -274,7 +275,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		{"/ogc/collections/townships/items?bbox=110.6,31.2,110.8,31.4", []float64{420526101000}},
 		{"/ogc/collections/townships/items?bbox=110.5,31.2,110.8,31.4", []float64{420526100000, 420526101000}},
 		// EPSG:4326 bbox is lat/lon.
-		{"/ogc/collections/villages/items?bbox=31.3,110.1,31.5,110.3&bbox-crs=" + esc(epsg4326URI), []float64{420526100201}},
+		{"/ogc/collections/villages/items?bbox=31.3,110.1,31.5,110.3&bbox-crs=" + esc(geo.EPSG4326.URI()), []float64{420526100201}},
 		// 6-number bbox (heights ignored).
 		{"/ogc/collections/villages/items?bbox=110.1,31.3,0,110.3,31.5,100", []float64{420526100201}},
 		// antimeridian-crossing box: from 170°E across to 111°E covers everything west of 111.
@@ -282,7 +283,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		{"/ogc/collections/villages/items?bbox=170,31,110.3,32", []float64{420526100201}},
 		{"/ogc/collections/villages/items?filter=" + esc("population >= 1000 AND short_name LIKE '%村'"), []float64{420526100201, 420526101201}},
 		{"/ogc/collections/villages/items?filter=" + esc("S_INTERSECTS(geometry, POLYGON((110.3 31.6, 110.5 31.6, 110.5 31.8, 110.3 31.8, 110.3 31.6)))"), []float64{420526100202}},
-		{"/ogc/collections/villages/items?filter-crs=" + esc(epsg4326URI) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
+		{"/ogc/collections/villages/items?filter-crs=" + esc(geo.EPSG4326.URI()) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
 		{"/ogc/collections/villages/items?parent=420526101000", []float64{420526101201}},
 		{"/ogc/collections/villages/items?level=village&ur_code=220", []float64{420526100201, 420526100202, 420526101201}},
 		{"/ogc/collections/villages/items?level=county", nil},
@@ -311,7 +312,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		})
 	}
 	// crs=EPSG:4326 swaps the axes of the answer; EPSG:4490 too (same numbers as WGS84).
-	for _, uri := range []string{epsg4326URI, epsg4490URI} {
+	for _, uri := range []string{geo.EPSG4326.URI(), geo.EPSG4490.URI()} {
 		code, h, b := e.fetch(t, "/ogc/collections/villages/items/420526100201?crs="+esc(uri))
 		m := decode(t, b)
 		coords := m["geometry"].(map[string]any)["coordinates"].([]any)

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/civplan/civplan/data/store"
-
+	"github.com/civplan/civplan/geo"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -148,7 +148,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	}
 	paths := []string{
 		"/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/villages", "/ogc/collections/villages/queryables",
-		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(epsg4490URI),
+		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(geo.EPSG4490.URI()),
 		"/ogc/collections/welfare_home/items?status=operating&filter=" + url.QueryEscape("beds > 10"),
 		"/ogc/collections/uncovered_mutual_aid_elderly/items", "/ogc/collections/welfare_home/items?datetime=2015-01-01/..",
 		"/ogc/collections/villages/items?datetime=2015-01-01", "/ogc/collections/villages/items/420526100201",

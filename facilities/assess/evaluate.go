@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/civplan/civplan/divisions"
@@ -106,8 +107,42 @@ func evaluate(base *divisions.Tree, fs []facilities.Facility, sc divisions.Scena
 	if ev.Codes == nil {
 		ev.Codes = []divisions.CodeChange{}
 	}
+	ev.addScenarioFlags()
 	return ev, nil
 }
+
+// addScenarioFlags adds to the impact's flags (the report's "需关注的问题") what the scenario
+// itself asks the planner to look at: no operation at all, and units whose rebuilt boundary is
+// not one connected piece. Flags stay ordered by kind, then code.
+func (ev *Evaluation) addScenarioFlags() {
+	var fl []facilities.Flag
+	if len(ev.Scenario.Ops) == 0 {
+		fl = append(fl, facilities.Flag{Kind: FlagEmptyScenario, Detail: "方案没有任何操作：无变更可评估，请检查方案内容。"})
+	}
+	for _, g := range ev.Geometry {
+		if g.Rebuilt && !g.Contiguous {
+			fl = append(fl, facilities.Flag{Kind: FlagNonContiguous, Code: g.Code, Name: g.Name,
+				Detail: fmt.Sprintf("调整后辖区不连片：%d 块(派生边界，请核实是否为飞地)", g.Pieces)})
+		}
+	}
+	if len(fl) == 0 {
+		return
+	}
+	all := append(ev.Impact.Flags, fl...)
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].Kind != all[j].Kind {
+			return all[i].Kind < all[j].Kind
+		}
+		return all[i].Code < all[j].Code
+	})
+	ev.Impact.Flags = all
+}
+
+// Flag kinds the assessment adds to the impact's (facilities.Flag.Kind).
+const (
+	FlagEmptyScenario = "empty_scenario" // the scenario has no operation
+	FlagNonContiguous = "non_contiguous" // a merged or changed unit's rebuilt boundary has several pieces
+)
 
 // ReplaySummary is what a replayed change list adds to an evaluation.
 type ReplaySummary struct {

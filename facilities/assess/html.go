@@ -139,7 +139,8 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 		kindZHOf[k.Kind] = k.NameZH
 	}
 	flagZH := map[string]string{"seat_distance_growth": "驻地距离增加", "coverage_below_target": "覆盖率低于目标",
-		"coverage_decreased": "覆盖率下降", "unit_without_facility": "辖区无设施", "village_lost_coverage": "村失去覆盖"}
+		"coverage_decreased": "覆盖率下降", "unit_without_facility": "辖区无设施", "village_lost_coverage": "村失去覆盖",
+		"coverage_gain_distant": "覆盖率仅因辖区调整上升", FlagEmptyScenario: "空方案", FlagNonContiguous: "辖区不连片"}
 	for _, f := range ev.Impact.Flags {
 		pg.Flags = append(pg.Flags, []string{flagZH[f.Kind], string(f.Code), f.Name, kindZHOf[f.Facility], f.Detail})
 	}
