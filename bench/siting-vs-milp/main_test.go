@@ -82,7 +82,7 @@ func TestSmallComparison(t *testing.T) {
 	counties := []divisions.Code{"420526000000", "420325000000", "422823000000"} // 兴山县, 房县, 巴东县
 	ins, err := Instances(Set{Radii: []float64{1000, 2000}, Ps: []int{3, 5}, Counties: counties})
 	if err != nil {
-		t.Skipf("embedded dataset not usable: %v", err)
+		t.Fatalf("embedded dataset not usable: %v", err)
 	}
 	if len(ins) < 10 {
 		t.Fatalf("only %d instances from %v", len(ins), counties)
