@@ -205,7 +205,7 @@ func (a *Analyzer) capacitated(su *sitingSetup) *Siting {
 	var gains []int64
 	var siteEdge []int
 	served := served0
-	for len(chosen) < su.sp.P && len(h) > 0 {
+	for len(chosen) < su.sp.P && len(h) > 0 && !su.stopped() {
 		top := h[0]
 		if !top.fresh {
 			h[0] = entry{est(top.j), top.j, true}

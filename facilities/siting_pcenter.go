@@ -73,7 +73,7 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 	cur := slices.Clone(dm.dExist)
 	open := make([]bool, len(su.cands))
 	var sites []int
-	for len(sites) < su.sp.P && len(dm.pts) > 0 {
+	for len(sites) < su.sp.P && len(dm.pts) > 0 && !su.stopped() {
 		worst := 0
 		for k := range cur {
 			if cur[k] > cur[worst] {
@@ -91,13 +91,14 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 	hi, best := pcenterObjective(&dm, cur), slices.Clone(sites)
 	lo := lb0
 	// Binary search on the radius with a set-cover heuristic as the feasibility test.
-	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi); it++ {
+	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi) && !su.stopped(); it++ {
 		mid := (lo + hi) / 2
 		cp, ok := pcenterCover(&dm, cix, mid)
 		if !ok {
 			lo = mid
 			continue
 		}
+		cp.stop = su.stopped
 		st, _ := cp.minCoverHeuristic(int64(len(cp.Weights)))
 		if len(cp.Weights) > 0 && len(st.order) > su.sp.P {
 			lo = mid
@@ -118,9 +119,12 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 	// Lagrangian MCLP bound with p sites below the villages to cover) — the optimum exceeds them.
 	bound := lb0
 	blo, bhi, its := lb0, hi, 0
-	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi); it++ {
+	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi) && !su.stopped(); it++ {
 		mid := (blo + bhi) / 2
 		cp, ok := pcenterCover(&dm, cix, mid)
+		if ok {
+			cp.stop = su.stopped
+		}
 		proven := !ok
 		if ok && len(cp.Weights) > 0 {
 			lr := cp.lagrangeMax(su.sp.P, -1, 150, int64(len(cp.Weights)))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -141,12 +142,12 @@ func sitingSummary(s *facilities.Siting) (map[string]any, error) {
 }
 
 // runSiting runs a siting request on the current snapshot.
-func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, CRS, error) {
+func (s *Server) runSiting(ctx context.Context, in *sitingInput) (*facilities.Siting, CRS, error) {
 	sp, an, crs, err := in.params(s.current())
 	if err != nil {
 		return nil, crs, err
 	}
-	res, err := an.Siting(sp)
+	res, err := an.SitingContext(ctx, sp)
 	if err != nil {
 		return nil, crs, domainProblem(err)
 	}
@@ -161,7 +162,7 @@ func (s *Server) handleSiting(c *gin.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	res, crs, err := s.runSiting(&in)
+	res, crs, err := s.runSiting(c.Request.Context(), &in)
 	if err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := an.Siting(sp)
+	res, err := an.SitingContext(c.Request.Context(), sp)
 	if err != nil {
 		return domainProblem(err)
 	}
