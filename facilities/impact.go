@@ -1,6 +1,7 @@
 package facilities
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -20,6 +21,9 @@ type ImpactOptions struct {
 	// SeatGrowthM flags villages whose distance to their township seat grows by more than this
 	// many metres; 0 = DefaultSeatGrowthM. A planning assumption, not a statutory number.
 	SeatGrowthM float64
+	// Context, when set, stops Impact between villages once it ends (the client went or a
+	// deadline passed); Impact then returns its error. nil = never stopped.
+	Context context.Context
 }
 
 // DefaultSeatGrowthM is the default seat-distance growth that raises a flag: 5 km, about an hour
@@ -394,6 +398,9 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 
 	vimp := make([]VillageImpact, len(vs))
 	for i, v := range vs {
+		if ctx := opt.Context; i&255 == 0 && ctx != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		nc := res.FateOf(v.Code)
 		nv := res.After.Get(nc)
 		vi := VillageImpact{Code: v.Code, Name: v.Name, NewCode: nc, Township: v.Code.Parent(), HasPoint: v.HasSeat,

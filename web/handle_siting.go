@@ -91,6 +91,11 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	if in.Candidates != nil {
 		sp.Candidates = []facilities.CandidateSite{}
 		for k, c := range in.Candidates {
+			if c.Name != "" {
+				if p := checkName(fmt.Sprintf("candidates[%d].name", k), c.Name); p != nil {
+					return sp, nil, "", p
+				}
+			}
 			if !finite(c.Lon) || !finite(c.Lat) || c.Lon < -180 || c.Lon > 180 || c.Lat < -90 || c.Lat > 90 {
 				return sp, nil, "", badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
 			}
@@ -192,8 +197,8 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	if err := decodeBody(c, &pin); err != nil {
 		return err
 	}
-	if pin.Name == "" {
-		return badParam("name", errors.New("required"))
+	if p := checkName("name", pin.Name); p != nil {
+		return p
 	}
 	if len(pin.Siting) == 0 {
 		return badParam("siting", errors.New("required: the siting request whose answer to save"))

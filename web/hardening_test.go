@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,46 +240,56 @@ func TestLimiterEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 }
 
-// When the client goes away during a siting computation, the computation sees its context
-// cancelled (counted in civplan_heavy_abandoned_total by the gate only when the domain code
-// returned the context's error) and the heavy slot is released.
+// When the client goes away during a siting or scenario computation, the computation sees its
+// context cancelled (counted in civplan_heavy_abandoned_total by the gate only when the domain
+// code returned the context's error) and the heavy slot is released.
 func TestHeavyCancelledWhenClientGoes(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, MaxHeavy: 1})
-	reached := make(chan struct{}, 1)
-	e.srv.testHookHeavy = func(ctx context.Context) {
-		reached <- struct{}{}
-		select { // hold the computation until the server notices the client is gone
-		case <-ctx.Done():
-		case <-time.After(60 * time.Second):
-		}
-	}
-	conn, err := net.Dial("tcp", e.ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := `{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000}`
-	fmt.Fprintf(conn, "POST /api/v1/siting HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-	select {
-	case <-reached:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the siting request never reached the computation")
-	}
-	if len(e.srv.work) != 1 {
-		t.Fatalf("%d heavy slots taken during the computation, want 1", len(e.srv.work))
-	}
-	conn.Close()
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
 	abandoned := e.srv.metrics.abandoned.WithLabelValues("computing", "client_gone")
-	deadline := time.Now().Add(60 * time.Second)
-	for len(e.srv.work) != 0 || counterValue(t, abandoned) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("after the client left: %d slots taken, %v computations abandoned", len(e.srv.work), counterValue(t, abandoned))
+	for k, tc := range []struct{ path, body string }{
+		{"/api/v1/siting", `{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000}`},
+		{"/api/v1/scenarios", `{"name":"两镇合并","ops":[{"op":"merge","units":["420526100","420526101"],"into":"420526100","name":"古夫镇"}]}`},
+	} {
+		reached := make(chan struct{}, 1)
+		hook := func(ctx context.Context) {
+			reached <- struct{}{}
+			select { // hold the computation until the server notices the client is gone
+			case <-ctx.Done():
+			case <-time.After(60 * time.Second):
+			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		e.srv.testHookHeavy.Store(&hook)
+		conn, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			tc.path, tok, len(tc.body), tc.body)
+		select {
+		case <-reached:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: the request never reached the computation", tc.path)
+		}
+		if len(e.srv.work) != 1 {
+			t.Fatalf("%s: %d heavy slots taken during the computation, want 1", tc.path, len(e.srv.work))
+		}
+		conn.Close()
+		deadline := time.Now().Add(60 * time.Second)
+		for len(e.srv.work) != 0 || counterValue(t, abandoned) != float64(k+1) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: after the client left: %d slots taken, %v computations abandoned", tc.path, len(e.srv.work), counterValue(t, abandoned))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// The slot serves the next request.
+		e.srv.testHookHeavy.Store(nil)
+		if code, _, m := e.do(t, "POST", tc.path, tc.body, "Authorization", "Bearer "+tok); code != 200 && code != 201 {
+			t.Errorf("%s next: %d %v", tc.path, code, m)
+		}
 	}
-	// The slot serves the next request.
-	e.srv.testHookHeavy = nil
-	if code, _, m := e.do(t, "POST", "/api/v1/siting", body); code != 200 {
-		t.Errorf("next siting: %d %v", code, m)
+	if n, _, _ := e.get(t, "/api/v1/scenarios", "Authorization", "Bearer "+tok); n != 200 {
+		t.Errorf("list scenarios: %d", n)
 	}
 }
 
@@ -286,7 +297,8 @@ func TestHeavyCancelledWhenClientGoes(t *testing.T) {
 // Retry-After (not a connection cut by the write timeout).
 func TestHeavyDeadlineAnswers503(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, MaxHeavy: 1, WorkDeadline: 300 * time.Millisecond})
-	e.srv.testHookHeavy = func(ctx context.Context) { <-ctx.Done() } // the computation starts late
+	hook := func(ctx context.Context) { <-ctx.Done() } // the computation starts late
+	e.srv.testHookHeavy.Store(&hook)
 	body := `{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000}`
 	req, _ := http.NewRequest("POST", e.ts.URL+"/api/v1/siting", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -340,4 +352,23 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// OGC items with a CQL2 filter go through the heavy gate and stop at the work deadline (503);
+// plain item pages do not take a slot.
+func TestFilteredItemsAreHeavy(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true, MaxHeavy: 1, WorkDeadline: 300 * time.Millisecond})
+	var calls atomic.Int64
+	hook := func(ctx context.Context) { calls.Add(1); <-ctx.Done() }
+	e.srv.testHookHeavy.Store(&hook)
+	if code, _, m := e.get(t, "/ogc/collections/villages/items?limit=1"); code != 200 || calls.Load() != 0 {
+		t.Errorf("plain items: %d (gate entered %d times) %v", code, calls.Load(), m)
+	}
+	code, h, m := e.get(t, "/ogc/collections/villages/items?filter="+url.QueryEscape("name LIKE '%村%'"))
+	if code != 503 || h.Get("Retry-After") == "" || calls.Load() != 1 {
+		t.Errorf("filtered items past the deadline: %d (gate entered %d times) %v", code, calls.Load(), m)
+	}
+	if n := counterValue(t, e.srv.metrics.abandoned.WithLabelValues("computing", "deadline")); n != 1 {
+		t.Errorf("%v filtered item scans abandoned at the deadline, want 1", n)
+	}
 }

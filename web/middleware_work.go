@@ -69,8 +69,8 @@ func (s *Server) heavy(h handler) handler {
 			}
 			c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		if s.testHookHeavy != nil {
-			s.testHookHeavy(ctx)
+		if hook := s.testHookHeavy.Load(); hook != nil {
+			(*hook)(ctx)
 		}
 		err := h(c)
 		if ctx.Err() != nil && isContextErr(err) {

@@ -55,7 +55,7 @@ type Server struct {
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
 	work    chan struct{} // one token per running heavy computation (middleware_work.go)
 
-	testHookHeavy func(ctx context.Context) // tests: called once a heavy request holds its slot
+	testHookHeavy atomic.Pointer[func(ctx context.Context)] // tests: called once a heavy request holds its slot
 }
 
 // New loads the first snapshot from store and builds the router.
