@@ -3,13 +3,13 @@ package divisions_test
 import (
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/geo"
 )
 
 // hostCounties are where the two statistical county-level units' land lies (they have no
-// boundary, so locate answers the host county there; documented in data/embedded/README.md).
+// boundary, so locate answers the host county there; documented in data/dataset/embedded/README.md).
 var hostCounties = map[divisions.Code][]divisions.Code{
 	"421071000000": {"421002000000", "421003000000"}, // 荆州经济技术开发区 → 沙市区, 荆州区
 	"421171000000": {"421127000000"},                 // 龙感湖管理区 → 黄梅县
@@ -18,7 +18,7 @@ var hostCounties = map[divisions.Code][]divisions.Code{
 // Every real village point (from the 2016 source, converted from GCJ-02) is located in its own
 // county, its own township and at itself by the Locator over the embedded dataset.
 func TestLocateRealVillagePoints(t *testing.T) {
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		t.Fatal(err)
 	}

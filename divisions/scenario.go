@@ -633,6 +633,13 @@ func (s *state) merge(i int, op Op) error {
 				s.mark(i, g, ChangeRenumbered)
 			}
 		}
+		if u.Parent != dst.Parent {
+			// Across parents the merge moves u's territory and people like a transfer: the
+			// parents on both sides change, and so do their populations up to the common ancestor.
+			s.shiftPopulation(u.Parent, dst.Parent, u.Population)
+			s.mark(i, u.Parent, ChangeTerritoryChanged)
+			s.mark(i, dst.Parent, ChangeTerritoryChanged)
+		}
 		s.mark(i, u.Code, ChangeMergedInto)
 		s.detach(u.Code)
 		s.divs[u.Code] = nil

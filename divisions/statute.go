@@ -133,6 +133,9 @@ type Check struct {
 	Verdict    string      `json:"verdict"`
 	Conditions []Condition `json:"conditions,omitempty"`
 	Note       string      `json:"note,omitempty"`
+	// Basis says which rule found the unit checked, where it was inferred (county-seat checks:
+	// input, name, polygon, code or nearest; see CountySeatHost).
+	Basis string `json:"basis,omitempty"`
 }
 
 func fp(x float64) *float64 { return &x }

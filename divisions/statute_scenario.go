@@ -3,6 +3,7 @@ package divisions
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Statutory is every statutory check of a scenario: per-operation checks with their numbers,
@@ -113,28 +114,117 @@ func (u *UnitInputs) validate(field string) error {
 	return nil
 }
 
-// CountySeatHost returns the township of county c (in tree t) that hosts the county
-// government: the one whose boundary contains the county's seat, else the one whose seat is
-// nearest to it (inferred = true in both cases); nil when the county has no seat or townships.
-func CountySeatHost(t *Tree, c Code) (host *Division, inferred bool) {
+// How the township hosting a county government was found (Check.Basis of a county-seat check).
+const (
+	SeatByInput   = "input"   // the planner's hosts_county_seat
+	SeatByName    = "name"    // the county's only township named 城关… (literally "the seat town")
+	SeatByPolygon = "polygon" // the township whose (derived) area contains the county seat
+	SeatByCode    = "code"    // the county's first town code (…100, the seat town by numbering convention)
+	SeatByNearest = "nearest" // the township whose seat is nearest to the county seat
+)
+
+// CountySeatHost returns the township of county c (in tree t) that hosts the county government
+// and the rule that decided (SeatByName, SeatByPolygon, SeatByCode or SeatByNearest); nil when
+// the county has no seat or no townships. Township areas are derived and approximate, so a
+// seat point near a boundary can fall into a neighbouring 乡: the seat town by name (城关…) wins
+// over the polygon, and the first town code (…100) wins over a polygon that holds a 乡 or 类似乡级
+// unit. When seatMoved (the scenario moved the county seat), names and codes say nothing about
+// the new seat and only the polygon and the nearest seat count.
+func CountySeatHost(t *Tree, c Code, seatMoved bool) (host *Division, rule string) {
 	cd := t.Get(c)
 	if cd == nil || !cd.HasSeat {
-		return nil, false
+		return nil, ""
 	}
-	var best *Division
-	bestD := 0.0
-	for _, tw := range t.Children(c) {
-		if len(tw.Boundary) > 0 && containsMP(tw.Boundary, cd.Seat) {
-			return tw, true
+	kids := t.Children(c)
+	var byName, byCode, byPolygon, nearest *Division
+	names, bestD := 0, 0.0
+	for _, tw := range kids {
+		if strings.HasPrefix(tw.Name, "城关") {
+			byName = tw
+			names++
+		}
+		if tw.Kind == KindTown && tw.Code.Part() == "100" {
+			byCode = tw
+		}
+		if byPolygon == nil && len(tw.Boundary) > 0 && containsMP(tw.Boundary, cd.Seat) {
+			byPolygon = tw
 		}
 		if tw.HasSeat {
 			dx, dy := tw.Seat[0]-cd.Seat[0], tw.Seat[1]-cd.Seat[1]
-			if d := dx*dx + dy*dy; best == nil || d < bestD {
-				best, bestD = tw, d
+			if d := dx*dx + dy*dy; nearest == nil || d < bestD {
+				nearest, bestD = tw, d
 			}
 		}
 	}
-	return best, best != nil
+	townLike := func(d *Division) bool { return d.Kind == KindTown || d.Kind == KindSubdistrict }
+	switch {
+	case !seatMoved && names == 1:
+		return byName, SeatByName
+	case byPolygon != nil && (seatMoved || townLike(byPolygon) || byCode == nil):
+		return byPolygon, SeatByPolygon
+	case !seatMoved && byCode != nil:
+		return byCode, SeatByCode
+	case byPolygon != nil:
+		return byPolygon, SeatByPolygon
+	case nearest != nil:
+		return nearest, SeatByNearest
+	}
+	return nil, ""
+}
+
+// seatBasisZH explains a CountySeatHost rule in the report's words.
+var seatBasisZH = map[string]string{
+	SeatByInput:   "县政府驻地乡镇由规划人员填报(hosts_county_seat)。",
+	SeatByName:    "县政府驻地乡镇按名称判定(城关…)；如有误请在 inputs 中说明 hosts_county_seat。",
+	SeatByPolygon: "县政府驻地乡镇按县驻地点所在的派生乡镇范围判定(派生边界为近似边界)；如有误请在 inputs 中说明 hosts_county_seat。",
+	SeatByCode:    "县政府驻地乡镇按代码判定(县内首个镇代码 …100，通常为驻地镇)，县驻地点落入的派生范围属于乡，派生边界为近似边界，故不采用；如有误请在 inputs 中说明 hosts_county_seat。",
+	SeatByNearest: "县政府驻地乡镇为推断值(驻地距县驻地点最近的乡镇)；如有误请在 inputs 中说明 hosts_county_seat。",
+}
+
+// crossCountyMerge reports the counties a township merge (operation op on the tree as the
+// codes name it) takes territory from and gives it to: nil when every unit and the result
+// share one county. Codes are read as given (their parent is in the code).
+func crossCountyMerge(op Op) []Code {
+	if op.Op != OpMerge {
+		return nil
+	}
+	seen := map[Code]bool{}
+	var out []Code
+	add := func(raw string) {
+		c, err := ParseCode(raw)
+		if err != nil || c.Level() != Township || seen[c.Parent()] {
+			return
+		}
+		seen[c.Parent()] = true
+		out = append(out, c.Parent())
+	}
+	for _, u := range op.Units {
+		add(u)
+	}
+	if op.Into == "" && op.Parent != "" {
+		if p, err := ParseCode(op.Parent); err == nil && p.Level() == County && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	sortCodes(out)
+	return out
+}
+
+// countyBoundaryApproval is the 条例 art. 8 row for a township merge across counties: the
+// county boundaries change as with a township transfer.
+func countyBoundaryApproval(i int, counties []Code) Approval {
+	var names []string
+	for _, c := range counties {
+		names = append(names, c.Short())
+	}
+	return Approval{Op: i + 1, Level: "V", Change: "县级界线变更(跨县合并乡镇：" + strings.Join(names, "、") + ")",
+		Authority: "省级人民政府(县、市、市辖区部分界线变更，经国务院授权，报国务院备案)；属重大界线变更的，国务院",
+		Article:   "条例第八条、第七条",
+		Note:      "是否属「重大」界线变更需人工判断。涉及海岸线、海岛、边疆要地、湖泊、重要资源地区及特殊情况地区的，由国务院审批(第七条)。"}
 }
 
 // StatutoryChecks applies the statutory rules to a scenario result. approval is an ISO date
@@ -143,6 +233,15 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 	st := &Statutory{Dossier: DossierChecklist(), Config: cfg}
 	for i, op := range res.ops {
 		st.Approvals = append(st.Approvals, ApprovalOf(res.Base, i, op))
+		if counties := crossCountyMerge(op); counties != nil {
+			st.Approvals = append(st.Approvals, countyBoundaryApproval(i, counties))
+		}
+		if op.Op == OpMerge {
+			if c, ok := mergedTownCheck(res, in, i, op, cfg); ok {
+				st.Checks = append(st.Checks, c)
+			}
+			continue
+		}
 		if op.Op != OpChangeKind {
 			continue
 		}
@@ -186,7 +285,7 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 		if c.Level() != County {
 			continue
 		}
-		host, inferred := CountySeatHost(res.After, c)
+		host, rule := CountySeatHost(res.After, c, seatMoved(res, c))
 		if host == nil {
 			continue
 		}
@@ -194,10 +293,12 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 		if ui.HostsCountySeat != nil && !*ui.HostsCountySeat {
 			continue
 		}
-		ch := CountySeatTownship(host)
-		if inferred && ui.HostsCountySeat == nil {
-			ch.Note = "县政府驻地乡镇为推断值(县驻地点所在或最近的乡镇)；如有误请在 inputs 中说明 hosts_county_seat。"
+		if ui.HostsCountySeat != nil {
+			rule = SeatByInput
 		}
+		ch := CountySeatTownship(host)
+		ch.Basis = rule
+		ch.Note = seatBasisZH[rule]
 		ch.ID = fmt.Sprintf("county_seat.%s", c.Short())
 		st.Checks = append(st.Checks, ch)
 	}
@@ -209,4 +310,60 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 		st.Deadlines = &dl
 	}
 	return st, nil
+}
+
+// seatMoved reports whether an operation of res moved the seat of after-unit c.
+func seatMoved(res *Result, c Code) bool {
+	for _, m := range res.SeatMoves {
+		if m.Code == c || res.FateOf(m.Code) == c {
+			return true
+		}
+	}
+	return false
+}
+
+// mergedTownCheck applies the 1984 town standard to the result of township merge op i when it
+// is a 镇: a merged town is a town (re)established on new territory, so it must meet the standard
+// like a 乡 becoming a 镇. ok is false for village merges and for results that are not 镇.
+func mergedTownCheck(res *Result, in *Inputs, i int, op Op, cfg StatuteConfig) (Check, bool) {
+	raw := op.Into
+	if raw == "" {
+		raw = op.NewCode
+	}
+	var d *Division
+	if raw != "" {
+		if c, err := ParseCode(raw); err == nil {
+			if f := res.FateOf(c); f != "" {
+				c = f
+			}
+			d = res.After.Get(c)
+		}
+	}
+	if d == nil {
+		// A new unit with a proposed code: the row the scenario created for operation i.
+		for _, r := range res.Codes {
+			if r.OldCode == "" && r.Op == i+1 && r.Change == ChangeNew {
+				d = res.After.Get(r.NewCode)
+			}
+		}
+	}
+	if d == nil || d.Level != Township || d.Kind != KindTown {
+		return Check{}, false
+	}
+	// The planner's inputs for the merged town: under its after code, else under the code of
+	// the surviving (or first) unit.
+	ui := inputsFor(in, d.Code)
+	if ui == (UnitInputs{}) {
+		first := op.Into
+		if first == "" && len(op.Units) > 0 {
+			first = op.Units[0]
+		}
+		if c, err := ParseCode(first); err == nil {
+			ui = inputsFor(in, c)
+		}
+	}
+	c := CheckTown1984(d, ui, cfg)
+	c.ID = fmt.Sprintf("op%d.%s", i+1, c.ID)
+	c.Title = "乡镇合并：合并后的镇对照1984年建镇标准"
+	return c, true
 }

@@ -69,10 +69,11 @@ type Accessibility struct {
 	Summary    AccessAggregate   `json:"summary"`
 	Groups     []AccessAggregate `json:"groups,omitempty"`
 	Villages   []VillageAccess   `json:"villages"`
-	Facilities int               `json:"facilities"`  // usable facilities of the kind
-	NoBeds     int               `json:"no_beds"`     // of which with 0 (unknown) beds: no supply
-	UnusedBeds int               `json:"unused_beds"` // beds of facilities whose catchment holds no elderly
-	Demand     string            `json:"demand"`      // what the demand side is
+	Facilities int               `json:"facilities"`        // usable facilities of the kind registered in the division (all: every one)
+	NoBeds     int               `json:"no_beds"`           // of which with 0 (unknown) beds: no supply
+	UnusedBeds int               `json:"unused_beds"`       // beds of those facilities whose catchment holds no elderly
+	Supply     int               `json:"supply_facilities"` // usable facilities of the kind in the whole tree, whose beds the demand shares
+	Demand     string            `json:"demand"`            // what the demand side is
 }
 
 // Accessibility computes beds per 1,000 elderly reachable (2SFCA / E2SFCA) for a bed-based kind.
@@ -128,7 +129,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 	}
 	// Step 1: supply-to-demand ratio per facility.
 	rj := make([]float64, len(ki.pos))
-	res.Facilities = len(ki.pos)
+	res.Supply = len(ki.pos)
 	parallel(len(ki.pos), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			f := &a.reg.fs[ki.pos[j]]
@@ -150,6 +151,10 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 	})
 	for j, p := range ki.pos {
 		f := &a.reg.fs[p]
+		if q.Division != "" && !codeWithin(f.DivisionCode, q.Division) {
+			continue
+		}
+		res.Facilities++
 		if f.Beds <= 0 {
 			res.NoBeds++
 		} else if rj[j] == 0 {

@@ -101,7 +101,7 @@ type DivisionImpact struct {
 
 // Flag is something the planner must look at.
 type Flag struct {
-	Kind     string         `json:"kind"` // seat_distance_growth, coverage_below_target, coverage_decreased, unit_without_facility, village_lost_coverage
+	Kind     string         `json:"kind"` // seat_distance_growth, coverage_below_target, coverage_decreased, coverage_gain_distant, unit_without_facility, village_lost_coverage
 	Code     divisions.Code `json:"code"`
 	Name     string         `json:"name"`
 	Facility Kind           `json:"facility_kind,omitempty"`
@@ -208,7 +208,6 @@ func newSide(a *Analyzer, kinds []KindInfo, mode Mode, el Elderly) (*side, error
 // jurisdictionBound reports whether residents may only use facilities of their own unit.
 func jurisdictionBound(k KindInfo) bool { return k.Serves < divisions.Village }
 
-// reach answers one village for one kind.
 // covered answers coverage of v by kind k: radius mode asks the full analyzer (points do not
 // change with codes), the jurisdiction modes the side's own.
 func (s *side) covered(v *divisions.Division, k Kind) bool {
@@ -221,6 +220,7 @@ func (s *side) covered(v *divisions.Division, k Kind) bool {
 	return ok
 }
 
+// reach answers one village for one kind: covered, and the nearest facility it may use.
 func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	q := s.q[k.Kind]
 	ki := s.a.reg.kinds[k.Kind]
@@ -264,6 +264,62 @@ func seatDistance(t *divisions.Tree, v *divisions.Division) *float64 {
 // before and after, every affected division's numbers, and flags. fs is the base registry
 // (every status); cfg nil means DefaultConfig().
 func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions) (*ImpactReport, error) {
+	run, err := newImpactRun(res, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := run.buildSides(fs, opt.Base); err != nil {
+		return nil, err
+	}
+	run.startReport()
+	run.villages(run.affectedVillages())
+	if err := run.stopped(); err != nil {
+		return nil, err
+	}
+	run.divisions()
+	run.distantGains()
+	run.sortFlags()
+	return run.rep, nil
+}
+
+// impactRun is one Impact computation: the resolved options, the before and after sides and
+// the report being filled, phase by phase.
+type impactRun struct {
+	res    *divisions.Result
+	cfg    *Config
+	kinds  []KindInfo
+	mode   Mode
+	el     Elderly
+	growth float64         // seat-distance growth that raises a flag, metres
+	ctx    context.Context // nil = never stopped
+
+	before, after *side
+	rep           *ImpactReport
+	// gains collects, per after unit at the kind's level, the villages that became covered in
+	// jurisdiction mode although the nearest usable facility lies beyond the kind's radius.
+	gains map[gainKey]*gain
+}
+
+type gainKey struct {
+	unit divisions.Code
+	kind Kind
+}
+
+type gain struct {
+	villages   int
+	minM, maxM float64
+}
+
+// stopped is the error of the caller's context once it has ended, else nil.
+func (run *impactRun) stopped() error {
+	if run.ctx == nil {
+		return nil
+	}
+	return run.ctx.Err()
+}
+
+// newImpactRun resolves the config, kinds, mode, elderly measure and seat-growth threshold.
+func newImpactRun(res *divisions.Result, cfg *Config, opt ImpactOptions) (*impactRun, error) {
 	if cfg == nil && opt.Base != nil {
 		cfg = opt.Base.Config()
 	}
@@ -274,59 +330,52 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 		}
 		cfg = c
 	}
-	var kinds []KindInfo
+	run := &impactRun{res: res, cfg: cfg, mode: opt.Mode, growth: opt.SeatGrowthM, ctx: opt.Context, gains: map[gainKey]*gain{}}
 	if len(opt.Kinds) == 0 {
-		kinds = Kinds()
+		run.kinds = Kinds()
 	} else {
 		for _, k := range opt.Kinds {
 			ki, err := ParseKind(string(k))
 			if err != nil {
 				return nil, &ParamError{Param: "kind", Value: string(k), Reason: "unknown facility kind"}
 			}
-			kinds = append(kinds, ki)
+			run.kinds = append(run.kinds, ki)
 		}
 	}
-	mode := opt.Mode
-	if mode == "" {
-		mode = cfg.DefaultMode
+	if run.mode == "" {
+		run.mode = cfg.DefaultMode
 	}
-	el, err := ParseElderly(string(opt.Elderly))
-	if err != nil {
+	var err error
+	if run.el, err = ParseElderly(string(opt.Elderly)); err != nil {
 		return nil, err
 	}
-	growth := opt.SeatGrowthM
-	if growth == 0 {
-		growth = DefaultSeatGrowthM
+	if run.growth == 0 {
+		run.growth = DefaultSeatGrowthM
 	}
-	if growth < 0 || math.IsNaN(growth) {
-		return nil, paramErr("seat_growth_m", growth, "want a distance ≥ 0 metres")
+	if run.growth < 0 || math.IsNaN(run.growth) {
+		return nil, paramErr("seat_growth_m", run.growth, "want a distance ≥ 0 metres")
 	}
-	ba := opt.Base
+	return run, nil
+}
+
+// buildSides prepares the before side (base, reusing an analyzer over res.Base when given) and
+// the after side. With applied plans the after side gets a full registry; otherwise only the
+// facilities of the affected counties need their new codes (jurisdiction queries never leave
+// the county), and queries across jurisdictions use the base registry (same points, same
+// usability).
+func (run *impactRun) buildSides(fs []Facility, base *Analyzer) error {
+	res := run.res
+	ba := base
 	if ba == nil || ba.Tree() != res.Base {
-		if ba, err = NewAnalyzer(res.Base, NewRegistry(fs), cfg); err != nil {
-			return nil, err
+		var err error
+		if ba, err = NewAnalyzer(res.Base, NewRegistry(fs), run.cfg); err != nil {
+			return err
 		}
 	}
-	// The after side: with applied plans, a full registry; otherwise only the facilities of the
-	// affected counties need their new codes (jurisdiction queries never leave the county), and
-	// queries across jurisdictions use the base registry (same points, same usability).
 	full := len(res.Plans) > 0
 	afs := fs
 	if !full {
-		// Base counties whose facilities may change code or jurisdiction.
-		counties := map[divisions.Code]bool{}
-		for _, c := range res.Affected {
-			for _, b := range append([]divisions.Code{c}, res.Sources[c]...) {
-				if u := unitAt(b, divisions.County); u != "" {
-					counties[u] = true
-				}
-			}
-		}
-		for b := range res.Fate {
-			if u := unitAt(b, divisions.County); u != "" {
-				counties[u] = true
-			}
-		}
+		counties := run.changedCounties()
 		afs = nil
 		for _, f := range fs {
 			if counties[unitAt(f.DivisionCode, divisions.County)] {
@@ -334,42 +383,67 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 			}
 		}
 	}
-	afs = AfterFacilities(res, afs)
-	aa, err := NewAnalyzer(res.After, NewRegistry(afs), cfg)
+	aa, err := NewAnalyzer(res.After, NewRegistry(AfterFacilities(res, afs)), run.cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	before, err := newSide(ba, kinds, mode, el)
-	if err != nil {
-		return nil, err
+	if run.before, err = newSide(ba, run.kinds, run.mode, run.el); err != nil {
+		return err
 	}
-	after, err := newSide(aa, kinds, mode, el)
-	if err != nil {
-		return nil, err
+	if run.after, err = newSide(aa, run.kinds, run.mode, run.el); err != nil {
+		return err
 	}
 	if !full {
-		after.full = ba
+		run.after.full = ba
 	}
 	for _, c := range res.Affected {
-		after.need[c] = true
+		run.after.need[c] = true
 		for _, b := range res.Sources[c] {
-			before.need[b] = true
+			run.before.need[b] = true
 		}
 	}
-	rep := &ImpactReport{Mode: mode, Elderly: el, Kinds: kinds, RadiusM: map[Kind]float64{}, SeatGrowthM: growth,
-		Plans: res.Plans, Flags: []Flag{}, Divisions: []DivisionImpact{}, Villages: []VillageImpact{}}
-	for _, k := range kinds {
-		rep.RadiusM[k.Kind] = before.q[k.Kind].RadiusM
-	}
-	rep.Notes = append(rep.Notes, cfg.DistanceNoteZH,
-		"派生边界为近似边界，不是法定行政区域界线。",
-		fmt.Sprintf("「可使用的最近设施」：服务乡镇或县级的设施只计本辖区内的设施；村级设施不限辖区。覆盖判定方式：%s。", mode))
+	return nil
+}
 
-	// Affected villages: every base village under a base unit that an affected after-unit holds,
-	// and every village whose code changes.
+// changedCounties lists the base counties whose facilities may change code or jurisdiction.
+func (run *impactRun) changedCounties() map[divisions.Code]bool {
+	res := run.res
+	counties := map[divisions.Code]bool{}
+	for _, c := range res.Affected {
+		for _, b := range append([]divisions.Code{c}, res.Sources[c]...) {
+			if u := unitAt(b, divisions.County); u != "" {
+				counties[u] = true
+			}
+		}
+	}
+	for b := range res.Fate {
+		if u := unitAt(b, divisions.County); u != "" {
+			counties[u] = true
+		}
+	}
+	return counties
+}
+
+// startReport fills the report's header: mode, kinds, radii, plans and notes.
+func (run *impactRun) startReport() {
+	rep := &ImpactReport{Mode: run.mode, Elderly: run.el, Kinds: run.kinds, RadiusM: map[Kind]float64{}, SeatGrowthM: run.growth,
+		Plans: run.res.Plans, Flags: []Flag{}, Divisions: []DivisionImpact{}, Villages: []VillageImpact{}}
+	for _, k := range run.kinds {
+		rep.RadiusM[k.Kind] = run.before.q[k.Kind].RadiusM
+	}
+	rep.Notes = append(rep.Notes, run.cfg.DistanceNoteZH,
+		"派生边界为近似边界，不是法定行政区域界线。",
+		fmt.Sprintf("「可使用的最近设施」：服务乡镇或县级的设施只计本辖区内的设施；村级设施不限辖区。覆盖判定方式：%s。", run.mode))
+	run.rep = rep
+}
+
+// affectedVillages lists, by code, every base village under a base unit that an affected
+// after-unit holds, and every village whose code changes.
+func (run *impactRun) affectedVillages() []*divisions.Division {
+	res := run.res
 	seen := map[divisions.Code]bool{}
 	var vs []*divisions.Division
-	addVillages := func(c divisions.Code) {
+	add := func(c divisions.Code) {
 		d := res.Base.Get(c)
 		if d == nil {
 			return
@@ -386,38 +460,46 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 	}
 	for _, c := range res.Affected {
 		for _, b := range res.Sources[c] {
-			addVillages(b)
+			add(b)
 		}
 	}
 	for b := range res.Fate {
 		if b.Level() == divisions.Village {
-			addVillages(b)
+			add(b)
 		}
 	}
 	sort.Slice(vs, func(i, j int) bool { return vs[i].Code < vs[j].Code })
+	return vs
+}
 
-	vimp := make([]VillageImpact, len(vs))
+// villages reports each affected village before and after, with the village flags (lost
+// coverage, seat distance growth), and notes distant jurisdiction gains.
+func (run *impactRun) villages(vs []*divisions.Division) {
+	res, rep := run.res, run.rep
+	rep.Villages = make([]VillageImpact, len(vs))
 	for i, v := range vs {
-		if ctx := opt.Context; i&255 == 0 && ctx != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if i&255 == 0 && run.stopped() != nil {
+			return // Impact reports the context's error
 		}
 		nc := res.FateOf(v.Code)
 		nv := res.After.Get(nc)
 		vi := VillageImpact{Code: v.Code, Name: v.Name, NewCode: nc, Township: v.Code.Parent(), HasPoint: v.HasSeat,
-			Elderly: el.of(v.Population), SeatBeforeM: seatDistance(res.Base, v),
+			Elderly: run.el.of(v.Population), SeatBeforeM: seatDistance(res.Base, v),
 			Provenance: divisions.Weakest(v.Sources.Seat, v.Sources.Population)}
+		afterVillage := nv != nil && nv.Level == divisions.Village
 		if nv != nil {
 			vi.NewName, vi.NewTownship = nv.Name, nv.Code.Parent()
-			if nv.Level != divisions.Village { // merged into a township? (villages merge into villages)
-				vi.NewTownship = nv.Code
-			} else {
+			if afterVillage {
 				vi.SeatAfterM = seatDistance(res.After, nv)
+			} else { // merged into a township? (villages merge into villages)
+				vi.NewTownship = nv.Code
 			}
 		}
-		for _, k := range kinds {
-			kr := KindReach{Kind: k.Kind, Before: before.reach(v, k)}
-			if nv != nil && nv.Level == divisions.Village {
-				kr.After = after.reach(nv, k)
+		for _, k := range run.kinds {
+			kr := KindReach{Kind: k.Kind, Before: run.before.reach(v, k)}
+			if afterVillage {
+				kr.After = run.after.reach(nv, k)
+				run.noteGain(nv, k, kr)
 			}
 			vi.Kinds = append(vi.Kinds, kr)
 			if kr.Before.Covered && !kr.After.Covered {
@@ -425,25 +507,49 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 					Detail: fmt.Sprintf("%s：变更前覆盖，变更后不覆盖", k.NameZH)})
 			}
 		}
-		if vi.SeatBeforeM != nil && vi.SeatAfterM != nil && *vi.SeatAfterM-*vi.SeatBeforeM > growth {
+		if vi.SeatBeforeM != nil && vi.SeatAfterM != nil && *vi.SeatAfterM-*vi.SeatBeforeM > run.growth {
 			rep.Flags = append(rep.Flags, Flag{Kind: "seat_distance_growth", Code: v.Code, Name: v.Name,
-				Detail: fmt.Sprintf("到乡镇驻地距离由 %.1f km 增至 %.1f km(阈值 +%.1f km)", *vi.SeatBeforeM/1000, *vi.SeatAfterM/1000, growth/1000)})
+				Detail: fmt.Sprintf("到乡镇驻地距离由 %.1f km 增至 %.1f km(阈值 +%.1f km)", *vi.SeatBeforeM/1000, *vi.SeatAfterM/1000, run.growth/1000)})
 		}
-		vimp[i] = vi
+		rep.Villages[i] = vi
 	}
-	rep.Villages = vimp
+}
 
-	// Affected divisions: after units with their base sources.
+// noteGain records after-village nv when, in jurisdiction mode, it became covered by a
+// jurisdiction-bound kind whose nearest usable facility lies beyond the kind's radius: the
+// indicator counts it, but nobody walks there (a merged township's cemetery 20 km away).
+func (run *impactRun) noteGain(nv *divisions.Division, k KindInfo, kr KindReach) {
+	if run.mode != ModeJurisdiction || !jurisdictionBound(k) || kr.Before.Covered || !kr.After.Covered || kr.After.Nearest == nil {
+		return
+	}
+	d := kr.After.Nearest.DistanceM
+	if d <= run.rep.RadiusM[k.Kind] {
+		return
+	}
+	key := gainKey{unitAt(nv.Code, k.Serves), k.Kind}
+	g := run.gains[key]
+	if g == nil {
+		g = &gain{minM: d, maxM: d}
+		run.gains[key] = g
+	}
+	g.villages++
+	g.minM, g.maxM = math.Min(g.minM, d), math.Max(g.maxM, d)
+}
+
+// divisions reports each affected after-unit with its base sources, with the division flags
+// (below target, decreased, left without a facility).
+func (run *impactRun) divisions() {
+	res, rep := run.res, run.rep
 	for _, c := range res.Affected {
 		d := res.After.Get(c)
 		if d == nil || (d.Level == divisions.Village && len(res.Sources[c]) < 2) {
 			continue // villages are reported one by one; merged villages also as divisions
 		}
-		di := DivisionImpact{Code: c, Name: d.Name, Level: d.Level}
-		di.Before = before.stats(res.Sources[c], kinds, el, cfg)
-		di.After = after.stats([]divisions.Code{c}, kinds, el, cfg)
+		di := DivisionImpact{Code: c, Name: d.Name, Level: d.Level,
+			Before: run.before.stats(res.Sources[c], run.kinds, run.el, run.cfg),
+			After:  run.after.stats([]divisions.Code{c}, run.kinds, run.el, run.cfg)}
 		rep.Divisions = append(rep.Divisions, di)
-		for _, k := range kinds {
+		for _, k := range run.kinds {
 			b, a := di.Before.Kinds[k.Kind], di.After.Kinds[k.Kind]
 			if a.Met != nil && !*a.Met && b.Met != nil && *b.Met {
 				rep.Flags = append(rep.Flags, Flag{Kind: "coverage_below_target", Code: c, Name: d.Name, Facility: k.Kind,
@@ -458,13 +564,57 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 			}
 		}
 	}
-	sort.SliceStable(rep.Flags, func(i, j int) bool {
-		if rep.Flags[i].Kind != rep.Flags[j].Kind {
-			return rep.Flags[i].Kind < rep.Flags[j].Kind
+}
+
+// distantGains flags, per unit and kind, jurisdiction-mode coverage gained only through a
+// facility beyond the kind's radius, with the unit's coverage before and after.
+func (run *impactRun) distantGains() {
+	rep := run.rep
+	ratios := map[gainKey][2]*float64{}
+	for _, di := range rep.Divisions {
+		for k, a := range di.After.Kinds {
+			ratios[gainKey{di.Code, k}] = [2]*float64{di.Before.Kinds[k].Ratio, a.Ratio}
 		}
-		return rep.Flags[i].Code < rep.Flags[j].Code
+	}
+	for _, k := range run.kinds {
+		var units []divisions.Code
+		for key := range run.gains {
+			if key.kind == k.Kind {
+				units = append(units, key.unit)
+			}
+		}
+		sort.Slice(units, func(i, j int) bool { return units[i] < units[j] })
+		for _, u := range units {
+			run.flagGain(gainKey{u, k.Kind}, k, ratios)
+		}
+	}
+}
+
+// flagGain raises the coverage_gain_distant flag of one unit and kind.
+func (run *impactRun) flagGain(key gainKey, ki KindInfo, ratios map[gainKey][2]*float64) {
+	rep, g := run.rep, run.gains[key]
+	name := ""
+	if d := run.res.After.Get(key.unit); d != nil {
+		name = d.Name
+	}
+	cov := ""
+	if r, ok := ratios[key]; ok && r[0] != nil && r[1] != nil {
+		cov = fmt.Sprintf("覆盖率由 %.1f%% 升至 %.1f%%，", *r[0]*100, *r[1]*100)
+	}
+	rep.Flags = append(rep.Flags, Flag{Kind: "coverage_gain_distant", Code: key.unit, Name: name, Facility: key.kind,
+		Detail: fmt.Sprintf("%s%s其中 %d 个村仅因辖区调整计为覆盖，最近可用设施 %.1f–%.1f km，超出服务半径 %.1f km(按辖区判定的官方口径不反映实际可达性)",
+			ki.NameZH, cov, g.villages, g.minM/1000, g.maxM/1000, rep.RadiusM[key.kind]/1000)})
+}
+
+// sortFlags orders flags by kind, then code (stable: facility kinds keep the kinds' order).
+func (run *impactRun) sortFlags() {
+	fl := run.rep.Flags
+	sort.SliceStable(fl, func(i, j int) bool {
+		if fl[i].Kind != fl[j].Kind {
+			return fl[i].Kind < fl[j].Kind
+		}
+		return fl[i].Code < fl[j].Code
 	})
-	return rep, nil
 }
 
 // stats sums the numbers of units (codes of this side's tree).

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -17,7 +17,7 @@ import (
 
 var (
 	hubeiOnce sync.Once
-	hubeiDS   *data.Dataset
+	hubeiDS   *dataset.Dataset
 	hubeiTree *divisions.Tree
 	hubeiErr  error
 )
@@ -26,7 +26,7 @@ var (
 func hubei(t testing.TB) (*divisions.Tree, []facilities.Facility) {
 	t.Helper()
 	hubeiOnce.Do(func() {
-		hubeiDS, hubeiErr = data.EmbeddedHubei()
+		hubeiDS, hubeiErr = dataset.EmbeddedHubei()
 		if hubeiErr == nil {
 			hubeiTree, hubeiErr = divisions.NewTree(hubeiDS.Divisions)
 		}

@@ -3,7 +3,7 @@ package facilities_test
 import (
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -11,7 +11,7 @@ import (
 // BenchmarkScorecardProvince evaluates every seed target for the whole of Hubei (21,473
 // village committees) on the embedded data; the goal over HTTP is < 50 ms.
 func BenchmarkScorecardProvince(b *testing.B) {
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		b.Fatal(err)
 	}

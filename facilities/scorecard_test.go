@@ -2,6 +2,7 @@ package facilities_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/civplan/civplan/divisions"
@@ -119,5 +120,65 @@ func TestScorecardHandTree(t *testing.T) {
 	}
 	if tb := sc.Table(); len(tb.Rows) != len(want) {
 		t.Errorf("table rows = %d", len(tb.Rows))
+	}
+}
+
+// Items with nothing to measure say so (status not_applicable with the reason), apart from items
+// whose units exist but lack data (status unknown) and from measured ones. The hand tree plus a
+// district 测试二区 whose only village-level unit is a 居委会 and which has no welfare home; in
+// 测试区 no village has programme data, and welfare home #4 (T1) has its renovations unknown.
+func TestScorecardNotApplicable(t *testing.T) {
+	divs := handDivisions()
+	for _, d := range []struct{ code, name string }{{"420102", "测试二区"}, {"420102001", "一街道"}, {"420102001001", "一社区居民委员会"}} {
+		c := divisions.MustCode(d.code)
+		divs = append(divs, divisions.Division{Code: c, Name: d.name, ShortName: divisions.ShortName(d.name), Level: c.Level(),
+			Kind: divisions.KindOf(c, d.name), Parent: c.Parent(), URCode: "111", Seat: orb.Point{114.5, 30.6}, HasSeat: true,
+			Population: divisions.Population{Total: 1000, Age60: 200, Age65: 150}})
+	}
+	tr, err := divisions.NewTree(divs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := facilities.NewAnalyzer(tr, facilities.NewRegistry(handFacilities()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(code divisions.Code) map[string]facilities.ScoreItem {
+		t.Helper()
+		sc, err := a.Scorecard(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]facilities.ScoreItem{}
+		for _, it := range sc.Items {
+			m[it.ID] = it
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		code         divisions.Code
+		id, status   string
+		reasonSubstr string
+	}{
+		{"420102", "mutual_aid_coverage", facilities.StatusNotApplicable, "no village committees"},
+		{"420102", "community_pilot_total_2020", facilities.StatusNotApplicable, "no village committees"},
+		{"420102", "social_orgs_average", facilities.StatusNotApplicable, "no village committees"},
+		{"420102", "left_behind_elderly_four_haves", facilities.StatusNotApplicable, "no village committees"},
+		{"420102", "welfare_home_renovation", facilities.StatusNotApplicable, "no operating welfare home"},
+		{"420102", "welfare_home_fire_safety", facilities.StatusNotApplicable, "no operating welfare home"},
+		{"420101", "mutual_aid_coverage", facilities.StatusMeasured, ""},
+		{"420101", "community_pilot_2018", facilities.StatusUnknown, "missing"},
+		{"420101", "social_orgs_average", facilities.StatusUnknown, "missing"},
+		{"420101", "welfare_home_renovation", facilities.StatusUnknown, "missing"},
+		{"420101101", "welfare_home_special_care", facilities.StatusNotApplicable, "no operating welfare home"},
+	} {
+		it, ok := status(tc.code)[tc.id]
+		if !ok {
+			t.Fatalf("%s: no item %s", tc.code, tc.id)
+		}
+		if it.Status != tc.status || !strings.Contains(it.Reason, tc.reasonSubstr) || (tc.status == facilities.StatusMeasured) != (it.Value != nil) ||
+			(tc.status == facilities.StatusMeasured && it.Reason != "") {
+			t.Errorf("%s %s: status %q reason %q value %v; want %s (%q)", tc.code, tc.id, it.Status, it.Reason, it.Value, tc.status, tc.reasonSubstr)
+		}
 	}
 }

@@ -53,6 +53,26 @@ func ParseWeight(s string) (Weight, error) {
 	return "", &ParamError{Param: "weight", Value: s, Reason: "want elderly or villages"}
 }
 
+// TargetOf is what an lscp target is a share of.
+type TargetOf string
+
+// Targets of lscp.
+const (
+	TargetOfVillages TargetOf = "villages" // share of village committees covered: the official indicator (default)
+	TargetOfElderly  TargetOf = "elderly"  // share of the elderly covered
+)
+
+// ParseTargetOf validates a target_of word ("" = villages).
+func ParseTargetOf(s string) (TargetOf, error) {
+	switch t := TargetOf(s); t {
+	case "":
+		return TargetOfVillages, nil
+	case TargetOfVillages, TargetOfElderly:
+		return t, nil
+	}
+	return "", &ParamError{Param: "target_of", Value: s, Reason: "want villages (the official indicator) or elderly"}
+}
+
 // CandidateSite is a supplied candidate (e.g. an idle school). Code is the village (or township)
 // it would be registered in; "" means the village-level unit in scope whose point is nearest.
 type CandidateSite struct {
@@ -74,8 +94,9 @@ type SitingParams struct {
 	Params
 	Objective   Objective
 	P           int             // mclp, pcenter, upgrade: sites to add; lscp: ignored
-	Target      float64         // lscp: share to reach in (0, 1] of the weight (villages or elderly)
-	Weight      Weight          // "" = elderly
+	Target      float64         // lscp: share to reach in (0, 1] of TargetOf
+	TargetOf    TargetOf        // lscp: "" = villages (share of village committees, the official indicator)
+	Weight      Weight          // mclp, upgrade: what coverage counts ("" = elderly); lscp: ignored (ties: elderly, then distance)
 	Candidates  []CandidateSite // nil = every village-level point in the division (upgrade: the facilities of UpgradeFrom)
 	Exclude     []divisions.Code
 	ExcludeIDs  []int64         // upgrade: facilities not to upgrade
@@ -101,6 +122,8 @@ type ProposedSite struct {
 	AllocatedBeds float64              `json:"allocated_beds,omitempty"` // capacity: beds of demand allocated to it
 	GainBeds      float64              `json:"gain_beds,omitempty"`      // capacity: beds of demand newly served when it was added
 	Provenance    divisions.Provenance `json:"provenance"`
+
+	newIdx []int // positions in the setup's villages of NewVillages
 }
 
 // UnitChange is the coverage of one township before and after the proposed sites.
@@ -146,13 +169,28 @@ type CapacityResult struct {
 	NormSource   string  `json:"norm_source"`
 }
 
+// IndicatorVillageShare names the official indicator: the share of village committees covered.
+const IndicatorVillageShare = "village_committee_share"
+
+// Indicator is the official indicator after the plan: the share of the village committees in
+// scope that are covered, against a target. It is separate from Optimal, which only says that
+// no better answer to the objective exists.
+type Indicator struct {
+	Name   string   `json:"name"`   // IndicatorVillageShare
+	Value  float64  `json:"value"`  // covered / village committees after the plan, in [0, 1]
+	Target *float64 `json:"target"` // lscp with target_of villages: the request's target; else the kind's target; nil: none
+	Met    *bool    `json:"met"`    // Value ≥ Target (covered ≥ ⌈Target × villages⌉); nil without a target
+}
+
 // Siting is the answer of Analyzer.Siting: proposals with explanations and an optimality gap.
 type Siting struct {
 	Query     Query          `json:"query"`
 	Objective Objective      `json:"objective"`
-	Weight    Weight         `json:"weight"`
+	Weight    Weight         `json:"weight"` // what Gain and Value count (lscp: what the target is a share of)
 	P         int            `json:"p,omitempty"`
 	Target    float64        `json:"target,omitempty"`
+	TargetOf  TargetOf       `json:"target_of,omitempty"` // lscp
+	Indicator Indicator      `json:"indicator"`
 	Sites     []ProposedSite `json:"sites"`
 
 	// Value is the objective reached: weight newly covered (mclp, upgrade; capacity: beds newly
@@ -207,7 +245,9 @@ type sitingSetup struct {
 	info     KindInfo // the kind coverage is computed for
 	vs       []*divisions.Division
 	before   []VillageResult // coverage before, per vs
-	w        []int64         // weight per vs
+	w        []int64         // weight per vs: what gains count (1 per village or its elderly)
+	solverW  []int64         // weight per vs for the covering solver: w, with ties ordered by elderly
+	scale    int64           // solverW = w × scale + tie; w = solverW / scale (1: no tie weight)
 	cands    []candidate     // sorted, after exclusions
 	excluded int
 	notes    []string
@@ -255,20 +295,22 @@ func (a *Analyzer) SitingProblem(sp SitingParams) (cp *CoverProblem, need int64,
 	if su.sp.Objective == ObjectivePCenter || su.sp.Capacity != nil {
 		return nil, 0, nil, &ParamError{Param: "objective", Value: string(su.sp.Objective), Reason: "no covering instance for pcenter or capacity"}
 	}
-	cp, _, _ = a.coverProblem(su)
-	for _, c := range su.cands {
-		codes = append(codes, c.code)
+	cp, _, _, candOf := a.coverProblem(su)
+	for _, c := range candOf {
+		codes = append(codes, su.cands[c].code)
 	}
 	if su.sp.Objective == ObjectiveLSCP {
-		need = needFor(su.sp.Target, cp)
+		need = needFor(su.sp.Target, cp, su.scale)
 	}
 	return cp, need, codes, nil
 }
 
-// needFor is the weight to add so that (Fixed + added) / Total ≥ target.
-func needFor(target float64, cp *CoverProblem) int64 {
-	want := int64(math.Ceil(target*float64(cp.Total) - 1e-9))
-	return want - cp.Fixed
+// needFor is the solver weight to add so that the counted share (weights divided by scale,
+// rounded down) reaches target: (⌊Fixed/scale⌋ + added) / ⌊Total/scale⌋ ≥ target. With
+// scale > the tie weight of everything, adding ≥ need × scale is the same as adding ≥ need counted.
+func needFor(target float64, cp *CoverProblem, scale int64) int64 {
+	want := int64(math.Ceil(target*float64(cp.Total/scale) - 1e-9))
+	return (want - cp.Fixed/scale) * scale
 }
 
 func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSetup, error) {
@@ -284,6 +326,12 @@ func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSet
 		if math.IsNaN(sp.Target) || sp.Target <= 0 || sp.Target > 1 {
 			return nil, paramErr("target", sp.Target, "want a share in (0, 1] (a fraction: 0.8, not 80)")
 		}
+		if sp.TargetOf, err = ParseTargetOf(string(sp.TargetOf)); err != nil {
+			return nil, err
+		}
+		// The target decides what counts; the request's weight only ordered ties, which are
+		// always broken by elderly served, then distance.
+		sp.Weight = Weight(sp.TargetOf)
 	default:
 		if sp.P < 1 {
 			return nil, paramErr("p", sp.P, "want a number of sites ≥ 1")
@@ -335,14 +383,7 @@ func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSet
 		return nil, paramErr("division", q.Division, "%s has no village committees to site for", name)
 	}
 	su.before = a.cover(&q, su.vs, false)
-	su.w = make([]int64, len(su.vs))
-	for i, v := range su.vs {
-		if sp.Weight == WeightVillages {
-			su.w[i] = 1
-		} else {
-			su.w[i] = q.Elderly.of(v.Population)
-		}
-	}
+	su.weigh()
 	if err := a.candidates(su); err != nil {
 		return nil, err
 	}
@@ -356,6 +397,29 @@ func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSet
 		return nil, paramErr("candidates", 0, "no candidate sites in scope (after exclusions)")
 	}
 	return su, nil
+}
+
+// weigh sets the weights of the villages: w counts what the objective counts; solverW adds the
+// elderly as a tie-breaker when villages are counted: w × scale + elderly with scale > Σ elderly,
+// so that more villages always wins and, among equal villages, more elderly.
+func (su *sitingSetup) weigh() {
+	n := len(su.vs)
+	su.w, su.solverW, su.scale = make([]int64, n), make([]int64, n), 1
+	elderly := make([]int64, n)
+	var total int64
+	for i, v := range su.vs {
+		elderly[i] = su.q.Elderly.of(v.Population)
+		total += elderly[i]
+	}
+	if su.sp.Weight != WeightVillages {
+		copy(su.w, elderly)
+		copy(su.solverW, elderly)
+		return
+	}
+	su.scale = total + 1
+	for i := range su.vs {
+		su.w[i], su.solverW[i] = 1, su.scale+elderly[i]
+	}
 }
 
 // stopped reports whether the caller gave up (its context ended).
@@ -551,90 +615,75 @@ func (a *Analyzer) reachSets(su *sitingSetup, cands []candidate, keep func(i int
 }
 
 // coverProblem builds the covering instance over the villages not covered before: demand k is
-// village dem[k]; candidate j is su.cands[j].
-func (a *Analyzer) coverProblem(su *sitingSetup) (cp *CoverProblem, dem []int, demOf []int32) {
+// village dem[k] weighing su.solverW; candidate j is su.cands[candOf[j]]. Candidates are ordered
+// by the mean distance from the site to the villages it can newly cover (nearest first, then
+// code), so the solver's ties (which prefer the lower index) go to the closer site.
+func (a *Analyzer) coverProblem(su *sitingSetup) (cp *CoverProblem, dem []int, demOf []int32, candOf []int) {
 	demOf = make([]int32, len(su.vs))
 	cp = &CoverProblem{stop: su.stopped}
 	for i := range su.vs {
-		cp.Total += su.w[i]
+		cp.Total += su.solverW[i]
 		demOf[i] = -1
 		if su.before[i].Covered {
-			cp.Fixed += su.w[i]
+			cp.Fixed += su.solverW[i]
 			continue
 		}
 		demOf[i] = int32(len(dem))
 		dem = append(dem, i)
-		cp.Weights = append(cp.Weights, su.w[i])
+		cp.Weights = append(cp.Weights, su.solverW[i])
 	}
 	sets := a.reachSets(su, su.cands, func(i int) bool { return !su.before[i].Covered })
+	meanD := make([]float64, len(sets))
+	candOf = make([]int, len(sets))
+	for j, set := range sets {
+		candOf[j] = j
+		meanD[j] = su.meanDistanceM(&su.cands[j], set)
+	}
+	slices.SortStableFunc(candOf, func(x, y int) int { return cmpFloat(meanD[x], meanD[y]) })
 	cp.Sets = make([][]int32, len(sets))
-	for j, s := range sets {
-		out := make([]int32, len(s))
-		for k, i := range s {
+	for j, c := range candOf {
+		out := make([]int32, len(sets[c]))
+		for k, i := range sets[c] {
 			out[k] = demOf[i]
 		}
 		cp.Sets[j] = out
 	}
-	return cp, dem, demOf
+	return cp, dem, demOf, candOf
+}
+
+// meanDistanceM is the mean great-circle distance in metres from c to the villages of set that
+// have a point (+Inf when c has no point or none has).
+func (su *sitingSetup) meanDistanceM(c *candidate, set []int32) float64 {
+	var sum float64
+	n := 0
+	for _, i := range set {
+		if v := su.vs[i]; c.hasPoint && v.HasSeat {
+			sum += geo.DistanceM(c.point, v.Seat)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.Inf(1)
+	}
+	return sum / float64(n)
 }
 
 // covering answers mclp, lscp and upgrade.
 func (a *Analyzer) covering(su *sitingSetup) *Siting {
-	cp, dem, demOf := a.coverProblem(su)
+	cp, dem, demOf, candOf := a.coverProblem(su)
 	s := a.newAnswer(su)
 	var sol CoverSolution
-	switch su.sp.Objective {
-	case ObjectiveLSCP:
-		need := needFor(su.sp.Target, cp)
-		sol = cp.MinCover(need)
-		s.Feasible = sol.Feasible
-		s.Value, s.Bound, s.ValueUnit = float64(len(sol.Sites)), float64(sol.Bound), "sites"
-		if need <= 0 {
-			s.Notes = append(s.Notes, "the target is already met: no new site is needed")
-			s.Bound = 0
-			s.setGapMin(0, 0)
-		}
-		if !sol.Feasible {
-			r := float64(cp.Fixed+sol.Value) / float64(cp.Total)
-			s.Reachable = &r
-			s.Notes = append(s.Notes, fmt.Sprintf("the target %.3f cannot be reached: every candidate together reaches %.4f; the sites below reach it", su.sp.Target, r))
-		}
-		s.Method = "lazy greedy to the target (ties by code), removal of redundant sites, then repeated attempts with one site fewer by best-improvement interchange"
-		s.BoundMethod = fmt.Sprintf("lower bound on the number of sites: the smallest p whose Lagrangian MCLP upper bound reaches the target (binary search, %d subgradient iterations)", sol.BoundIts)
-		if sol.Feasible && need > 0 {
-			s.setGapMin(float64(len(sol.Sites)), float64(sol.Bound))
-		}
-	default:
-		sol = cp.MaxCover(su.sp.P)
-		s.Feasible = true
-		s.Value, s.Bound, s.ValueUnit = float64(sol.Value), float64(sol.Bound), string(su.sp.Weight)+" newly covered"
-		s.Method = "lazy greedy (ties by code), best-improvement interchange (1-opt swap) local search, restarted from the Lagrangian subproblem's sites"
-		s.BoundMethod = fmt.Sprintf("Lagrangian relaxation of the coverage constraints, subgradient optimisation (%d iterations): an upper bound on the weight p new sites can newly cover", sol.BoundIts)
-		s.setGapMax(float64(sol.Value), float64(sol.Bound))
-		if len(sol.Sites) < su.sp.P {
-			s.Notes = append(s.Notes, fmt.Sprintf("only %d sites add coverage; the other %d would cover nothing new", len(sol.Sites), su.sp.P-len(sol.Sites)))
-		}
+	if su.sp.Objective == ObjectiveLSCP {
+		sol = a.lscp(su, s, cp)
+	} else {
+		sol = a.mclp(su, s, cp)
 	}
-	// Explanations: sites in rank order with the villages each newly covers.
+	s.Sites = a.explainCover(su, cp, dem, candOf, sol.Sites)
 	after := slices.Clone(su.before)
-	covered := make([]bool, len(cp.Weights))
-	for r, j := range sol.Sites {
-		c := &su.cands[j]
-		ps := a.site(su, c, r+1)
-		for _, k := range cp.Sets[j] {
-			if covered[k] {
-				continue
-			}
-			covered[k] = true
-			i := dem[k]
-			v := &after[i]
-			v.Covered, v.Provenance = true, divisions.Weakest(v.Provenance, c.prov, divisions.Derived)
-			ps.Gain += su.w[i]
-			ps.GainElderly += v.Elderly
-			ps.GainVillages++
-			ps.NewVillages = append(ps.NewVillages, v.Code)
+	for _, ps := range s.Sites {
+		for _, i := range ps.newIdx {
+			after[i].Covered, after[i].Provenance = true, divisions.Weakest(after[i].Provenance, ps.Provenance, divisions.Derived)
 		}
-		s.Sites = append(s.Sites, ps)
 	}
 	cp.index()
 	a.finishAnswer(su, s, after, func(i int) string {
@@ -647,6 +696,79 @@ func (a *Analyzer) covering(su *sitingSetup) *Siting {
 		return ReasonNotSelected
 	})
 	return s
+}
+
+// tieMethod says how the covering solvers order ties.
+func (su *sitingSetup) tieMethod() string {
+	if su.scale > 1 {
+		return "ties by elderly served (weight villages × (Σ elderly + 1) + elderly), then by the mean distance to the villages a site newly covers, then by code"
+	}
+	return "ties by the mean distance to the villages a site newly covers, then by code"
+}
+
+// lscp solves the fewest sites reaching the target and fills the value, bound and notes of s.
+func (a *Analyzer) lscp(su *sitingSetup, s *Siting, cp *CoverProblem) CoverSolution {
+	need := needFor(su.sp.Target, cp, su.scale)
+	sol := cp.MinCover(need)
+	s.Feasible = sol.Feasible
+	s.Value, s.Bound, s.ValueUnit = float64(len(sol.Sites)), float64(sol.Bound), "sites"
+	if need <= 0 {
+		s.Notes = append(s.Notes, "the target is already met: no new site is needed")
+		s.Bound = 0
+		s.setGapMin(0, 0)
+	}
+	if !sol.Feasible {
+		r := float64((cp.Fixed+sol.Value)/su.scale) / float64(cp.Total/su.scale)
+		s.Reachable = &r
+		s.Notes = append(s.Notes, fmt.Sprintf("the target %.3f of %s cannot be reached: every candidate together reaches %.4f; the sites below reach it", su.sp.Target, su.sp.TargetOf, r))
+	}
+	s.Method = "lazy greedy to the target, removal of redundant sites, then repeated attempts with one site fewer by best-improvement interchange; " + su.tieMethod()
+	s.BoundMethod = fmt.Sprintf("lower bound on the number of sites: the smallest p whose Lagrangian MCLP upper bound reaches the target (binary search, %d subgradient iterations)", sol.BoundIts)
+	if sol.Feasible && need > 0 {
+		s.setGapMin(float64(len(sol.Sites)), float64(sol.Bound))
+	}
+	return sol
+}
+
+// mclp solves p sites covering the most weight (mclp, upgrade) and fills the value, bound and notes of s.
+func (a *Analyzer) mclp(su *sitingSetup, s *Siting, cp *CoverProblem) CoverSolution {
+	sol := cp.MaxCover(su.sp.P)
+	s.Feasible = true
+	// Solver weights carry the elderly tie-breaker below scale: the counted value and its bound
+	// are the solver's divided by scale, rounded down.
+	s.Value, s.Bound, s.ValueUnit = float64(sol.Value/su.scale), float64(sol.Bound/su.scale), string(su.sp.Weight)+" newly covered"
+	s.Method = "lazy greedy, best-improvement interchange (1-opt swap) local search, restarted from the Lagrangian subproblem's sites; " + su.tieMethod()
+	s.BoundMethod = fmt.Sprintf("Lagrangian relaxation of the coverage constraints, subgradient optimisation (%d iterations): an upper bound on the weight p new sites can newly cover", sol.BoundIts)
+	s.setGapMax(s.Value, s.Bound)
+	if len(sol.Sites) < su.sp.P {
+		s.Notes = append(s.Notes, fmt.Sprintf("only %d sites add coverage; the other %d would cover nothing new", len(sol.Sites), su.sp.P-len(sol.Sites)))
+	}
+	return sol
+}
+
+// explainCover lists the chosen instance candidates in rank order with the villages each newly
+// covers (not covered before nor by a higher-ranked site).
+func (a *Analyzer) explainCover(su *sitingSetup, cp *CoverProblem, dem []int, candOf []int, sites []int) []ProposedSite {
+	out := []ProposedSite{}
+	covered := make([]bool, len(cp.Weights))
+	for r, j := range sites {
+		c := &su.cands[candOf[j]]
+		ps := a.site(su, c, r+1)
+		for _, k := range cp.Sets[j] {
+			if covered[k] {
+				continue
+			}
+			covered[k] = true
+			i := dem[k]
+			ps.Gain += su.w[i]
+			ps.GainElderly += su.before[i].Elderly
+			ps.GainVillages++
+			ps.NewVillages = append(ps.NewVillages, su.vs[i].Code)
+			ps.newIdx = append(ps.newIdx, i)
+		}
+		out = append(out, ps)
+	}
+	return out
 }
 
 // site starts a proposal for candidate c.
@@ -666,7 +788,7 @@ func (a *Analyzer) newAnswer(su *sitingSetup) *Siting {
 	s := &Siting{Query: su.q, Objective: su.sp.Objective, Weight: su.sp.Weight, Candidates: len(su.cands),
 		Excluded: su.excluded, Sites: []ProposedSite{}, Notes: su.notes, Uncovered: []UncoveredVillage{}, Reasons: map[string]int{}}
 	if su.sp.Objective == ObjectiveLSCP {
-		s.Target = su.sp.Target
+		s.Target, s.TargetOf = su.sp.Target, su.sp.TargetOf
 	} else {
 		s.P = su.sp.P
 	}
@@ -746,10 +868,34 @@ func (a *Analyzer) finishAnswer(su *sitingSetup, s *Siting, after []VillageResul
 		}
 		return strings.Compare(string(x.Code), string(y.Code))
 	})
+	s.Indicator = su.indicator(&s.After)
 	s.Provenance = divisions.Weakest(s.After.Provenance, divisions.Derived)
 	for _, ps := range s.Sites {
 		s.Provenance = divisions.Weakest(s.Provenance, ps.Provenance)
 	}
+}
+
+// indicator is the official indicator over after: the share of village committees covered,
+// against the lscp target when it is a share of villages, else against the kind's target.
+func (su *sitingSetup) indicator(after *Aggregate) Indicator {
+	ind := Indicator{Name: IndicatorVillageShare}
+	if after.Ratio != nil {
+		ind.Value = *after.Ratio
+	}
+	switch {
+	case su.sp.Objective == ObjectiveLSCP && su.sp.TargetOf == TargetOfVillages:
+		t := su.sp.Target
+		ind.Target = &t
+	case after.Target != nil:
+		t := *after.Target
+		ind.Target = &t
+	}
+	if ind.Target != nil {
+		// Integer form of Value ≥ Target, free of rounding: covered ≥ ⌈Target × villages⌉.
+		met := after.Covered >= int(math.Ceil(*ind.Target*float64(after.Villages)-1e-9))
+		ind.Met = &met
+	}
+	return ind
 }
 
 // PlanFacilities turns the proposed sites of s into planned facilities of the answer's kind,
@@ -779,6 +925,8 @@ type PlanSummary struct {
 	Weight      Weight               `json:"weight"`
 	P           int                  `json:"p,omitempty"`
 	Target      float64              `json:"target,omitempty"`
+	TargetOf    TargetOf             `json:"target_of,omitempty"`
+	Indicator   Indicator            `json:"indicator"`
 	Sites       int                  `json:"sites"`
 	Value       float64              `json:"value"`
 	ValueUnit   string               `json:"value_unit"`
@@ -795,7 +943,8 @@ type PlanSummary struct {
 
 // Summary returns the plan summary of s.
 func (s *Siting) Summary() PlanSummary {
-	return PlanSummary{Objective: s.Objective, Weight: s.Weight, P: s.P, Target: s.Target, Sites: len(s.Sites),
+	return PlanSummary{Objective: s.Objective, Weight: s.Weight, P: s.P, Target: s.Target, TargetOf: s.TargetOf,
+		Indicator: s.Indicator, Sites: len(s.Sites),
 		Value: s.Value, ValueUnit: s.ValueUnit, Bound: s.Bound, Gap: s.Gap, Optimal: s.Optimal, Feasible: s.Feasible,
 		Method: s.Method, BoundMethod: s.BoundMethod, Before: s.Before, After: s.After, Provenance: s.Provenance}
 }

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -19,7 +19,7 @@ var sitingHubei struct {
 func hubeiAnalyzer(tb testing.TB) *facilities.Analyzer {
 	tb.Helper()
 	sitingHubei.once.Do(func() {
-		ds, err := data.EmbeddedHubei()
+		ds, err := dataset.EmbeddedHubei()
 		if err != nil {
 			sitingHubei.err = err
 			return

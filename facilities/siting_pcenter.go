@@ -19,14 +19,49 @@ type pcenterDemand struct {
 	dExist []float64   // detour distance to the nearest usable facility of the kind (+Inf: none)
 }
 
+// pcenterSearch is a p-center instance: the villages with a point and the candidate sites,
+// each with a point index.
+type pcenterSearch struct {
+	su  *sitingSetup
+	dm  pcenterDemand
+	cix *geo.PointIndex // candidate points, by index into su.cands
+	vix *geo.PointIndex // village points, by index into dm
+}
+
 // pcenter answers the p-center objective: p new sites minimising the largest (detour) distance
 // from a village with a point to its nearest usable or new site, in any jurisdiction.
 func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
-	q := &su.q
 	s := a.newAnswer(su)
 	s.Feasible, s.ValueUnit = true, "metres"
+	ps := a.newPCenterSearch(su, s)
+	if before := nearestMax(ps.dm.dExist); !math.IsInf(before, 1) && len(ps.dm.pts) > 0 {
+		s.MaxDistanceBeforeM = &before
+	}
+	lb0 := ps.nearestAnySite()
+	hi, best := ps.searchRadius(lb0)
+	bound, its := ps.provenBound(lb0, hi)
+	s.Value, s.Bound = hi, bound
+	s.setGapMin(hi, bound)
+	s.Method = "farthest-first start, then binary search on the radius with a greedy set cover (redundancy removal, interchange) as the feasibility test"
+	s.BoundMethod = fmt.Sprintf("largest radius proven infeasible: some village out of reach of every candidate, or the Lagrangian MCLP bound with p sites (%d subgradient iterations) below the villages to cover; at least the largest distance from a village to its nearest existing or candidate site", its)
+	s.Sites = a.pcenterExplain(ps, best)
+	s.Notes = append(s.Notes, "p-center sites are ranked by the weight of the villages for which each becomes the nearest site; gain counts those villages")
+	a.finishAnswer(su, s, a.coveredAfter(su, best), func(i int) string {
+		if !su.vs[i].HasSeat && su.q.Mode != ModeJurisdiction {
+			return ReasonNoPoint
+		}
+		return ReasonNotSelected
+	})
+	return s
+}
+
+// newPCenterSearch collects the villages with a point, their detour and their distance to the
+// nearest usable facility, and indexes them and the candidates; it notes in s what is left out.
+func (a *Analyzer) newPCenterSearch(su *sitingSetup, s *Siting) *pcenterSearch {
+	q := &su.q
 	ki := a.reg.kinds[q.Kind]
-	var dm pcenterDemand
+	ps := &pcenterSearch{su: su}
+	dm := &ps.dm
 	noPoint := 0
 	for i, v := range su.vs {
 		if !v.HasSeat {
@@ -50,84 +85,101 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 	for j, c := range su.cands {
 		cpts[j] = c.point
 	}
-	cix := geo.NewPointIndex(cpts)
-	vix := geo.NewPointIndex(dm.pts)
-	before := 0.0
-	for _, d := range dm.dExist {
-		before = max(before, d)
-	}
-	if !math.IsInf(before, 1) && len(dm.pts) > 0 {
-		b := before
-		s.MaxDistanceBeforeM = &b
-	}
-	// A lower bound for any p: each village's distance to the nearest existing or candidate site.
-	lb0 := 0.0
-	for k, p := range dm.pts {
-		d := dm.dExist[k]
-		if _, dc, ok := cix.Nearest(p, 0); ok {
-			d = min(d, dc*dm.det[k])
+	ps.cix, ps.vix = geo.NewPointIndex(cpts), geo.NewPointIndex(dm.pts)
+	return ps
+}
+
+// nearestAnySite is a lower bound for any p: the largest distance from a village to its nearest
+// existing or candidate site.
+func (ps *pcenterSearch) nearestAnySite() float64 {
+	lb := 0.0
+	for k, p := range ps.dm.pts {
+		d := ps.dm.dExist[k]
+		if _, dc, ok := ps.cix.Nearest(p, 0); ok {
+			d = min(d, dc*ps.dm.det[k])
 		}
-		lb0 = max(lb0, d)
+		lb = max(lb, d)
 	}
-	// Start: farthest-first — open the candidate nearest to the worst-served village.
-	cur := slices.Clone(dm.dExist)
-	open := make([]bool, len(su.cands))
+	return lb
+}
+
+// objectiveWith is the largest distance from a village to its nearest existing site or one of
+// the sites (indexes into su.cands).
+func (ps *pcenterSearch) objectiveWith(sites []int) float64 {
+	cur := slices.Clone(ps.dm.dExist)
+	for _, j := range sites {
+		pcenterUpdate(&ps.dm, ps.vix, cur, ps.su.cands[j].point)
+	}
+	return pcenterObjective(&ps.dm, cur)
+}
+
+// farthestFirst opens, p times, the candidate nearest to the worst-served village (stopping
+// early when that candidate is already open) and returns the sites with their objective.
+func (ps *pcenterSearch) farthestFirst() (float64, []int) {
+	cur := slices.Clone(ps.dm.dExist)
+	open := make([]bool, len(ps.su.cands))
 	var sites []int
-	for len(sites) < su.sp.P && len(dm.pts) > 0 && !su.stopped() {
+	for len(sites) < ps.su.sp.P && len(ps.dm.pts) > 0 && !ps.su.stopped() {
 		worst := 0
 		for k := range cur {
 			if cur[k] > cur[worst] {
 				worst = k
 			}
 		}
-		j, _, ok := cix.Nearest(dm.pts[worst], 0)
+		j, _, ok := ps.cix.Nearest(ps.dm.pts[worst], 0)
 		if !ok || open[j] {
 			break
 		}
 		open[j] = true
 		sites = append(sites, j)
-		pcenterUpdate(&dm, vix, cur, su.cands[j].point)
+		pcenterUpdate(&ps.dm, ps.vix, cur, ps.su.cands[j].point)
 	}
-	hi, best := pcenterObjective(&dm, cur), slices.Clone(sites)
-	lo := lb0
-	// Binary search on the radius with a set-cover heuristic as the feasibility test.
-	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi) && !su.stopped(); it++ {
+	return pcenterObjective(&ps.dm, cur), sites
+}
+
+// searchRadius improves the farthest-first answer by a binary search on the radius between lo
+// (a lower bound) and the best objective, with a set-cover heuristic as the feasibility test:
+// it returns the best objective found and its sites.
+func (ps *pcenterSearch) searchRadius(lo float64) (float64, []int) {
+	hi, best := ps.farthestFirst()
+	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi) && !ps.su.stopped(); it++ {
 		mid := (lo + hi) / 2
-		cp, ok := pcenterCover(&dm, cix, mid)
+		cp, ok := pcenterCover(&ps.dm, ps.cix, mid)
 		if !ok {
 			lo = mid
 			continue
 		}
-		cp.stop = su.stopped
+		cp.stop = ps.su.stopped
 		st, _ := cp.minCoverHeuristic(int64(len(cp.Weights)))
-		if len(cp.Weights) > 0 && len(st.order) > su.sp.P {
+		if len(cp.Weights) > 0 && len(st.order) > ps.su.sp.P {
 			lo = mid
 			continue
 		}
 		got := slices.Clone(st.order)
-		cur := slices.Clone(dm.dExist)
-		for _, j := range got {
-			pcenterUpdate(&dm, vix, cur, su.cands[j].point)
-		}
-		if obj := pcenterObjective(&dm, cur); obj <= hi {
+		if obj := ps.objectiveWith(got); obj <= hi {
 			hi, best = obj, got
 		} else {
 			hi = mid
 		}
 	}
-	// Lower bound: radii proven infeasible (some village out of reach of every candidate, or the
-	// Lagrangian MCLP bound with p sites below the villages to cover) — the optimum exceeds them.
+	return hi, best
+}
+
+// provenBound is the largest radius in [lb0, hi] proven infeasible for p sites (some village out
+// of reach of every candidate, or the Lagrangian MCLP bound with p sites below the villages to
+// cover): the optimum exceeds it. It returns the bound and the subgradient iterations spent.
+func (ps *pcenterSearch) provenBound(lb0, hi float64) (float64, int) {
 	bound := lb0
 	blo, bhi, its := lb0, hi, 0
-	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi) && !su.stopped(); it++ {
+	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi) && !ps.su.stopped(); it++ {
 		mid := (blo + bhi) / 2
-		cp, ok := pcenterCover(&dm, cix, mid)
+		cp, ok := pcenterCover(&ps.dm, ps.cix, mid)
 		if ok {
-			cp.stop = su.stopped
+			cp.stop = ps.su.stopped
 		}
 		proven := !ok
 		if ok && len(cp.Weights) > 0 {
-			lr := cp.lagrangeMax(su.sp.P, -1, 150, int64(len(cp.Weights)))
+			lr := cp.lagrangeMax(ps.su.sp.P, -1, 150, int64(len(cp.Weights)))
 			its += lr.iterations
 			proven = min(lr.bound, cp.Coverable()) < int64(len(cp.Weights))
 		}
@@ -137,44 +189,44 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 			bhi = mid
 		}
 	}
-	s.Value, s.Bound = hi, bound
-	s.setGapMin(hi, bound)
-	s.Method = "farthest-first start, then binary search on the radius with a greedy set cover (redundancy removal, interchange) as the feasibility test"
-	s.BoundMethod = fmt.Sprintf("largest radius proven infeasible: some village out of reach of every candidate, or the Lagrangian MCLP bound with p sites (%d subgradient iterations) below the villages to cover; at least the largest distance from a village to its nearest existing or candidate site", its)
-	// Explanations: each site with the villages for which it becomes the nearest site.
-	slices.Sort(best)
+	return bound, its
+}
+
+// pcenterExplain lists the sites with the villages for which each becomes the nearest site,
+// ranked by the weight of those villages (then code).
+func (a *Analyzer) pcenterExplain(ps *pcenterSearch, best []int) []ProposedSite {
+	su, dm := ps.su, &ps.dm
+	best = slices.Sorted(slices.Values(best))
 	nearestSite := make([]int, len(dm.pts))
 	nearestD := slices.Clone(dm.dExist)
 	for k := range nearestSite {
 		nearestSite[k] = -1
 	}
 	for _, j := range best {
-		vix.Within(su.cands[j].point, math.Min(nearestMax(nearestD), 1e9), func(k int, d float64) bool {
+		ps.vix.Within(su.cands[j].point, math.Min(nearestMax(nearestD), 1e9), func(k int, d float64) bool {
 			if dd := d * dm.det[k]; dd < nearestD[k] {
 				nearestD[k], nearestSite[k] = dd, j
 			}
 			return true
 		})
 	}
-	byJ := map[int]*ProposedSite{}
-	var props []ProposedSite
+	props := make([]ProposedSite, 0, len(best))
+	byJ := map[int]int{}
 	for _, j := range best {
+		byJ[j] = len(props)
 		props = append(props, a.site(su, &su.cands[j], 0))
-	}
-	for k := range props {
-		byJ[best[k]] = &props[k]
 	}
 	for k, j := range nearestSite {
 		if j < 0 {
 			continue
 		}
-		ps := byJ[j]
+		p := &props[byJ[j]]
 		v := su.vs[dm.vi[k]]
-		ps.Gain += su.w[dm.vi[k]]
-		ps.GainElderly += q.Elderly.of(v.Population)
-		ps.GainVillages++
-		ps.NewVillages = append(ps.NewVillages, v.Code)
-		ps.MaxDistanceM = max(ps.MaxDistanceM, nearestD[k])
+		p.Gain += su.w[dm.vi[k]]
+		p.GainElderly += su.q.Elderly.of(v.Population)
+		p.GainVillages++
+		p.NewVillages = append(p.NewVillages, v.Code)
+		p.MaxDistanceM = max(p.MaxDistanceM, nearestD[k])
 	}
 	slices.SortStableFunc(props, func(x, y ProposedSite) int {
 		if x.Gain != y.Gain {
@@ -186,11 +238,14 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 		props[k].Rank = k + 1
 		slices.Sort(props[k].NewVillages)
 	}
-	s.Sites = props
-	s.Notes = append(s.Notes, "p-center sites are ranked by the weight of the villages for which each becomes the nearest site; gain counts those villages")
-	// Coverage before/after under the request's mode and radius.
-	chosen := make([]candidate, len(best))
-	for k, j := range best {
+	return props
+}
+
+// coveredAfter is the coverage of su's villages under the request's mode and radius once the
+// candidate sites (indexes into su.cands) are added.
+func (a *Analyzer) coveredAfter(su *sitingSetup, sites []int) []VillageResult {
+	chosen := make([]candidate, len(sites))
+	for k, j := range sites {
 		chosen[k] = su.cands[j]
 	}
 	after := slices.Clone(su.before)
@@ -200,13 +255,7 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 			after[i].Provenance = divisions.Weakest(after[i].Provenance, chosen[k].prov, divisions.Derived)
 		}
 	}
-	a.finishAnswer(su, s, after, func(i int) string {
-		if !su.vs[i].HasSeat && q.Mode != ModeJurisdiction {
-			return ReasonNoPoint
-		}
-		return ReasonNotSelected
-	})
-	return s
+	return after
 }
 
 func nearestMax(ds []float64) float64 {

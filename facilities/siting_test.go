@@ -48,6 +48,15 @@ type oracle struct {
 	covered []bool
 	cands   []orb.Point
 	in      map[[2]int]bool // (village, candidate) within the radius, filled by reach
+	byCount bool            // value counts villages instead of elderly
+}
+
+// w is the weight value counts for village i.
+func (o *oracle) w(i int) int64 {
+	if o.byCount {
+		return 1
+	}
+	return o.elderly[i]
 }
 
 // reach precomputes, by direct geodesic distances, which candidates reach which villages.
@@ -93,7 +102,7 @@ func (o *oracle) value(sites []int, r float64) int64 {
 		}
 		for _, j := range sites {
 			if o.in[[2]int{i, j}] {
-				v += o.elderly[i]
+				v += o.w(i)
 				break
 			}
 		}
@@ -166,41 +175,109 @@ func TestSitingMCLPAgainstEnumeration(t *testing.T) {
 	}
 }
 
+// LSCP's target is a share of village committees by default (the official indicator), or of
+// the elderly with target_of=elderly; both against the fewest sites found by enumeration.
 func TestSitingLSCPAgainstEnumeration(t *testing.T) {
 	a, d := sitingSynth(t, 24, 3, 7, false)
 	const r = 2500.0
 	o := newOracle(t, a, d, facilities.MutualAidElderly, r)
-	var total, before int64
-	for i := range o.elderly {
-		total += o.elderly[i]
-		if o.covered[i] {
-			before += o.elderly[i]
-		}
-	}
-	for _, target := range []float64{0.5, 0.8} {
-		need := int64(math.Ceil(target*float64(total))) - before
-		opt := -1
-		for p := 1; p <= 6 && opt < 0; p++ {
-			if o.best(p, r) >= need {
-				opt = p
+	for _, of := range []facilities.TargetOf{"", facilities.TargetOfElderly} {
+		o.byCount = of != facilities.TargetOfElderly
+		var total, before int64
+		for i := range o.elderly {
+			total += o.w(i)
+			if o.covered[i] {
+				before += o.w(i)
 			}
 		}
-		if opt < 0 {
-			t.Fatalf("target %.1f needs more than 6 sites; pick another instance", target)
+		for _, target := range []float64{0.5, 0.8} {
+			need := int64(math.Ceil(target*float64(total))) - before
+			opt := -1
+			for p := 1; p <= 6 && opt < 0; p++ {
+				if o.best(p, r) >= need {
+					opt = p
+				}
+			}
+			if opt < 0 {
+				t.Fatalf("%q target %.1f needs more than 6 sites; pick another instance", of, target)
+			}
+			s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly,
+				Mode: facilities.ModeRadius, RadiusM: r}, Objective: facilities.ObjectiveLSCP, Target: target, TargetOf: of})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Feasible || len(s.Sites) != opt {
+				t.Errorf("%q target %.1f: %d sites (feasible %v), optimum %d", of, target, len(s.Sites), s.Feasible, opt)
+			}
+			if s.Bound > float64(opt) {
+				t.Errorf("%q target %.1f: lower bound %g above the optimum %d", of, target, s.Bound, opt)
+			}
+			// The share reached, recounted from the sites' points by direct distances.
+			var idx []int
+			for _, site := range s.Sites {
+				idx = append(idx, slices.Index(o.cands, site.Point))
+			}
+			if got := float64(before+o.value(idx, r)) / float64(total); got < target {
+				t.Errorf("%q target %.1f: the sites reach %.4f", of, target, got)
+			}
 		}
+	}
+}
+
+// With weight=villages every covering answer counts villages; among equal counts the sites serve
+// the most elderly. Checked against every set of p candidates, ordered by (villages, elderly).
+func TestSitingVillagesWeightTiesByElderly(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		a, d := sitingSynth(t, 30, 4, seed, false)
+		const r, p = 1500.0, 3
+		o := newOracle(t, a, d, facilities.MutualAidElderly, r)
+		o.reach(r)
+		count := func(sites []int) (villages, elderly int64) {
+			for i := range o.pt {
+				if o.covered[i] {
+					continue
+				}
+				for _, j := range sites {
+					if o.in[[2]int{i, j}] {
+						villages, elderly = villages+1, elderly+o.elderly[i]
+						break
+					}
+				}
+			}
+			return villages, elderly
+		}
+		var bestV, bestE int64
+		pick := make([]int, p)
+		var rec func(start, k int)
+		rec = func(start, k int) {
+			if k == p {
+				v, e := count(pick)
+				if v > bestV || (v == bestV && e > bestE) {
+					bestV, bestE = v, e
+				}
+				return
+			}
+			for j := start; j <= len(o.cands)-(p-k); j++ {
+				pick[k] = j
+				rec(j+1, k+1)
+			}
+		}
+		rec(0, 0)
 		s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly,
-			Mode: facilities.ModeRadius, RadiusM: r}, Objective: facilities.ObjectiveLSCP, Target: target})
+			Mode: facilities.ModeRadius, RadiusM: r}, Objective: facilities.ObjectiveMCLP, P: p, Weight: facilities.WeightVillages})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !s.Feasible || len(s.Sites) != opt {
-			t.Errorf("target %.1f: %d sites (feasible %v), optimum %d", target, len(s.Sites), s.Feasible, opt)
+		var idx []int
+		for _, site := range s.Sites {
+			idx = append(idx, slices.Index(o.cands, site.Point))
 		}
-		if s.Bound > float64(opt) {
-			t.Errorf("target %.1f: lower bound %g above the optimum %d", target, s.Bound, opt)
+		v, e := count(idx)
+		if float64(v) != s.Value || v != bestV {
+			t.Errorf("seed %d: %d villages (reported %g), best %d", seed, v, s.Value, bestV)
 		}
-		if got := float64(s.After.ElderlyCovered) / float64(s.After.Elderly); got < target {
-			t.Errorf("target %.1f: after %.4f", target, got)
+		if v == bestV && e != bestE {
+			t.Errorf("seed %d: %d villages with %d elderly; the best set with %d villages serves %d elderly", seed, v, e, bestV, bestE)
 		}
 	}
 }
@@ -345,7 +422,7 @@ func TestSitingInfeasibleTarget(t *testing.T) {
 	// Radius mode, 100 m: only V2 can be newly covered (from its own point); exclude everything else.
 	s, err := a.Siting(facilities.SitingParams{Params: facilities.Params{Kind: facilities.MutualAidElderly,
 		Mode: facilities.ModeRadius, RadiusM: 100}, Objective: facilities.ObjectiveLSCP, Target: 0.9,
-		Exclude: []divisions.Code{"420101101"}})
+		TargetOf: facilities.TargetOfElderly, Exclude: []divisions.Code{"420101101"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +432,10 @@ func TestSitingInfeasibleTarget(t *testing.T) {
 	}
 	if len(s.Sites) != 1 || s.Sites[0].Code != "420101100202" {
 		t.Fatalf("sites %+v, want the one site at V2", s.Sites)
+	}
+	// The official indicator: 2 of 4 village committees; target 0.9 of the elderly is not its target.
+	if s.Indicator.Name != facilities.IndicatorVillageShare || s.Indicator.Value != 0.5 {
+		t.Errorf("indicator %+v, want village_committee_share 0.5", s.Indicator)
 	}
 	if s.Reasons[facilities.ReasonNoCandidate] != 2 {
 		t.Errorf("reasons %v, want 2 villages with no candidate in reach", s.Reasons)
@@ -375,11 +456,12 @@ func TestSitingJurisdictionAndTownships(t *testing.T) {
 	if s.Value != 2 || !s.Optimal || s.Before.Covered != 1 || s.After.Covered != 3 {
 		t.Fatalf("value %g optimal %v before %d after %d", s.Value, s.Optimal, s.Before.Covered, s.After.Covered)
 	}
-	// Elderly-blind weight: ties broken by code → V2 (420101100202) and V3 (420101101201).
-	if s.Sites[0].Code != "420101100202" || s.Sites[1].Code != "420101101201" {
-		t.Errorf("sites %s, %s", s.Sites[0].Code, s.Sites[1].Code)
+	// Villages weight: every site adds one village; ties go to the most elderly → V4 (400,
+	// 420101101202) and V3 (300, 420101101201), not V2 (200) by code order.
+	if s.Sites[0].Code != "420101101202" || s.Sites[1].Code != "420101101201" {
+		t.Errorf("sites %s, %s; want V4 then V3", s.Sites[0].Code, s.Sites[1].Code)
 	}
-	if len(s.Townships) != 2 || s.Townships[0].CoveredAfter != 2 || s.Townships[1].CoveredAfter != 1 || s.Townships[1].NewSites != 1 {
+	if len(s.Townships) != 2 || s.Townships[0].CoveredAfter != 1 || s.Townships[1].CoveredAfter != 2 || s.Townships[1].NewSites != 2 {
 		t.Errorf("townships %+v", s.Townships)
 	}
 }

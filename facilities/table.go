@@ -144,11 +144,12 @@ func (s *Scorecard) Table() Table {
 	t := Table{Columns: []Column{{"id", "指标代码", "Id"}, {"title_zh", "指标", "Indicator"}, {"value", "现值", "Value"},
 		{"target", "目标", "Target"}, {"unit", "单位", "Unit"}, {"deadline", "期限", "Deadline"}, {"met", "是否达标", "Met"},
 		{"numerator", "分子", "Numerator"}, {"denominator", "分母", "Denominator"}, {"unknown", "数据缺失", "Unknown"},
-		{"provenance", "数据来源等级", "Provenance"}, {"source", "依据", "Source"}, {"note", "说明", "Note"}},
+		{"provenance", "数据来源等级", "Provenance"}, {"source", "依据", "Source"}, {"note", "说明", "Note"},
+		{"status", "状态", "Status"}, {"reason", "未计算原因", "Reason"}},
 		Notes: []string{s.Document, string(s.Code) + " " + s.Name}}
 	for _, it := range s.Items {
 		t.Rows = append(t.Rows, []any{it.ID, it.TitleZH, fptr(it.Value), it.Target, it.Unit, it.Deadline, bptr(it.Met),
-			it.Numerator, it.Denominator, it.Unknown, string(it.Provenance), it.Source, it.Note})
+			it.Numerator, it.Denominator, it.Unknown, string(it.Provenance), it.Source, it.Note, it.Status, it.Reason})
 	}
 	return t
 }

@@ -75,27 +75,34 @@ func GCJ02ToBD09(p orb.Point) orb.Point {
 	return orb.Point{z*math.Cos(theta) + 0.0065, z*math.Sin(theta) + 0.006}
 }
 
-// BD09ToGCJ02 inverts GCJ02ToBD09 with the common closed-form approximation (error ≈ 1e-6°,
-// ≈ 0.1 m, the accuracy of the published vectors).
-func BD09ToGCJ02(p orb.Point) orb.Point {
+// bd09ToGCJ02Approx is the common closed-form inverse of GCJ02ToBD09 (error up to a few
+// centimetres); BD09ToGCJ02 starts from it.
+func bd09ToGCJ02Approx(p orb.Point) orb.Point {
 	x, y := p[0]-0.0065, p[1]-0.006
 	z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdPi)
 	theta := math.Atan2(y, x) - 0.000003*math.Cos(x*bdPi)
 	return orb.Point{z * math.Cos(theta), z * math.Sin(theta)}
 }
 
+// BD09ToGCJ02 inverts GCJ02ToBD09 exactly: fixed-point iteration from the closed-form
+// approximation until GCJ02ToBD09 of the answer is within 1e-12° (≈ 0.1 µm) of p.
+func BD09ToGCJ02(p orb.Point) orb.Point {
+	g := bd09ToGCJ02Approx(p)
+	for i := 0; i < 30; i++ {
+		b := GCJ02ToBD09(g)
+		dx, dy := b[0]-p[0], b[1]-p[1]
+		if math.Abs(dx) < 1e-12 && math.Abs(dy) < 1e-12 {
+			break
+		}
+		g = orb.Point{g[0] - dx, g[1] - dy}
+	}
+	return g
+}
+
 // WGS84ToBD09 converts WGS84 to BD-09 through GCJ-02.
 func WGS84ToBD09(p orb.Point) orb.Point { return GCJ02ToBD09(WGS84ToGCJ02(p)) }
 
-// BD09ToWGS84 converts BD-09 to WGS84 through GCJ-02 with the one-step GCJ-02 inverse of the
-// published vectors (wgs = gcj − offset(gcj)), which it reproduces to 1e-9°. That inverse is
-// approximate: measured WGS→BD→WGS round trips are off by a median of 0.7 m and at most ≈ 5 m
-// over China (3.1 m in Hubei). Importers that need better use GCJ02ToWGS84(BD09ToGCJ02(p)).
-func BD09ToWGS84(p orb.Point) orb.Point {
-	g := BD09ToGCJ02(p)
-	if OutsideChina(g) {
-		return g
-	}
-	dLon, dLat := gcjOffset(g)
-	return orb.Point{g[0] - dLon, g[1] - dLat}
-}
+// BD09ToWGS84 inverts WGS84ToBD09 exactly, through both iterative inverses (BD-09 → GCJ-02 →
+// WGS84): WGS84ToBD09 of the answer is within 1e-9° of p. The one-step inverse of the
+// published vectors (eviltransform's bd2wgs) is off by up to ≈ 5 m over China (3.1 m in Hubei).
+func BD09ToWGS84(p orb.Point) orb.Point { return GCJ02ToWGS84(BD09ToGCJ02(p)) }

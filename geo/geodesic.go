@@ -636,7 +636,7 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 	dn1 := math.Sqrt(1 + g.ep2*sbet1*sbet1)
 	dn2 := math.Sqrt(1 + g.ep2*sbet2*sbet2)
 
-	var salp1, calp1, salp2, calp2, sig12, s12x, m12x float64
+	var salp1, calp1, salp2, calp2, sig12, s12x float64
 	var omg12, somg12, comg12 float64
 	meridian := lat1 == -90 || slam12 == 0
 	if meridian {
@@ -645,12 +645,12 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 		ssig1, csig1 := sbet1, calp1*cbet1
 		ssig2, csig2 := sbet2, calp2*cbet2
 		sig12 = math.Atan2(math.Max(0, csig1*ssig2-ssig1*csig2), csig1*csig2+ssig1*ssig2)
+		var m12x float64 // reduced length, only for the test below
 		s12x, m12x = g.lengths(g.n, sig12, ssig1, csig1, dn1, ssig2, csig2, dn2, true)
 		if sig12 < 1 || m12x >= 0 {
 			if sig12 < 3*tiny || (sig12 < tol0 && (s12x < 0 || m12x < 0)) {
-				sig12, m12x, s12x = 0, 0, 0
+				sig12, s12x = 0, 0
 			}
-			m12x *= g.b
 			s12x *= g.b
 		} else {
 			meridian = false
@@ -664,13 +664,11 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 		s12x = g.a * lam12
 		sig12 = lam12 / g.f1
 		omg12 = sig12
-		m12x = g.b * math.Sin(sig12)
 	} else if !meridian {
 		var dnm float64
 		sig12, salp1, calp1, salp2, calp2, dnm = g.inverseStart(sbet1, cbet1, dn1, sbet2, cbet2, dn2, lam12, slam12, clam12)
 		if sig12 >= 0 {
 			s12x = sig12 * g.b * dnm
-			m12x = dnm * dnm * g.b * math.Sin(sig12/dnm)
 			omg12 = lam12 / (g.f1 * dnm)
 		} else {
 			var r lambdaResult
@@ -713,8 +711,7 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 				tripb = math.Abs(salp1a-salp1)+(calp1a-calp1) < tolb || math.Abs(salp1-salp1b)+(calp1-calp1b) < tolb
 			}
 			salp2, calp2, sig12 = r.salp2, r.calp2, r.sig12
-			s12x, m12x = g.lengths(r.eps, sig12, r.ssig1, r.csig1, dn1, r.ssig2, r.csig2, dn2, true)
-			m12x *= g.b
+			s12x, _ = g.lengths(r.eps, sig12, r.ssig1, r.csig1, dn1, r.ssig2, r.csig2, dn2, true)
 			s12x *= g.b
 			if wantArea {
 				sdomg12, cdomg12 := math.Sincos(r.domg12)

@@ -7,82 +7,6 @@ import (
 	"github.com/peterstace/simplefeatures/geom"
 )
 
-// toSFRing converts a ring, closing it if it is open.
-func toSFRing(r orb.Ring) geom.LineString {
-	n := len(r)
-	closeIt := n > 0 && r[0] != r[n-1]
-	coords := make([]float64, 0, 2*n+2)
-	for _, p := range r {
-		coords = append(coords, p[0], p[1])
-	}
-	if closeIt {
-		coords = append(coords, r[0][0], r[0][1])
-	}
-	return geom.NewLineString(geom.NewSequence(coords, geom.DimXY))
-}
-
-func toSFPolygon(p orb.Polygon) geom.Polygon {
-	rings := make([]geom.LineString, 0, len(p))
-	for _, r := range p {
-		rings = append(rings, toSFRing(r))
-	}
-	return geom.NewPolygon(rings)
-}
-
-func toSFMultiPolygon(mp orb.MultiPolygon) geom.MultiPolygon {
-	polys := make([]geom.Polygon, 0, len(mp))
-	for _, p := range mp {
-		if len(p) > 0 {
-			polys = append(polys, toSFPolygon(p))
-		}
-	}
-	return geom.NewMultiPolygon(polys)
-}
-
-func fromSFRing(ls geom.LineString) orb.Ring {
-	seq := ls.Coordinates()
-	r := make(orb.Ring, seq.Length())
-	for i := range r {
-		xy := seq.GetXY(i)
-		r[i] = orb.Point{xy.X, xy.Y}
-	}
-	return r
-}
-
-func fromSFPolygon(p geom.Polygon) orb.Polygon {
-	if p.IsEmpty() {
-		return nil
-	}
-	out := orb.Polygon{fromSFRing(p.ExteriorRing())}
-	for i := 0; i < p.NumInteriorRings(); i++ {
-		out = append(out, fromSFRing(p.InteriorRingN(i)))
-	}
-	return out
-}
-
-// fromSFAreal collects the polygonal parts of g; points and lines are dropped.
-func fromSFAreal(g geom.Geometry, out orb.MultiPolygon) orb.MultiPolygon {
-	switch g.Type() {
-	case geom.TypePolygon:
-		if p := fromSFPolygon(g.MustAsPolygon()); p != nil {
-			out = append(out, p)
-		}
-	case geom.TypeMultiPolygon:
-		m := g.MustAsMultiPolygon()
-		for i := 0; i < m.NumPolygons(); i++ {
-			if p := fromSFPolygon(m.PolygonN(i)); p != nil {
-				out = append(out, p)
-			}
-		}
-	case geom.TypeGeometryCollection:
-		c := g.MustAsGeometryCollection()
-		for i := 0; i < c.NumGeometries(); i++ {
-			out = fromSFAreal(c.GeometryN(i), out)
-		}
-	}
-	return out
-}
-
 // overlayInputs validates each input and converts it; the error names the argument.
 func overlayInputs(op string, mps ...orb.MultiPolygon) ([]geom.Geometry, error) {
 	gs := make([]geom.Geometry, len(mps))
@@ -90,7 +14,7 @@ func overlayInputs(op string, mps ...orb.MultiPolygon) ([]geom.Geometry, error) 
 		if err := Validate(mp); err != nil {
 			return nil, fmt.Errorf("geo: %s: input %d: %w", op, i, err)
 		}
-		gs[i] = toSFMultiPolygon(mp).AsGeometry()
+		gs[i] = ToSF(mp).AsGeometry()
 	}
 	return gs, nil
 }
@@ -119,7 +43,7 @@ func Union(polys ...orb.MultiPolygon) (res orb.MultiPolygon, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("geo: union: %w", err)
 	}
-	return fromSFAreal(g, orb.MultiPolygon{}), nil
+	return appendAreal(orb.MultiPolygon{}, g), nil
 }
 
 // Intersection returns the planar area common to a and b; shared edges or points without
@@ -135,7 +59,7 @@ func Intersection(a, b orb.MultiPolygon) (res orb.MultiPolygon, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("geo: intersection: %w", err)
 	}
-	return fromSFAreal(g, orb.MultiPolygon{}), nil
+	return appendAreal(orb.MultiPolygon{}, g), nil
 }
 
 // Difference returns the planar area of a not covered by b. Inputs must pass Validate (see
@@ -150,5 +74,5 @@ func Difference(a, b orb.MultiPolygon) (res orb.MultiPolygon, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("geo: difference: %w", err)
 	}
-	return fromSFAreal(g, orb.MultiPolygon{}), nil
+	return appendAreal(orb.MultiPolygon{}, g), nil
 }

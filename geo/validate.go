@@ -19,6 +19,7 @@ import (
 type ValidationError struct {
 	Polygon int       // index of the polygon in the multipolygon
 	Ring    int       // ring within Polygon (0 the outer ring), −1 when the rule concerns the whole polygon
+	Vertex  int       // vertex of Ring (index as given) where the fault starts, else −1
 	Other   int       // the other polygon for rules between two polygons, else −1
 	Rule    string    // what is wrong, e.g. "self-intersects"
 	At      orb.Point // where, when HasAt
@@ -42,11 +43,15 @@ func (e *ValidationError) Error() string {
 	if e.HasAt {
 		fmt.Fprintf(&b, " at %s, %s", formatCoord(e.At[0]), formatCoord(e.At[1]))
 	}
+	if e.Vertex >= 0 {
+		fmt.Fprintf(&b, " (vertex %d)", e.Vertex)
+	}
 	return b.String()
 }
 
 // Validate checks that mp is a valid multipolygon and returns a *ValidationError naming the
-// first broken rule and its location, or nil. Rules, in the order checked: finite
+// first broken rule and its location (polygon, ring and vertex index where a rule concerns one
+// ring, and the lon/lat of the fault), or nil; it is the one polygon validator of civplan. Rules, in the order checked: finite
 // coordinates; closed rings; at least 3 distinct vertices per ring; rings that do not
 // self-intersect (including spikes that double back); then, through simplefeatures, rings of a
 // polygon meeting at most at single points, holes inside their shell and not nested,
@@ -71,7 +76,7 @@ func Validate(mp orb.MultiPolygon) (err error) {
 		sfPolys[pi] = toSFPolygon(poly)
 		if e := sfPolys[pi].Validate(); e != nil {
 			rule, at, ok := sfViolation(e)
-			return &ValidationError{Polygon: pi, Ring: -1, Other: -1, Rule: rule, At: at, HasAt: ok}
+			return &ValidationError{Polygon: pi, Ring: -1, Vertex: -1, Other: -1, Rule: rule, At: at, HasAt: ok}
 		}
 	}
 	// Pairs of polygons whose boxes meet, checked pairwise so the error can name both.
@@ -87,7 +92,7 @@ func Validate(mp orb.MultiPolygon) (err error) {
 			pair := geom.NewMultiPolygon([]geom.Polygon{sfPolys[i], sfPolys[j]})
 			if e := pair.Validate(); e != nil {
 				_, at, ok := sfViolation(e)
-				return &ValidationError{Polygon: i, Ring: -1, Other: j, Rule: "overlap or touch along a line", At: at, HasAt: ok}
+				return &ValidationError{Polygon: i, Ring: -1, Vertex: -1, Other: j, Rule: "overlap or touch along a line", At: at, HasAt: ok}
 			}
 		}
 	}
@@ -123,28 +128,31 @@ func sfViolation(err error) (rule string, at orb.Point, ok bool) {
 func validateRingShape(r orb.Ring) *ValidationError {
 	for k, p := range r {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-			return &ValidationError{Rule: fmt.Sprintf("has a non-finite coordinate at vertex %d", k)}
+			return &ValidationError{Rule: "has a non-finite coordinate", Vertex: k}
 		}
 	}
 	if len(r) == 0 {
-		return &ValidationError{Rule: "is empty"}
+		return &ValidationError{Rule: "is empty", Vertex: -1}
 	}
 	if r[0] != r[len(r)-1] {
-		return &ValidationError{Rule: fmt.Sprintf("is not closed (ends at %s, %s)", formatCoord(r[len(r)-1][0]), formatCoord(r[len(r)-1][1])), At: r[0], HasAt: true}
+		last := r[len(r)-1]
+		return &ValidationError{Rule: fmt.Sprintf("is not closed (ends at %s, %s)", formatCoord(last[0]), formatCoord(last[1])), At: r[0], HasAt: true, Vertex: -1}
 	}
-	// Drop repeated consecutive vertices.
+	// Drop repeated consecutive vertices; orig maps the kept ones back to r.
 	v := make([]orb.Point, 0, len(r))
-	for _, p := range r {
+	orig := make([]int, 0, len(r))
+	for k, p := range r {
 		if len(v) == 0 || v[len(v)-1] != p {
 			v = append(v, p)
+			orig = append(orig, k)
 		}
 	}
 	distinct := len(v) - 1
 	if distinct < 3 {
-		return &ValidationError{Rule: fmt.Sprintf("has %d distinct vertices, needs at least 3", max(distinct, 1)), At: r[0], HasAt: true}
+		return &ValidationError{Rule: fmt.Sprintf("has %d distinct vertices, needs at least 3", max(distinct, 1)), At: r[0], HasAt: true, Vertex: -1}
 	}
-	if at, bad := ringSelfIntersection(v); bad {
-		return &ValidationError{Rule: "self-intersects", At: at, HasAt: true}
+	if at, k, bad := ringSelfIntersection(v); bad {
+		return &ValidationError{Rule: "self-intersects", At: at, HasAt: true, Vertex: orig[k]}
 	}
 	return nil
 }
@@ -158,6 +166,17 @@ func orient(a, b, c orb.Point) float64 {
 func onSegment(a, b, c orb.Point) bool {
 	return c[0] >= math.Min(a[0], b[0]) && c[0] <= math.Max(a[0], b[0]) &&
 		c[1] >= math.Min(a[1], b[1]) && c[1] <= math.Max(a[1], b[1])
+}
+
+// faultVertex is the vertex of edges a and b (a < b) that lies at the meeting point at, else a
+// (two edges crossing between vertices).
+func faultVertex(v []orb.Point, at orb.Point, a, b int) int {
+	for _, k := range []int{b, b + 1, a, a + 1} {
+		if v[k] == at {
+			return k % (len(v) - 1)
+		}
+	}
+	return a
 }
 
 // segmentsMeet reports whether segments p1–p2 and q1–q2 share a point, and one such point.
@@ -183,8 +202,9 @@ func segmentsMeet(p1, p2, q1, q2 orb.Point) (orb.Point, bool) {
 
 // ringSelfIntersection finds a point where the closed ring v (no repeated consecutive
 // vertices, v[0] == v[len−1]) touches or crosses itself other than at the shared vertex of
-// consecutive edges. Edges are swept in order of their smallest x.
-func ringSelfIntersection(v []orb.Point) (orb.Point, bool) {
+// consecutive edges, and the vertex where the fault is: the tip of a spike, the vertex that
+// touches another edge, else the first vertex of the earlier of two crossing edges. Edges are swept in order of their smallest x.
+func ringSelfIntersection(v []orb.Point) (orb.Point, int, bool) {
 	m := len(v) - 1 // number of edges; edge k runs v[k]→v[k+1]
 	order := make([]int, m)
 	for k := range order {
@@ -213,20 +233,21 @@ func ringSelfIntersection(v []orb.Point) (orb.Point, bool) {
 				// Consecutive edges share one vertex; they are bad only if they double
 				// back along each other (a spike).
 				var shared, pa, pb orb.Point
+				var tip int
 				if b == a+1 {
-					shared, pa, pb = v[b], v[a], v[b+1]
+					shared, pa, pb, tip = v[b], v[a], v[b+1], b
 				} else {
-					shared, pa, pb = v[0], v[1], v[m-1]
+					shared, pa, pb, tip = v[0], v[1], v[m-1], 0
 				}
 				if orient(shared, pa, pb) == 0 && (pa[0]-shared[0])*(pb[0]-shared[0])+(pa[1]-shared[1])*(pb[1]-shared[1]) > 0 {
-					return shared, true
+					return shared, tip, true
 				}
 				continue
 			}
 			if at, ok := segmentsMeet(v[a], v[a+1], v[b], v[b+1]); ok {
-				return at, true
+				return at, faultVertex(v, at, a, b), true
 			}
 		}
 	}
-	return orb.Point{}, false
+	return orb.Point{}, -1, false
 }

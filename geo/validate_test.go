@@ -21,9 +21,11 @@ func TestValidate(t *testing.T) {
 		// want is a substring of the message; "" means valid.
 		want string
 		at   orb.Point
+		// vertex is the vertex index the error names, −1 for none.
+		vertex int
 	}{
-		{"square", orb.MultiPolygon{{square(0, 0, 2)}}, "", orb.Point{}},
-		{"empty", orb.MultiPolygon{}, "", orb.Point{}},
+		{"square", orb.MultiPolygon{{square(0, 0, 2)}}, "", orb.Point{}, -1},
+		{"empty", orb.MultiPolygon{}, "", orb.Point{}, -1},
 		// Bow-tie: the two diagonals cross at (1, 1).
 		//
 		//	(0,2) +     + (2,2)
@@ -33,39 +35,44 @@ func TestValidate(t *testing.T) {
 		//	      | / \ |
 		//	      |/   \|
 		//	(0,0) +     + (2,0)
-		{"bow-tie", orb.MultiPolygon{{{{0, 0}, {2, 2}, {2, 0}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 1, 1", orb.Point{1, 1}},
+		{"bow-tie", orb.MultiPolygon{{{{0, 0}, {2, 2}, {2, 0}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 1, 1", orb.Point{1, 1}, 0},
 		// Spike: the outer ring runs out to (4, 1) and straight back, so it passes (2, 1)
 		// twice.
 		//
 		//	+-----+
 		//	|     +-----+ (4,1)
 		//	+-----+
-		{"spike", orb.MultiPolygon{{{{0, 0}, {2, 0}, {2, 1}, {4, 1}, {2, 1}, {2, 2}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 2, 1", orb.Point{2, 1}},
+		{"spike", orb.MultiPolygon{{{{0, 0}, {2, 0}, {2, 1}, {4, 1}, {2, 1}, {2, 2}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 2, 1", orb.Point{2, 1}, 4},
 		// A spike from a vertex visited once: the ring doubles back at (3, 0).
-		{"spike tip", orb.MultiPolygon{{{{0, 0}, {3, 0}, {2, 0}, {2, 2}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects", orb.Point{}},
+		{"spike tip", orb.MultiPolygon{{{{0, 0}, {3, 0}, {2, 0}, {2, 2}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects", orb.Point{}, 1},
+		// The same bow-tie at Hubei coordinates (formerly data.ValidatePolygon's test): the
+		// message names the rule, the ring, the vertex and where the diagonals cross.
+		{"bow-tie in Hubei", orb.MultiPolygon{{{{110.5, 31.0}, {111.0, 31.25}, {111.0, 31.0}, {110.5, 31.25}, {110.5, 31.0}}}},
+			"ring 0 of polygon 0 self-intersects at 110.75, 31.125 (vertex 0)", orb.Point{110.75, 31.125}, 0},
 		// Self-touching: vertex (1, 0) of the ring lies on its own bottom edge.
-		{"self-touching", orb.MultiPolygon{{{{0, 0}, {2, 0}, {2, 2}, {1, 0}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 1, 0", orb.Point{1, 0}},
+		{"self-touching", orb.MultiPolygon{{{{0, 0}, {2, 0}, {2, 2}, {1, 0}, {0, 2}, {0, 0}}}}, "ring 0 of polygon 0 self-intersects at 1, 0", orb.Point{1, 0}, 3},
 		// Second polygon's hole lies outside its shell.
 		//
 		//	+---+    +--+
 		//	|   |    |h |   h = hole of polygon 1, outside its shell
 		//	+---+    +--+
-		{"hole outside shell", orb.MultiPolygon{{square(10, 10, 1)}, {square(0, 0, 2), square(5, 0, 1)}}, "polygon 1: interior ring outside of exterior ring at 5, 0", orb.Point{5, 0}},
-		{"nested holes", orb.MultiPolygon{{square(0, 0, 10), square(1, 1, 8), square(2, 2, 2)}}, "polygon 0: has nested rings", orb.Point{}},
+		{"hole outside shell", orb.MultiPolygon{{square(10, 10, 1)}, {square(0, 0, 2), square(5, 0, 1)}}, "polygon 1: interior ring outside of exterior ring at 5, 0", orb.Point{5, 0}, -1},
+		{"nested holes", orb.MultiPolygon{{square(0, 0, 10), square(1, 1, 8), square(2, 2, 2)}}, "polygon 0: has nested rings", orb.Point{}, -1},
 		// Two polygons overlapping:
 		//
 		//	+---+
 		//	| +-+-+
 		//	+-+-+ |
 		//	  +---+
-		{"overlapping polygons", orb.MultiPolygon{{square(0, 0, 2)}, {square(1, 1, 2)}}, "polygons 0 and 1 overlap or touch along a line", orb.Point{}},
+		{"overlapping polygons", orb.MultiPolygon{{square(0, 0, 2)}, {square(1, 1, 2)}}, "polygons 0 and 1 overlap or touch along a line", orb.Point{}, -1},
+		{"overlapping polygons in Hubei", orb.MultiPolygon{{square(110, 31, 1)}, {square(110.5, 31.5, 1)}}, "polygons 0 and 1 overlap or touch along a line", orb.Point{}, -1},
 		// Touching along an edge is invalid inside one multipolygon too.
-		{"polygons sharing an edge", orb.MultiPolygon{{square(0, 0, 1)}, {square(1, 0, 1)}}, "polygons 0 and 1 overlap or touch along a line", orb.Point{}},
-		{"polygons touching at a corner", orb.MultiPolygon{{square(0, 0, 1)}, {square(1, 1, 1)}}, "", orb.Point{}},
-		{"not closed", orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}}}}, "ring 0 of polygon 0 is not closed (ends at 1, 1) at 0, 0", orb.Point{0, 0}},
-		{"too few vertices", orb.MultiPolygon{{square(0, 0, 1), {{3, 3}, {4, 4}, {3, 3}}}}, "ring 1 of polygon 0 has 2 distinct vertices", orb.Point{3, 3}},
-		{"NaN", orb.MultiPolygon{{{{0, 0}, {1, math.NaN()}, {1, 1}, {0, 0}}}}, "ring 0 of polygon 0 has a non-finite coordinate at vertex 1", orb.Point{}},
-		{"empty ring", orb.MultiPolygon{{square(0, 0, 1), {}}}, "ring 1 of polygon 0 is empty", orb.Point{}},
+		{"polygons sharing an edge", orb.MultiPolygon{{square(0, 0, 1)}, {square(1, 0, 1)}}, "polygons 0 and 1 overlap or touch along a line", orb.Point{}, -1},
+		{"polygons touching at a corner", orb.MultiPolygon{{square(0, 0, 1)}, {square(1, 1, 1)}}, "", orb.Point{}, -1},
+		{"not closed", orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}}}}, "ring 0 of polygon 0 is not closed (ends at 1, 1) at 0, 0", orb.Point{0, 0}, -1},
+		{"too few vertices", orb.MultiPolygon{{square(0, 0, 1), {{3, 3}, {4, 4}, {3, 3}}}}, "ring 1 of polygon 0 has 2 distinct vertices", orb.Point{3, 3}, -1},
+		{"NaN", orb.MultiPolygon{{{{0, 0}, {1, math.NaN()}, {1, 1}, {0, 0}}}}, "ring 0 of polygon 0 has a non-finite coordinate (vertex 1)", orb.Point{}, 1},
+		{"empty ring", orb.MultiPolygon{{square(0, 0, 1), {}}}, "ring 1 of polygon 0 is empty", orb.Point{}, -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,6 +95,9 @@ func TestValidate(t *testing.T) {
 			}
 			if tc.at != (orb.Point{}) && (!ve.HasAt || ve.At != tc.at) {
 				t.Errorf("location = %v (has %v), want %v", ve.At, ve.HasAt, tc.at)
+			}
+			if ve.Vertex != tc.vertex {
+				t.Errorf("vertex = %d, want %d", ve.Vertex, tc.vertex)
 			}
 		})
 	}

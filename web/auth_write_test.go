@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func (e *testEnv) do(t *testing.T, method, path, body string, hdr ...string) (int, http.Header, map[string]any) {
@@ -52,8 +52,8 @@ func routePath(p string) string {
 func TestEveryWriteRouteNeedsItsRole(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	viewerTok, _, _ := e.store.CreateToken(ctx, "v", data.RoleViewer)
-	plannerTok, _, _ := e.store.CreateToken(ctx, "p", data.RolePlanner)
+	viewerTok, _, _ := e.store.CreateToken(ctx, "v", store.RoleViewer)
+	plannerTok, _, _ := e.store.CreateToken(ctx, "p", store.RolePlanner)
 	before, err := e.store.DumpTables(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestEveryWriteRouteNeedsItsRole(t *testing.T) {
 func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	tok, _, _ := e.store.CreateToken(ctx, "planner-li", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(ctx, "planner-li", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok}
 
 	// Create: a mutual-aid site in 昭君村, given in GCJ-02.
@@ -145,7 +145,7 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 		t.Errorf("deleted facility still answers: %d", code)
 	}
 	// The audit log has exactly the three accepted writes, by this token, in order.
-	entries, err := e.store.AuditLog(ctx, data.AuditFilter{})
+	entries, err := e.store.AuditLog(ctx, store.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

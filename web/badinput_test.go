@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -182,7 +182,7 @@ func badInputCorpus(t *testing.T, scenarioID int64) []badCase {
 }
 
 // checkpointedDump checkpoints the WAL into the main file (a separate connection) and dumps every table.
-func checkpointedDump(t *testing.T, st *data.Store) map[string][]string {
+func checkpointedDump(t *testing.T, st *store.SQLite) map[string][]string {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+st.Path()+"?_busy_timeout=5000")
 	if err != nil {
@@ -205,8 +205,8 @@ func checkpointedDump(t *testing.T, st *data.Store) map[string][]string {
 func TestBadInputCorpus(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, MaxBodyBytes: 8 << 20})
 	ctx := context.Background()
-	plannerTok, _, _ := e.store.CreateToken(ctx, "planner", data.RolePlanner)
-	adminTok, _, _ := e.store.CreateToken(ctx, "admin", data.RoleAdmin)
+	plannerTok, _, _ := e.store.CreateToken(ctx, "planner", store.RolePlanner)
+	adminTok, _, _ := e.store.CreateToken(ctx, "admin", store.RoleAdmin)
 	code, _, m := e.do(t, "POST", "/api/v1/scenarios", `{"name":"基准方案","ops":[{"op":"rename","unit":"420526100","name":"新古夫镇"}]}`, "Authorization", "Bearer "+plannerTok)
 	if code != 201 {
 		t.Fatalf("create the scenario to PUT against: %d %v", code, m)
@@ -325,12 +325,12 @@ func TestBadImportFiles(t *testing.T) {
 	before := checkpointedDump(t, e.store)
 	for _, f := range files {
 		t.Run(f.name, func(t *testing.T) {
-			opts := data.ImportOptions{CRS: f.crs, Tree: tree}
+			opts := store.ImportOptions{CRS: f.crs, Tree: tree}
 			var err error
 			if f.what == "facilities" {
-				_, err = e.store.ImportFacilities(ctx, strings.NewReader(f.body), f.name, opts, data.CLIActor())
+				_, err = e.store.ImportFacilities(ctx, strings.NewReader(f.body), f.name, opts, store.CLIActor())
 			} else {
-				_, err = e.store.ImportDivisions(ctx, strings.NewReader(f.body), f.name, opts, data.CLIActor())
+				_, err = e.store.ImportDivisions(ctx, strings.NewReader(f.body), f.name, opts, store.CLIActor())
 			}
 			if err == nil {
 				t.Fatalf("import %s %s accepted", f.what, f.name)
@@ -348,7 +348,7 @@ func TestBadImportFiles(t *testing.T) {
 	}
 	// GBK (as Chinese Excel saves CSV) is valid input: it imports, names intact.
 	csv := gbk(t, "类型,名称,区划代码,经度,纬度,状态\n农村福利院/敬老院,古夫镇第二敬老院,420526100000,110.3,31.5,运营\n")
-	rep, err := e.store.ImportFacilities(ctx, strings.NewReader(csv), "gbk.csv", data.ImportOptions{Tree: tree}, data.CLIActor())
+	rep, err := e.store.ImportFacilities(ctx, strings.NewReader(csv), "gbk.csv", store.ImportOptions{Tree: tree}, store.CLIActor())
 	if err != nil || rep.Inserted != 1 {
 		t.Fatalf("GBK import: %+v %v", rep, err)
 	}

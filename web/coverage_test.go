@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"io"
 	"net/http"
 	"strings"
@@ -208,7 +208,7 @@ func TestScorecardWithPlanAndAfterWrite(t *testing.T) {
 	if v := value("/api/v1/scorecard/420526"); v < 0.333 || v > 0.334 {
 		t.Fatalf("before: %v, want 1/3", v)
 	}
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"mutual_aid_elderly","name":"丰邑坪互助点","division_code":"420526100202","lon":110.4,"lat":31.7}`, "Authorization", "Bearer "+tok)
 	if code != 201 {
 		t.Fatalf("create: %d %v", code, m)

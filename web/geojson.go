@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -58,21 +59,21 @@ func writeGeoJSON(c *gin.Context, status int, v any) {
 }
 
 // divisionGeometry is the boundary where known, else the seat point, else nil; in crs.
-func divisionGeometry(d *divisions.Division, crs CRS, withBoundary bool) orb.Geometry {
+func divisionGeometry(d *divisions.Division, crs geo.CRS, withBoundary bool) orb.Geometry {
 	switch {
 	case withBoundary && len(d.Boundary) > 0:
-		return crs.geometry(d.Boundary)
+		return crs.ForwardGeometry(d.Boundary)
 	case d.HasSeat:
-		return crs.fromWGS84(d.Seat)
+		return crs.Forward(d.Seat)
 	}
 	return nil
 }
 
 // divisionProps are the properties of a division answer (ARCHITECTURE.md).
-func divisionProps(t *divisions.Tree, d *divisions.Division, crs CRS) map[string]any {
+func divisionProps(t *divisions.Tree, d *divisions.Division, crs geo.CRS) map[string]any {
 	var seat any
 	if d.HasSeat {
-		seat = crs.fromWGS84(d.Seat)
+		seat = crs.Forward(d.Seat)
 	}
 	var ur any
 	if d.URCode != "" {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -16,7 +16,7 @@ func (s *Server) handleAudit(c *gin.Context) error {
 	if p := onlyParams(c, "since", "until", "actor", "action", "target", "before_id", "limit"); p != nil {
 		return p
 	}
-	var f data.AuditFilter
+	var f store.AuditFilter
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if v := c.Query(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)

@@ -84,6 +84,26 @@ func coverageParams(c *gin.Context, snap *snapshot) (facilities.Params, *facilit
 	return p, an, err
 }
 
+// planTable marks an exported table t as including the planned facilities of the request's
+// plan=ID (a note naming the plan) and returns the file name with "-planID" appended; without
+// plan= both are unchanged.
+func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (facilities.Table, string) {
+	ps := c.Query("plan")
+	if ps == "" {
+		return t, name
+	}
+	id, err := strconv.ParseInt(ps, 10, 64)
+	if err != nil {
+		return t, name // planAnalyzer has refused it already
+	}
+	label := fmt.Sprintf("plan %d", id)
+	if p, err := s.store.Plan(c.Request.Context(), id); err == nil {
+		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
+	}
+	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)
+	return t, name + "-plan" + ps
+}
+
 // planAnalyzer is the snapshot's analyzer, or with plan=ID one that counts that saved plan's
 // planned facilities as operating.
 func planAnalyzer(c *gin.Context, snap *snapshot) (*facilities.Analyzer, error) {
@@ -162,9 +182,10 @@ func (s *Server) handleCoverage(c *gin.Context) error {
 		if withVillages {
 			t = cov.VillageTable()
 		}
-		return writeTable(c, f, t, "coverage-"+string(p.Kind))
+		t, name := s.planTable(c, t, "coverage-"+string(p.Kind))
+		return writeTable(c, f, t, name)
 	}
-	c.JSON(http.StatusOK, gin.H{"coverage": cov, "vintages": snap.vintages(), "note": approxNote})
+	c.JSON(http.StatusOK, gin.H{"coverage": cov, "plan": nilIfEmpty(c.Query("plan")), "vintages": snap.vintages(), "note": approxNote})
 	return nil
 }
 
@@ -204,7 +225,8 @@ func (s *Server) handleGaps(c *gin.Context) error {
 		if clusters {
 			t = g.ClusterTable()
 		}
-		return writeTable(c, f, t, "gaps-"+string(p.Kind))
+		t, name := s.planTable(c, t, "gaps-"+string(p.Kind))
+		return writeTable(c, f, t, name)
 	}
 	vs := g.Villages
 	if limit > 0 && len(vs) > limit {
@@ -216,7 +238,7 @@ func (s *Server) handleGaps(c *gin.Context) error {
 		v := &vs[i]
 		var geom = geometryOf(nil)
 		if v.HasPoint {
-			geom = geometryOf(crs.fromWGS84(v.Point))
+			geom = geometryOf(crs.Forward(v.Point))
 		}
 		feats = append(feats, feature{Type: "Feature", ID: string(v.Code), Geometry: geom, Properties: map[string]any{
 			"rank": i + 1, "code": v.Code, "name": v.Name, "short_name": v.ShortName, "kind": v.Kind, "rural": v.Rural,
@@ -228,12 +250,12 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	if clusters {
 		cl := make([]gin.H, 0, len(g.Clusters))
 		for _, k := range g.Clusters {
-			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.fromWGS84(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
+			cl = append(cl, gin.H{"rank": k.Rank, "centre": crs.Forward(k.Centre), "centre_code": k.CentreCode, "unit": nilIfEmpty(string(k.Unit)),
 				"villages": k.Villages, "elderly": k.Elderly, "max_distance_m": k.MaxDistanceM})
 		}
 		fc["clusters"], fc["cluster_by"], fc["unplaced"] = cl, g.ClusterBy, g.Unplaced
 	}
-	fc["vintages"], fc["note"], fc["crs"] = snap.vintages(), approxNote, crs
+	fc["vintages"], fc["note"], fc["crs"], fc["plan"] = snap.vintages(), approxNote, crs, nilIfEmpty(c.Query("plan"))
 	writeGeoJSON(c, http.StatusOK, fc)
 	return nil
 }
@@ -263,7 +285,8 @@ func (s *Server) handleScorecard(c *gin.Context) error {
 	}
 	sc := v.(*facilities.Scorecard)
 	if f != "json" {
-		return writeTable(c, f, sc.Table(), "scorecard-"+code.Short())
+		t, name := s.planTable(c, sc.Table(), "scorecard-"+code.Short())
+		return writeTable(c, f, t, name)
 	}
 	c.JSON(http.StatusOK, gin.H{"scorecard": sc, "plan": nilIfEmpty(c.Query("plan")), "vintages": snap.vintages()})
 	return nil
@@ -293,11 +316,12 @@ func (s *Server) handleAccessibility(c *gin.Context) error {
 		if withVillages {
 			t = x.VillageTable()
 		}
-		return writeTable(c, f, t, "accessibility-"+string(p.Kind))
+		t, name := s.planTable(c, t, "accessibility-"+string(p.Kind))
+		return writeTable(c, f, t, name)
 	}
 	if !withVillages {
 		x.Villages = nil
 	}
-	c.JSON(http.StatusOK, gin.H{"accessibility": x, "vintages": snap.vintages()})
+	c.JSON(http.StatusOK, gin.H{"accessibility": x, "plan": nilIfEmpty(c.Query("plan")), "vintages": snap.vintages()})
 	return nil
 }

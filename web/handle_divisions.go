@@ -150,7 +150,7 @@ func (s *Server) handleLocate(c *gin.Context) error {
 	if p != nil {
 		return p
 	}
-	w := crs.toWGS84(pt)
+	w := crs.Inverse(pt)
 	snap := s.current()
 	chain := snap.locator.Locate(w)
 	if len(chain) == 0 {

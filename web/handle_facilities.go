@@ -9,12 +9,13 @@ import (
 
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
 
 // facilityFeature renders one facility in crs.
-func facilityFeature(f *facilities.Facility, crs CRS) feature {
+func facilityFeature(f *facilities.Facility, crs geo.CRS) feature {
 	props := map[string]any{
 		"id": f.ID, "kind": f.Kind, "name": f.Name, "division_code": f.DivisionCode, "status": f.Status,
 		"beds": f.Beds, "floor_area_m2": f.FloorAreaM2, "renovated": f.Renovated, "opened": nilIfEmpty(f.Opened),
@@ -23,7 +24,7 @@ func facilityFeature(f *facilities.Facility, crs CRS) feature {
 	if f.PlanID != 0 {
 		props["plan_id"] = f.PlanID
 	}
-	return feature{Type: "Feature", ID: f.ID, Geometry: geometryOf(crs.fromWGS84(f.Point)), Properties: props}
+	return feature{Type: "Feature", ID: f.ID, Geometry: geometryOf(crs.Forward(f.Point)), Properties: props}
 }
 
 // handleFacilities answers GET /api/v1/facilities?kind=&bbox=&division=&status=&crs=&limit=&after=
@@ -65,7 +66,7 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 		if err != nil {
 			return badParam("bbox", err)
 		}
-		bb = orb.Bound{Min: crs.toWGS84(bb.Min), Max: crs.toWGS84(bb.Max)}
+		bb = orb.Bound{Min: crs.Inverse(bb.Min), Max: crs.Inverse(bb.Max)}
 		box = &bb
 	}
 	snap := s.current()

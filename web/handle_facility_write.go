@@ -14,9 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
@@ -147,7 +148,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		}
 		f.Opened = *in.Opened
 	}
-	crs := WGS84
+	crs := geo.WGS84
 	if in.CRS != nil {
 		var err error
 		if crs, err = parseCRS(*in.CRS); err != nil {
@@ -166,7 +167,7 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		if p != nil {
 			return p
 		}
-		f.Point = crs.toWGS84(pt)
+		f.Point = crs.Inverse(pt)
 	}
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
@@ -212,9 +213,9 @@ func facilityID(c *gin.Context) (int64, error) {
 // storeProblem maps the store's sentinel errors to problems.
 func storeProblem(err error, id int64) error {
 	switch {
-	case errors.Is(err, data.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return notFound("no facility with id %d", id)
-	case errors.Is(err, data.ErrVersionConflict):
+	case errors.Is(err, store.ErrVersionConflict):
 		return problemOf(http.StatusPreconditionFailed, "%v: read it again and retry", err)
 	}
 	return err
@@ -225,7 +226,7 @@ func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
 	if err := s.Reload(); err != nil {
 		return err
 	}
-	rec, err := data.GetFacility(c.Request.Context(), s.store.DB(), id)
+	rec, err := s.store.Facility(c.Request.Context(), id)
 	if err != nil {
 		if status == http.StatusNoContent {
 			c.Status(status)
@@ -234,7 +235,7 @@ func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
 		return storeProblem(err, id)
 	}
 	c.Header("ETag", etag(rec.Version))
-	writeGeoJSON(c, status, facilityFeature(&rec.Facility, WGS84))
+	writeGeoJSON(c, status, facilityFeature(&rec.Facility, geo.WGS84))
 	return nil
 }
 
@@ -280,7 +281,7 @@ func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 	full := c.Request.Method == http.MethodPut
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "facility.update", "facility/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
-		cur, err := data.GetFacility(ctx, tx, id)
+		cur, err := s.store.FacilityTx(ctx, tx, id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -328,7 +329,7 @@ func (s *Server) handleFacilityDelete(c *gin.Context) error {
 
 // facilityETag sets the ETag of a single-facility GET from the store (the snapshot holds no versions).
 func (s *Server) facilityETag(ctx context.Context, c *gin.Context, id int64) {
-	if rec, err := data.GetFacility(ctx, s.store.DB(), id); err == nil {
+	if rec, err := s.store.Facility(ctx, id); err == nil {
 		c.Header("ETag", etag(rec.Version))
 	}
 }

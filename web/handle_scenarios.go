@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 	"github.com/gin-gonic/gin"
 )
 
@@ -29,7 +29,7 @@ type scenarioInput struct {
 
 // scenarioProblem turns an evaluation error into a 400 naming the operation, or passes it on.
 func scenarioProblem(err error) error {
-	if !errors.Is(err, report.ErrInvalid) {
+	if !errors.Is(err, assess.ErrInvalid) {
 		return err
 	}
 	var ie *divisions.InputError
@@ -45,8 +45,8 @@ func scenarioProblem(err error) error {
 }
 
 // evalOptions are the impact options read from the query (kind, mode, elderly, seat_growth_m).
-func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (report.Options, error) {
-	opt := report.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}, Context: c.Request.Context()}
+func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (assess.Options, error) {
+	opt := assess.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}, Context: c.Request.Context()}
 	if k := c.Query("kind"); k != "" {
 		for _, w := range strings.Split(k, ",") {
 			ki, err := facilities.ParseKind(w)
@@ -81,13 +81,13 @@ func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (report.Options, er
 }
 
 // evaluate applies a scenario to the current snapshot.
-func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*report.Evaluation, error) {
+func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*assess.Evaluation, error) {
 	snap := s.current()
 	opt, err := s.evalOptions(c, snap)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := report.Evaluate(snap.tree, snap.facilities, sc, opt)
+	ev, err := assess.Evaluate(snap.tree, snap.facilities, sc, opt)
 	if err != nil {
 		return nil, scenarioProblem(err)
 	}
@@ -113,7 +113,7 @@ func (s *Server) loadScenario(c *gin.Context, param string) (divisions.Scenario,
 		return divisions.Scenario{}, err
 	}
 	sc, err := s.store.Scenario(c.Request.Context(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return sc, notFound("no scenario with id %d", id)
 	}
 	return sc, err
@@ -121,7 +121,7 @@ func (s *Server) loadScenario(c *gin.Context, param string) (divisions.Scenario,
 
 // scenarioOf reads the body into a scenario and validates it against the current snapshot;
 // nothing is stored when it is bad.
-func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluation, error) {
+func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *assess.Evaluation, error) {
 	var in scenarioInput
 	if err := decodeBody(c, &in); err != nil {
 		return divisions.Scenario{}, nil, err
@@ -149,7 +149,7 @@ func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *report.Evaluat
 }
 
 // scenarioAnswer is a stored scenario with the summary of its evaluation.
-func scenarioAnswer(sc divisions.Scenario, ev *report.Evaluation) gin.H {
+func scenarioAnswer(sc divisions.Scenario, ev *assess.Evaluation) gin.H {
 	h := gin.H{"scenario": sc, "links": gin.H{
 		"impact": fmt.Sprintf("/api/v1/scenarios/%d/impact", sc.ID), "report": fmt.Sprintf("/api/v1/scenarios/%d/report.html", sc.ID),
 		"codes_csv": fmt.Sprintf("/api/v1/scenarios/%d/codes.csv", sc.ID), "codes_xlsx": fmt.Sprintf("/api/v1/scenarios/%d/codes.xlsx", sc.ID)}}
@@ -227,7 +227,7 @@ func (s *Server) handleScenarioUpdate(c *gin.Context) error {
 		sc = cur
 		return old, cur, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {
@@ -249,7 +249,7 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 		old, err := s.store.DeleteScenario(ctx, tx, id)
 		return old, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
 	if err != nil {
@@ -260,7 +260,7 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 }
 
 // storedEvaluation loads scenario {id} and evaluates it on the current snapshot.
-func (s *Server) storedEvaluation(c *gin.Context) (*report.Evaluation, error) {
+func (s *Server) storedEvaluation(c *gin.Context) (*assess.Evaluation, error) {
 	sc, err := s.loadScenario(c, "id")
 	if err != nil {
 		return nil, err
@@ -308,17 +308,33 @@ func (s *Server) handleScenarioReport(c *gin.Context) error {
 	return nil
 }
 
-// handleScenarioCodes answers GET /api/v1/scenarios/{id}/codes.csv and codes.xlsx (planner).
-func (s *Server) handleScenarioCodes(format string) handler {
+// handleScenarioCodes answers GET /api/v1/scenarios/{id}/codes?f=json|csv|xlsx (suffix "")
+// and its fixed-format forms codes.csv and codes.xlsx (planner): the code table (变更对照表).
+// A fixed form accepts f only when it names the same format.
+func (s *Server) handleScenarioCodes(suffix string) handler {
 	return func(c *gin.Context) error {
-		if p := onlyParams(c); p != nil {
+		if p := onlyParams(c, "f"); p != nil {
 			return p
+		}
+		f, pr := tableFormat(c)
+		if pr != nil {
+			return pr
+		}
+		if suffix != "" {
+			if q, ok := c.GetQuery("f"); ok && q != suffix {
+				return badParam("f", fmt.Errorf("%q contradicts the path's .%s (leave f out, or ask /codes?f=%s)", q, suffix, q))
+			}
+			f = suffix
 		}
 		ev, err := s.storedEvaluation(c)
 		if err != nil {
 			return err
 		}
-		return writeTable(c, format, ev.CodeTable(), fmt.Sprintf("scenario-%d-codes", ev.Scenario.ID))
+		if f == "json" {
+			c.JSON(http.StatusOK, gin.H{"scenario": ev.Scenario.ID, "codes": ev.Codes, "disclaimer": assess.Disclaimer})
+			return nil
+		}
+		return writeTable(c, f, ev.CodeTable(), fmt.Sprintf("scenario-%d-codes", ev.Scenario.ID))
 	}
 }
 
@@ -327,7 +343,7 @@ func (s *Server) handleScenarioCompare(c *gin.Context) error {
 	if p := onlyParams(c, "a", "b", "kind", "mode", "elderly", "seat_growth_m"); p != nil {
 		return p
 	}
-	var evs [2]*report.Evaluation
+	var evs [2]*assess.Evaluation
 	for i, p := range []string{"a", "b"} {
 		if c.Query(p) == "" {
 			return badParam(p, errors.New("required: a scenario id"))
@@ -340,7 +356,7 @@ func (s *Server) handleScenarioCompare(c *gin.Context) error {
 			return err
 		}
 	}
-	c.JSON(http.StatusOK, report.Compare(evs[0], evs[1]))
+	c.JSON(http.StatusOK, assess.Compare(evs[0], evs[1]))
 	return nil
 }
 
@@ -380,8 +396,11 @@ func addAPIv1Scenarios(paths obj) {
 		obj{"200": resp("the evaluation", obj{jsonType: obj{"schema": ref("Object")}, geoJSONType: obj{"schema": ref("FeatureCollection")}})}, "400", "401", "403", "404")}
 	paths["/api/v1/scenarios/{id}/report.html"] = obj{"get": op("scenarioReport", "the printable report in Chinese with before/after maps (planner)", withID(),
 		obj{"200": resp("the report", obj{"text/html": obj{"schema": str()}})}, "400", "401", "403", "404")}
+	paths["/api/v1/scenarios/{id}/codes"] = obj{"get": op("scenarioCodes", "the old→new code table (planner): JSON rows, or f=csv (UTF-8 with BOM) / f=xlsx",
+		[]any{id, qparam("f", "json (default), csv or xlsx", enumStr("json", "csv", "xlsx"))},
+		obj{"200": resp("the code table (变更对照表)", mergeObj(obj{jsonType: obj{"schema": ref("Object")}}, table["content"].(obj)))}, "400", "401", "403", "404")}
 	for _, f := range []string{"csv", "xlsx"} {
-		paths["/api/v1/scenarios/{id}/codes."+f] = obj{"get": op("scenarioCodes"+strings.ToUpper(f[:1])+f[1:], "the old→new code table as "+f+" (planner)",
-			[]any{id}, obj{"200": table}, "400", "401", "403", "404")}
+		paths["/api/v1/scenarios/{id}/codes."+f] = obj{"get": op("scenarioCodes"+strings.ToUpper(f[:1])+f[1:], "the old→new code table as "+f+" (planner; f, if given, must say "+f+")",
+			[]any{id, qparam("f", "optional; must be "+f, enumStr(f))}, obj{"200": table}, "400", "401", "403", "404")}
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func TestScenarioEndpoints(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	tok, _, err := e.store.CreateToken(ctx, "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(ctx, "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +152,66 @@ func TestScenarioEndpoints(t *testing.T) {
 	// Scenarios never change the base tree.
 	if code, _, m := e.get(t, "/api/v1/divisions/420526101"); code != 200 || m["properties"].(map[string]any)["name"] != "昭君镇" {
 		t.Errorf("base division changed: %d %v", code, m)
+	}
+}
+
+// TestScenarioCodeTableFormats: the code table answers both forms the README promises —
+// /codes?f=csv|xlsx (json by default) and /codes.csv, /codes.xlsx — and a format that
+// contradicts the path is a 400 naming f.
+func TestScenarioCodeTableFormats(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, err := e.store.CreateToken(context.Background(), "planner", store.RolePlanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := []string{"Authorization", "Bearer " + tok}
+	body := `{"name":"两镇合并","ops":[{"op":"merge","units":["420526100","420526101"],"into":"420526100","name":"古夫镇"}]}`
+	if code, _, m := e.do(t, "POST", "/api/v1/scenarios", body, auth...); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	const csvType, xlsxType = "text/csv", "spreadsheetml"
+	cases := []struct {
+		path, ctype string
+		status      int
+	}{
+		{"/api/v1/scenarios/1/codes?f=csv", csvType, 200},
+		{"/api/v1/scenarios/1/codes?f=xlsx", xlsxType, 200},
+		{"/api/v1/scenarios/1/codes", "application/json", 200},
+		{"/api/v1/scenarios/1/codes?f=json", "application/json", 200},
+		{"/api/v1/scenarios/1/codes.csv", csvType, 200},
+		{"/api/v1/scenarios/1/codes.csv?f=csv", csvType, 200},
+		{"/api/v1/scenarios/1/codes.xlsx", xlsxType, 200},
+		{"/api/v1/scenarios/1/codes.xlsx?f=xlsx", xlsxType, 200},
+		{"/api/v1/scenarios/1/codes.csv?f=xlsx", "application/problem+json", 400},
+		{"/api/v1/scenarios/1/codes?f=pdf", "application/problem+json", 400},
+		{"/api/v1/scenarios/9/codes?f=csv", "application/problem+json", 404},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			code, h, m := e.do(t, "GET", c.path, "", auth...)
+			if code != c.status || !strings.Contains(h.Get("Content-Type"), c.ctype) {
+				t.Fatalf("%d %s, want %d %s (%v)", code, h.Get("Content-Type"), c.status, c.ctype, m)
+			}
+			switch {
+			case c.status == 400:
+				if ps, _ := m["invalid_params"].([]any); len(ps) == 0 || ps[0].(map[string]any)["name"] != "f" {
+					t.Errorf("problem does not name f: %v", m)
+				}
+			case c.ctype == csvType:
+				raw, _ := m["raw"].(string)
+				if !strings.HasPrefix(raw, "\ufeff层级,原代码") || !strings.Contains(raw, "420526101201") {
+					t.Errorf("csv %.80q", raw)
+				}
+			case c.ctype == "application/json":
+				rows, _ := m["codes"].([]any)
+				found := false
+				for _, r := range rows {
+					found = found || r.(map[string]any)["old_code"] == "420526101201"
+				}
+				if !found {
+					t.Errorf("json code table lacks 420526101201: %v", m)
+				}
+			}
+		})
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 )
@@ -38,6 +39,7 @@ type sitingInput struct {
 	Objective          string                     `json:"objective"`
 	P                  int                        `json:"p"`
 	Target             float64                    `json:"target"`
+	TargetOf           string                     `json:"target_of"` // lscp: villages (default, the official indicator) or elderly
 	Weight             string                     `json:"weight"`
 	Candidates         []sitingCandidate          `json:"candidates"`
 	CRS                string                     `json:"crs"` // of candidates and of the answer's points
@@ -50,63 +52,64 @@ type sitingInput struct {
 
 // params validates in against the snapshot and returns the domain request, the analyzer to run it
 // on (with a plan's facilities when asked) and the crs of the answer.
-func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilities.Analyzer, CRS, error) {
+func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilities.Analyzer, geo.CRS, error) {
 	var sp facilities.SitingParams
 	crs, err := parseCRS(in.CRS)
 	if err != nil {
-		return sp, nil, "", badParam("crs", err)
+		return sp, nil, geo.WGS84, badParam("crs", err)
 	}
 	if in.Objective == "" {
-		return sp, nil, "", badParam("objective", errors.New("required: lscp, mclp, pcenter or upgrade"))
+		return sp, nil, geo.WGS84, badParam("objective", errors.New("required: lscp, mclp, pcenter or upgrade"))
 	}
 	if in.Kind == "" && in.Objective != string(facilities.ObjectiveUpgrade) {
-		return sp, nil, "", badParam("kind", errors.New("required (e.g. mutual_aid_elderly)"))
+		return sp, nil, geo.WGS84, badParam("kind", errors.New("required (e.g. mutual_aid_elderly)"))
 	}
 	sp.Kind, sp.Mode, sp.RadiusM = facilities.Kind(in.Kind), facilities.Mode(in.Mode), in.RadiusM
 	if in.Division != "" {
 		code, p := parseCodeParam("division", in.Division)
 		if p != nil {
-			return sp, nil, "", p
+			return sp, nil, geo.WGS84, p
 		}
 		sp.Division = code
 	}
 	cfg := snap.analyzer.Config()
 	if sp.Detour, sp.DetourDefault, err = facilities.ParseDetour(in.Detour, cfg); err != nil {
-		return sp, nil, "", domainProblem(err)
+		return sp, nil, geo.WGS84, domainProblem(err)
 	}
 	sp.Elderly, sp.RuralOnly, sp.IncludeVillageLike = facilities.Elderly(in.Elderly), in.Rural, in.IncludeVillageLike
 	sp.Objective, sp.P, sp.Target, sp.Weight = facilities.Objective(in.Objective), in.P, in.Target, facilities.Weight(in.Weight)
+	sp.TargetOf = facilities.TargetOf(in.TargetOf)
 	sp.UpgradeFrom, sp.Capacity, sp.ExcludeIDs = facilities.Kind(in.UpgradeFrom), in.Capacity, in.ExcludeIDs
 	for _, e := range in.Exclude {
 		sp.Exclude = append(sp.Exclude, divisions.Code(e))
 	}
 	switch {
 	case in.P > maxSitingP:
-		return sp, nil, "", badParam("p", fmt.Errorf("%d new sites is more than the %d one request may ask for", in.P, maxSitingP))
+		return sp, nil, geo.WGS84, badParam("p", fmt.Errorf("%d new sites is more than the %d one request may ask for", in.P, maxSitingP))
 	case len(in.Candidates) > maxSitingCandidates:
-		return sp, nil, "", badParam("candidates", fmt.Errorf("%d candidates is more than %d", len(in.Candidates), maxSitingCandidates))
+		return sp, nil, geo.WGS84, badParam("candidates", fmt.Errorf("%d candidates is more than %d", len(in.Candidates), maxSitingCandidates))
 	case len(in.Exclude)+len(in.ExcludeIDs) > maxSitingCandidates:
-		return sp, nil, "", badParam("exclude", fmt.Errorf("more than %d exclusions", maxSitingCandidates))
+		return sp, nil, geo.WGS84, badParam("exclude", fmt.Errorf("more than %d exclusions", maxSitingCandidates))
 	}
 	if in.Candidates != nil {
 		sp.Candidates = []facilities.CandidateSite{}
 		for k, c := range in.Candidates {
 			if c.Name != "" {
 				if p := checkName(fmt.Sprintf("candidates[%d].name", k), c.Name); p != nil {
-					return sp, nil, "", p
+					return sp, nil, geo.WGS84, p
 				}
 			}
 			if !finite(c.Lon) || !finite(c.Lat) || c.Lon < -180 || c.Lon > 180 || c.Lat < -90 || c.Lat > 90 {
-				return sp, nil, "", badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
+				return sp, nil, geo.WGS84, badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
 			}
 			sp.Candidates = append(sp.Candidates, facilities.CandidateSite{Code: divisions.Code(c.Code), Name: c.Name,
-				Point: crs.toWGS84(orb.Point{c.Lon, c.Lat})})
+				Point: crs.Inverse(orb.Point{c.Lon, c.Lat})})
 		}
 	}
 	an := snap.analyzer
 	if in.Plan != 0 {
 		if in.Plan < 0 || !facilities.PlanIDs(snap.facilities)[in.Plan] {
-			return sp, nil, "", notFound("no saved plan %d with planned facilities", in.Plan)
+			return sp, nil, geo.WGS84, notFound("no saved plan %d with planned facilities", in.Plan)
 		}
 		an = an.WithRegistry(snap.registry.WithPlanned(in.Plan))
 	}
@@ -114,7 +117,7 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 }
 
 // siteFeature renders one proposed site as a GeoJSON Point feature in crs.
-func siteFeature(ps *facilities.ProposedSite, crs CRS) feature {
+func siteFeature(ps *facilities.ProposedSite, crs geo.CRS) feature {
 	props := map[string]any{
 		"rank": ps.Rank, "code": ps.Code, "name": ps.Name, "township": nilIfEmpty(string(ps.Township)),
 		"township_name": nilIfEmpty(ps.TownshipName), "gain": ps.Gain, "gain_elderly": ps.GainElderly,
@@ -129,7 +132,7 @@ func siteFeature(ps *facilities.ProposedSite, crs CRS) feature {
 	if ps.Beds > 0 {
 		props["beds"], props["allocated_beds"], props["gain_beds"] = ps.Beds, ps.AllocatedBeds, ps.GainBeds
 	}
-	return feature{Type: "Feature", ID: ps.Rank, Geometry: geometryOf(crs.fromWGS84(ps.Point)), Properties: props}
+	return feature{Type: "Feature", ID: ps.Rank, Geometry: geometryOf(crs.Forward(ps.Point)), Properties: props}
 }
 
 // sitingSummary is the answer without its sites (they are the features), as a JSON object.
@@ -147,7 +150,7 @@ func sitingSummary(s *facilities.Siting) (map[string]any, error) {
 }
 
 // runSiting runs a siting request on the current snapshot.
-func (s *Server) runSiting(ctx context.Context, in *sitingInput) (*facilities.Siting, CRS, error) {
+func (s *Server) runSiting(ctx context.Context, in *sitingInput) (*facilities.Siting, geo.CRS, error) {
 	sp, an, crs, err := in.params(s.current())
 	if err != nil {
 		return nil, crs, err
@@ -229,7 +232,7 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 		return err
 	}
 	fs := an.PlanFacilities(res)
-	plan := data.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
+	plan := store.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
 		Summary: summary, Author: actor(c).Name}
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
@@ -269,10 +272,15 @@ func (s *Server) handlePlans(c *gin.Context) error {
 	return nil
 }
 
-// handlePlan answers GET /api/v1/plans/{id} (planner): the plan and its facilities as features.
+// handlePlan answers GET /api/v1/plans/{id} (planner): the plan and its facilities as features;
+// f=csv|xlsx: the facilities as a table (WGS84 lon/lat) with the plan's summary under it.
 func (s *Server) handlePlan(c *gin.Context) error {
-	if p := onlyParams(c, "crs"); p != nil {
+	if p := onlyParams(c, "crs", "f"); p != nil {
 		return p
+	}
+	f, pr := tableFormat(c)
+	if pr != nil {
+		return pr
 	}
 	crs, err := parseCRS(c.Query("crs"))
 	if err != nil {
@@ -282,18 +290,32 @@ func (s *Server) handlePlan(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := data.GetPlan(c.Request.Context(), s.store.DB(), id)
-	if errors.Is(err, data.ErrNotFound) {
+	p, err := s.store.Plan(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {
 		return err
 	}
-	feats := []feature{}
+	var fs []facilities.Facility
 	for _, fid := range p.Facilities {
-		if f, ok := s.current().registry.Get(fid); ok {
-			feats = append(feats, facilityFeature(&f, crs))
+		if fac, ok := s.current().registry.Get(fid); ok {
+			fs = append(fs, fac)
 		}
+	}
+	if f != "json" {
+		if c.Query("crs") != "" {
+			return badParam("crs", errors.New("tables are in WGS84 lon/lat; crs applies to the JSON answer only"))
+		}
+		var sum *facilities.PlanSummary
+		if err := json.Unmarshal(p.Summary, &sum); err != nil {
+			sum = nil // an unreadable summary leaves only the facilities
+		}
+		return writeTable(c, f, facilities.PlanTable(p.ID, p.Name, fs, sum), "plan-"+itoa(p.ID))
+	}
+	feats := []feature{}
+	for k := range fs {
+		feats = append(feats, facilityFeature(&fs[k], crs))
 	}
 	c.JSON(http.StatusOK, gin.H{"plan": p, "facilities": gin.H{"type": "FeatureCollection", "features": feats, "numberReturned": len(feats)}})
 	return nil
@@ -311,7 +333,7 @@ func (s *Server) handlePlanDelete(c *gin.Context) error {
 		p, err := s.store.DeletePlan(ctx, tx, id)
 		return p, nil, err
 	})
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}
 	if err != nil {

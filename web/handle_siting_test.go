@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // In testDataset only 古夫村 has an operating mutual-aid site; 丰邑坪 (200 elderly) and 昭君村
@@ -34,16 +38,31 @@ func TestSitingEndpoint(t *testing.T) {
 	if after := sum["after"].(map[string]any); after["covered"].(float64) != 2 {
 		t.Errorf("after %v", after)
 	}
-	// LSCP to 0.8 of the elderly (600 of 750): both uncovered villages are needed.
+	// The official indicator, apart from optimality: one site is proven optimal, yet 2 of 3 village
+	// committees stay below the kind's 0.8 target.
+	if ind := sum["indicator"].(map[string]any); ind["name"] != "village_committee_share" || math.Abs(ind["value"].(float64)-2.0/3) > 1e-12 ||
+		ind["target"] != 0.8 || ind["met"] != false {
+		t.Errorf("mclp indicator %v, want 2/3 of the village committees, target 0.8, not met", ind)
+	}
+	// LSCP to 0.8 of the village committees (⌈0.8 × 3⌉ = 3): both uncovered villages are needed.
 	_, _, m = e.do(t, "POST", "/api/v1/siting", `{"kind":"mutual_aid_elderly","division":"420526","mode":"jurisdiction","objective":"lscp","target":0.8}`)
-	if sum := m["siting"].(map[string]any); sum["value"].(float64) != 2 || sum["feasible"] != true {
+	if sum := m["siting"].(map[string]any); sum["value"].(float64) != 2 || sum["feasible"] != true || sum["target_of"] != "villages" {
 		t.Errorf("lscp summary %v", sum)
+	}
+	if ind := m["siting"].(map[string]any)["indicator"].(map[string]any); ind["value"] != 1.0 || ind["target"] != 0.8 || ind["met"] != true {
+		t.Errorf("lscp indicator %v, want 1.0 of 0.8, met", ind)
+	}
+	// target_of=elderly, 0.7 of 750 = 525: 300 covered + one site at 昭君村 (250) suffices.
+	_, _, m = e.do(t, "POST", "/api/v1/siting", `{"kind":"mutual_aid_elderly","division":"420526","mode":"jurisdiction","objective":"lscp","target":0.7,"target_of":"elderly"}`)
+	if sum := m["siting"].(map[string]any); sum["value"].(float64) != 1 || sum["target_of"] != "elderly" {
+		t.Errorf("lscp of the elderly: summary %v", sum)
 	}
 	for _, tc := range []struct{ body, param string }{
 		{`{"kind":"mutual_aid_elderly","objective":"best","p":1}`, "objective"},
 		{`{"kind":"mutual_aid_elderly","objective":"mclp","p":99}`, "p"},
 		{`{"kind":"mutual_aid_elderly","objective":"mclp"}`, "p"},
 		{`{"kind":"mutual_aid_elderly","objective":"lscp","target":80}`, "target"},
+		{`{"kind":"mutual_aid_elderly","objective":"lscp","target":0.8,"target_of":"people"}`, "target_of"},
 		{`{"kind":"school","objective":"mclp","p":1}`, "kind"},
 		{`{"objective":"mclp","p":1}`, "kind"},
 		{`{"kind":"mutual_aid_elderly","objective":"mclp","p":1,"mode":"walk"}`, "mode"},
@@ -66,7 +85,7 @@ func TestSitingEndpoint(t *testing.T) {
 // A saved plan shows in coverage with ?plan=ID and disappears with the plan.
 func TestPlansSaveShowDelete(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
-	tok, _, err := e.store.CreateToken(data.WithActor(context.Background(), data.CLIActor()), "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(store.WithActor(context.Background(), store.CLIActor()), "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +121,7 @@ func TestPlansSaveShowDelete(t *testing.T) {
 	if feat["status"] != "planned" || feat["plan_id"].(float64) != float64(id) || feat["provenance"] != "derived" {
 		t.Errorf("planned facility %v", feat)
 	}
+	planExports(t, e, id, auth)
 	if code, _, m := e.get(t, "/api/v1/plans", auth...); code != 200 || len(m["plans"].([]any)) != 1 {
 		t.Errorf("list plans: %d %v", code, m)
 	}
@@ -116,5 +136,47 @@ func TestPlansSaveShowDelete(t *testing.T) {
 	}
 	if code, _, _ := e.do(t, "POST", "/api/v1/plans", `{"name":"空","siting":{"kind":"mutual_aid_elderly","objective":"lscp","target":0.1}}`, auth...); code != 400 {
 		t.Errorf("plan with no site (target already met): %d, want 400", code)
+	}
+}
+
+// planExports checks the table exports of saved plan id: the plan as CSV (its two facilities
+// and a note naming it) and xlsx, and coverage/gaps tables with plan=ID naming the plan in a
+// note and in the file name.
+func planExports(t *testing.T, e *testEnv, id int64, auth []string) {
+	t.Helper()
+	code, h, body := e.fetch(t, fmt.Sprintf("/api/v1/plans/%d?f=csv", id), auth...)
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
+		h.Get("Content-Disposition") != fmt.Sprintf(`attachment; filename="plan-%d.csv"`, id) {
+		t.Fatalf("plan csv: %d %v %s", code, h, body)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
+	r.FieldsPerRecord = -1 // the notes under the table have one field
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("plan csv: %v\n%s", err, body)
+	}
+	planned := 0
+	for _, r := range rows[1:] {
+		if len(r) > 6 && r[6] == "planned" {
+			planned++
+		}
+	}
+	if rows[0][0] != "设施编号" || planned != 2 || !bytes.Contains(body, []byte(fmt.Sprintf("plan %d「兴山县互助养老一期」", id))) ||
+		!bytes.Contains(body, []byte("village_committee_share")) {
+		t.Errorf("plan csv: %d planned rows\n%s", planned, body)
+	}
+	code, h, body = e.fetch(t, fmt.Sprintf("/api/v1/plans/%d?f=xlsx", id), auth...)
+	if code != 200 || !bytes.HasPrefix(body, []byte("PK")) || !strings.Contains(h.Get("Content-Disposition"), fmt.Sprintf("plan-%d.xlsx", id)) {
+		t.Errorf("plan xlsx: %d %v", code, h)
+	}
+	if code, _, _ := e.fetch(t, fmt.Sprintf("/api/v1/plans/%d?f=pdf", id), auth...); code != 400 {
+		t.Errorf("plan f=pdf: %d, want 400", code)
+	}
+	for _, ep := range []string{"coverage", "gaps"} {
+		code, h, body := e.fetch(t, fmt.Sprintf("/api/v1/%s?kind=mutual_aid_elderly&division=420526&plan=%d&f=csv", ep, id))
+		want := fmt.Sprintf(`attachment; filename="%s-mutual_aid_elderly-plan%d.csv"`, ep, id)
+		if code != 200 || h.Get("Content-Disposition") != want || !bytes.Contains(body, []byte(fmt.Sprintf("plan %d「兴山县互助养老一期」", id))) {
+			t.Errorf("%s with plan: %d %q (want %q)\n%s", ep, code, h.Get("Content-Disposition"), want, body)
+		}
 	}
 }

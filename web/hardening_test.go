@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -55,7 +55,7 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("codes %v: want 3 × 200 then 429", codes)
 	}
 	// Another client (a token) has its own bucket.
-	tok, _, _ := e.store.CreateToken(context.Background(), "other", data.RoleViewer)
+	tok, _, _ := e.store.CreateToken(context.Background(), "other", store.RoleViewer)
 	if code, _, _ := e.get(t, "/healthz", "Authorization", "Bearer "+tok); code != 200 {
 		t.Errorf("a different client was limited: %d", code)
 	}
@@ -64,8 +64,8 @@ func TestRateLimit(t *testing.T) {
 func TestAuditEndpoint(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
-	adminTok, _, _ := e.store.CreateToken(ctx, "root", data.RoleAdmin)
-	plannerTok, _, _ := e.store.CreateToken(ctx, "li", data.RolePlanner)
+	adminTok, _, _ := e.store.CreateToken(ctx, "root", store.RoleAdmin)
+	plannerTok, _, _ := e.store.CreateToken(ctx, "li", store.RolePlanner)
 	for i := 0; i < 3; i++ {
 		code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"welfare_home","name":"测试敬老院`+string(rune('A'+i))+`","division_code":"420526100","lon":110.3,"lat":31.5}`, "Authorization", "Bearer "+plannerTok)
 		if code != 201 {
@@ -110,7 +110,7 @@ func TestHeavyWorkLimits(t *testing.T) {
 	if code, _, m := e.do(t, "POST", "/api/v1/siting", `{"kind":"mutual_aid_elderly","objective":"mclp","p":5001}`); code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "p" {
 		t.Errorf("p too large: %d %v", code, m)
 	}
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	ops := strings.Repeat(`{"op":"rename","unit":"420526100","name":"某镇"},`, maxScenarioOps+1)
 	code, _, m = e.do(t, "POST", "/api/v1/scenarios", `{"name":"太多","ops":[`+strings.TrimSuffix(ops, ",")+`]}`, "Authorization", "Bearer "+tok)
 	if code != 400 || m["invalid_params"].([]any)[0].(map[string]any)["name"] != "ops" {
@@ -141,7 +141,7 @@ func TestRateLimitIgnoresForwardedForByDefault(t *testing.T) {
 // admin token's first characters use their own bucket, and the admin is not locked out.
 func TestRateLimitForgedPrefixDoesNotLockOutAdmin(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, RatePerSec: 0.001, Burst: 3})
-	admin, _, err := e.store.CreateToken(context.Background(), "root", data.RoleAdmin)
+	admin, _, err := e.store.CreateToken(context.Background(), "root", store.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestLimiterEvictsLeastRecentlyUsed(t *testing.T) {
 // code returned the context's error) and the heavy slot is released.
 func TestHeavyCancelledWhenClientGoes(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, MaxHeavy: 1})
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	abandoned := e.srv.metrics.abandoned.WithLabelValues("computing", "client_gone")
 	for k, tc := range []struct{ path, body string }{
 		{"/api/v1/siting", `{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000}`},

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -144,10 +144,10 @@ func bearer(c *gin.Context) (string, bool) {
 }
 
 // actor names who makes a write, for the audit log.
-func actor(c *gin.Context) data.Actor {
-	a := data.Actor{RequestID: requestID(c)}
+func actor(c *gin.Context) store.Actor {
+	a := store.Actor{RequestID: requestID(c)}
 	if v, ok := c.Get(ctxToken); ok {
-		t := v.(data.Token)
+		t := v.(store.Token)
 		a.TokenID, a.Name, a.Role = t.ID, t.Name, t.Role
 	}
 	return a

@@ -113,9 +113,10 @@ func (w *gzipWriter) Flush() {
 	w.ResponseWriter.Flush()
 }
 
-// gzipAnswers compresses JSON and HTML answers of at least 1 KiB for clients that accept gzip.
+// gzipAnswers compresses JSON and HTML answers of at least 1 KiB for clients that accept gzip
+// (HEAD as well, so that its headers are those of the GET; net/http discards the body).
 func (s *Server) gzipAnswers(c *gin.Context) {
-	if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") || c.Request.Method == http.MethodHead {
+	if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") { // HEAD too: the same headers as GET
 		c.Next()
 		return
 	}

@@ -3,55 +3,45 @@ package web
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
 )
 
-// OGC API – Features Part 2 coordinate reference systems, as URIs.
-const (
-	crs84URI    = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-	epsg4326URI = "http://www.opengis.net/def/crs/EPSG/0/4326"
-	epsg4490URI = "http://www.opengis.net/def/crs/EPSG/0/4490"
-)
+// ogcCRSs are the OGC API – Features Part 2 CRSs every collection offers; the data are stored
+// as CRS84 (geo.WGS84). EPSG:4326 and EPSG:4490 use their authority axis order, latitude first.
+func ogcCRSs() []geo.CRS { return []geo.CRS{geo.WGS84, geo.EPSG4326, geo.EPSG4490} }
 
-// ogcCRSList is what every collection offers; the data are stored as CRS84.
-var ogcCRSList = []string{crs84URI, epsg4326URI, epsg4490URI}
-
-// ogcCRS is an output, bbox or filter CRS; latLon is the authority axis order of EPSG:4326/4490.
-type ogcCRS struct {
-	uri    string
-	latLon bool
+// ogcCRSList is the URIs of ogcCRSs.
+func ogcCRSList() []string {
+	var uris []string
+	for _, c := range ogcCRSs() {
+		uris = append(uris, c.URI())
+	}
+	return uris
 }
 
-// parseOGCCRS accepts the URIs of ogcCRSList (also as [EPSG:4326]-style safe CURIEs); "" = CRS84.
-func parseOGCCRS(s string) (ogcCRS, error) {
-	switch strings.TrimSpace(s) {
-	case "", crs84URI, "[OGC:CRS84]":
-		return ogcCRS{uri: crs84URI}, nil
-	case epsg4326URI, "[EPSG:4326]":
-		return ogcCRS{uri: epsg4326URI, latLon: true}, nil
-	case epsg4490URI, "[EPSG:4490]":
-		return ogcCRS{uri: epsg4490URI, latLon: true}, nil
+// parseOGCCRS reads an output, bbox or filter CRS: one of ogcCRSs as a URI or safe CURIE
+// ([EPSG:4326]); "" = CRS84.
+func parseOGCCRS(s string) (geo.CRS, error) {
+	if strings.TrimSpace(s) == "" {
+		return geo.WGS84, nil
 	}
-	if strings.Contains(strings.ToLower(s), "gcj") {
-		return ogcCRS{}, fmt.Errorf("%q: GCJ-02 is not a coordinate reference system and is not offered by /ogc (use /api/v1 with crs=gcj02 for AMap overlays)", s)
+	if c, err := geo.ParseCRSURI(s); err == nil && slices.Contains(ogcCRSs(), c) {
+		return c, nil
 	}
-	return ogcCRS{}, fmt.Errorf("unsupported CRS %q (want one of %s)", s, strings.Join(ogcCRSList, ", "))
+	if c, err := geo.ParseCRS(s); err == nil && (c == geo.GCJ02 || c == geo.BD09) || strings.Contains(strings.ToLower(s), "gcj") {
+		return geo.WGS84, fmt.Errorf("%q: GCJ-02 and BD-09 are not coordinate reference systems and are not offered by /ogc (use /api/v1 with crs=gcj02 or crs=bd09 for web-map overlays)", s)
+	}
+	return geo.WGS84, fmt.Errorf("unsupported CRS %q (want one of %s)", s, strings.Join(ogcCRSList(), ", "))
 }
 
-// point converts a CRS84 point to this CRS's axis order.
-func (c ogcCRS) point(p orb.Point) orb.Point {
-	if c.latLon {
-		return orb.Point{p[1], p[0]}
-	}
-	return p
-}
-
-// geometry returns g in this CRS's axis order (a copy when axes are swapped; g is never modified).
-func (c ogcCRS) geometry(g orb.Geometry) orb.Geometry {
-	if !c.latLon || g == nil {
+// ogcGeometry returns g in crs's axis order (a copy when axes are swapped; g is never modified).
+func ogcGeometry(crs geo.CRS, g orb.Geometry) orb.Geometry {
+	if !crs.LatLon() || g == nil {
 		return g
 	}
 	return swapAxes(g)
@@ -67,7 +57,7 @@ func swapAxes(g orb.Geometry) orb.Geometry {
 
 // parseOGCBBox parses bbox (4 or 6 numbers, in crs's axis order) into one or two CRS84 boxes: a
 // box whose west edge is east of its east edge crosses the antimeridian and is split in two.
-func parseOGCBBox(s string, crs ogcCRS) ([]orb.Bound, error) {
+func parseOGCBBox(s string, crs geo.CRS) ([]orb.Bound, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 && len(parts) != 6 {
 		return nil, fmt.Errorf("want 4 or 6 comma-separated numbers, got %d", len(parts))
@@ -87,14 +77,14 @@ func parseOGCBBox(s string, crs ogcCRS) ([]orb.Bound, error) {
 		v = []float64{v[0], v[1], v[3], v[4]}
 	}
 	w, so, e, n := v[0], v[1], v[2], v[3]
-	if crs.latLon {
+	if crs.LatLon() {
 		w, so, e, n = v[1], v[0], v[3], v[2]
 	}
 	switch {
 	case w < -180 || w > 180 || e < -180 || e > 180:
-		return nil, fmt.Errorf("longitude outside [-180, 180] (axis order of %s)", crs.uri)
+		return nil, fmt.Errorf("longitude outside [-180, 180] (axis order of %s)", crs.URI())
 	case so < -90 || so > 90 || n < -90 || n > 90:
-		return nil, fmt.Errorf("latitude outside [-90, 90] (axis order of %s)", crs.uri)
+		return nil, fmt.Errorf("latitude outside [-90, 90] (axis order of %s)", crs.URI())
 	case so > n:
 		return nil, errors.New("the southern edge is north of the northern edge")
 	}

@@ -2,14 +2,16 @@ package web
 
 import (
 	"testing"
+
+	"github.com/civplan/civplan/geo"
 )
 
 func TestParseOGCBBox(t *testing.T) {
 	c84, _ := parseOGCCRS("")
-	c4326, _ := parseOGCCRS(epsg4326URI)
+	c4326, _ := parseOGCCRS(geo.EPSG4326.URI())
 	tests := []struct {
 		in    string
-		crs   ogcCRS
+		crs   geo.CRS
 		boxes int
 		ok    bool
 		minX  float64
@@ -42,7 +44,7 @@ func TestParseOGCBBox(t *testing.T) {
 }
 
 func TestParseOGCCRS(t *testing.T) {
-	for _, s := range []string{"", crs84URI, epsg4326URI, epsg4490URI, "[EPSG:4326]"} {
+	for _, s := range []string{"", geo.WGS84.URI(), geo.EPSG4326.URI(), geo.EPSG4490.URI(), "[EPSG:4326]"} {
 		if _, err := parseOGCCRS(s); err != nil {
 			t.Errorf("%q: %v", s, err)
 		}
@@ -61,7 +63,10 @@ func FuzzParseOGCBBox(f *testing.F) {
 		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, s string, latLon bool) {
-		crs := ogcCRS{uri: crs84URI, latLon: latLon}
+		crs := geo.WGS84
+		if latLon {
+			crs = geo.EPSG4326
+		}
 		bs, err := parseOGCBBox(s, crs)
 		if err != nil {
 			return

@@ -48,7 +48,8 @@ type ogcCollection struct {
 	level                  divisions.Level
 	kind                   facilities.Kind
 	queryables             []queryable
-	minZoom                int // vector tiles: the lowest zoom that carries the layer
+	temporal               string // the date queryable datetime selects on; "" = none
+	minZoom                int    // vector tiles: the lowest zoom that carries the layer
 }
 
 // queryable is one filterable property with its JSON Schema.
@@ -124,7 +125,7 @@ func ogcCollections() []*ogcCollection {
 		case divisions.Village:
 			minZoom = villageMinZoom
 		}
-		out = append(out, &ogcCollection{id: string(k.Kind), source: srcFacilities, kind: k.Kind, minZoom: minZoom,
+		out = append(out, &ogcCollection{id: string(k.Kind), source: srcFacilities, kind: k.Kind, minZoom: minZoom, temporal: "opened",
 			title:       fmt.Sprintf("%s (%s)", k.NameZH, k.Kind),
 			description: fmt.Sprintf("Facilities of kind %s (%s), every status; the level it serves is %s. %s", k.Kind, k.NameZH, k.Serves, cgcsNote),
 			queryables:  facQ})

@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -78,16 +80,16 @@ func ogrCounts(t *testing.T, out string) map[string]int {
 }
 
 // hubeiEnv serves the embedded Hubei dataset (the real one once it is built).
-func hubeiEnv(t testing.TB) (*data.Dataset, *Server, *httptest.Server) {
+func hubeiEnv(t testing.TB) (*dataset.Dataset, *Server, *httptest.Server) {
 	t.Helper()
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds.Divisions) < 1000 {
 		t.Skipf("the embedded dataset is a placeholder (%d divisions)", len(ds.Divisions))
 	}
-	st, err := data.Open(filepath.Join(t.TempDir(), "hubei.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "hubei.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,16 +219,16 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 
 	t.Run("ogrinfo reads the exported GeoPackage", func(t *testing.T) {
 		snap := srv.current()
-		crs, err := data.ParseExportCRS("gk3", 112)
+		crs, err := formats.ParseExportCRS("gk3", 112)
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, err := data.ExportLayers(snap.tree, snap.facilities, crs)
+		layers, err := formats.ExportLayers(snap.tree, snap.facilities, crs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "export.gpkg")
-		if err := data.WriteGeoPackage(context.Background(), out, layers, crs, snap.attribution()); err != nil {
+		if err := formats.WriteGeoPackage(context.Background(), out, layers, crs, snap.attribution()); err != nil {
 			t.Fatal(err)
 		}
 		got := ogrCounts(t, gdal(t, "ogrinfo", "-ro", "-so", "-al", out))
@@ -242,7 +244,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 				t.Errorf("layer %s: ogrinfo counts %d, the dataset has %d", l.Name, got[l.Name], want)
 			}
 		}
-		if len(got) != len(data.ExportLayerNames()) || got["coverage"] < 20000 {
+		if len(got) != len(formats.ExportLayerNames()) || got["coverage"] < 20000 {
 			t.Errorf("layers %v", got)
 		}
 	})
@@ -253,7 +255,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 
 // gdalTiles fetches every tile covering Hubei at zooms 5–8 and 200 random tiles at 9–12 from the
 // "all" tileset and has GDAL's MVT driver read each one.
-func gdalTiles(t *testing.T, ds *data.Dataset, srv *Server, ts *httptest.Server, dir string) {
+func gdalTiles(t *testing.T, ds *dataset.Dataset, srv *Server, ts *httptest.Server, dir string) {
 	d := srv.ogcData()
 	prov, _ := d.set(d.byID["provinces"])
 	ext := prov.extent
@@ -384,5 +386,110 @@ func gdalTiles(t *testing.T, ds *data.Dataset, srv *Server, ts *httptest.Server,
 	t.Logf("%d tiles: %d read by GDAL, %d empty (204)", len(tiles), read, empty)
 	if read < len(tiles)/2 {
 		t.Errorf("only %d of %d tiles had data", read, len(tiles))
+	}
+}
+
+// TestGDALPushesWhereDown runs ogr2ogr with -where on villages and counts the items requests
+// the server receives: with the OGC paths relative to the /ogc server in the OpenAPI document,
+// GDAL finds the queryables and sends the filter (one page) instead of fetching every village
+// and filtering on the client (2,710 requests before). The copied features are compared with a
+// selection made here from the dataset.
+func TestGDALPushesWhereDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("GDAL client test: skipped with -short")
+	}
+	ensureGDAL(t)
+	ds, srv, _ := hubeiEnv(t)
+	var mu sync.Mutex
+	var itemQueries []string
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ogc/collections/villages/items") {
+			mu.Lock()
+			itemQueries = append(itemQueries, r.URL.RawQuery)
+			mu.Unlock()
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
+	defer counting.Close()
+	root := "OAPIF:" + counting.URL + "/ogc"
+	// A township with 10–40 villages (the first in code order) and a population threshold: a
+	// simple and a compound where.
+	kids := map[string]int{}
+	for i := range ds.Divisions {
+		if d := &ds.Divisions[i]; d.Code.Level() == divisions.Village {
+			kids[string(d.Code.Parent())]++
+		}
+	}
+	parent := ""
+	for p, n := range kids {
+		if n >= 10 && n <= 40 && (parent == "" || p < parent) {
+			parent = p
+		}
+	}
+	tests := []struct {
+		name, where string
+		keep        func(d *divisions.Division) bool
+	}{
+		{"equality", "parent = '" + parent + "'", func(d *divisions.Division) bool { return string(d.Code.Parent()) == parent }},
+		{"compound", "parent = '" + parent + "' AND population > 1000", func(d *divisions.Division) bool {
+			return string(d.Code.Parent()) == parent && d.Population.Total > 1000
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := map[string]bool{}
+			for i := range ds.Divisions {
+				if d := &ds.Divisions[i]; d.Code.Level() == divisions.Village && tt.keep(d) {
+					want[string(d.Code)] = true
+				}
+			}
+			if len(want) == 0 {
+				t.Fatal("the oracle selects no village: pick another township")
+			}
+			mu.Lock()
+			itemQueries = nil
+			mu.Unlock()
+			out := filepath.Join(t.TempDir(), "villages.geojson")
+			gdal(t, "ogr2ogr", "-f", "GeoJSON", out, root, "villages", "-where", tt.where)
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fc struct {
+				Features []struct {
+					Properties struct {
+						Code string `json:"code"`
+					} `json:"properties"`
+				} `json:"features"`
+			}
+			if err := json.Unmarshal(b, &fc); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range fc.Features {
+				got[f.Properties.Code] = true
+			}
+			if len(got) != len(want) || len(fc.Features) != len(want) {
+				t.Errorf("GDAL copied %d features (%d distinct), the dataset selects %d", len(fc.Features), len(got), len(want))
+			}
+			for c := range want {
+				if !got[c] {
+					t.Errorf("village %s is missing from GDAL's copy", c)
+				}
+			}
+			mu.Lock()
+			qs := append([]string(nil), itemQueries...)
+			mu.Unlock()
+			filtered := 0
+			for _, q := range qs {
+				if strings.Contains(q, parent) {
+					filtered++
+				}
+			}
+			t.Logf("where %q: %d items requests: %v", tt.where, len(qs), qs)
+			if filtered == 0 || len(qs) > 4 {
+				t.Errorf("GDAL sent %d items requests, %d with the filter: the where clause was not pushed to the server", len(qs), filtered)
+			}
+		})
 	}
 }

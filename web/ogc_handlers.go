@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/civplan/civplan/web/cql2"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -179,10 +180,10 @@ func (s *Server) collectionJSON(c *gin.Context, d *ogcData, col *ogcCollection) 
 		"itemType":    "feature",
 		"extent": gin.H{"spatial": gin.H{
 			"bbox": [][]float64{{e.Min[0], e.Min[1], e.Max[0], e.Max[1]}},
-			"crs":  crs84URI,
+			"crs":  geo.WGS84.URI(),
 		}},
-		"crs":        ogcCRSList,
-		"storageCrs": crs84URI,
+		"crs":        ogcCRSList(),
+		"storageCrs": geo.WGS84.URI(),
 		"links": []link{
 			{Href: b, Rel: "self", Type: jsonType, Title: col.title},
 			{Href: b + "?f=html", Rel: "alternate", Type: htmlType, Title: col.title},
@@ -295,16 +296,16 @@ func (s *Server) handleOGCQueryables(c *gin.Context) error {
 // ogcQuery is a validated items request.
 type ogcQuery struct {
 	limit     int
-	crs       ogcCRS
+	crs       geo.CRS
 	boxes     []orb.Bound // CRS84; nil = no bbox
 	filters   []*cql2.Filter
-	filterCRS ogcCRS
+	filterCRS geo.CRS
 	after     int64
 	checksum  string
 }
 
 // itemParams are the fixed parameters of /items (queryables come on top).
-var itemParams = []string{"f", "limit", "bbox", "bbox-crs", "crs", "cursor", "filter", "filter-lang", "filter-crs"}
+var itemParams = []string{"f", "limit", "bbox", "bbox-crs", "crs", "cursor", "datetime", "filter", "filter-lang", "filter-crs"}
 
 // parseItemsQuery validates every parameter of an items request (unknown → 400).
 func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
@@ -360,6 +361,20 @@ func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
 		}
 		q.filters = append(q.filters, flt)
 	}
+	if dt, ok := params["datetime"]; ok {
+		if col.temporal == "" {
+			return nil, badParam("datetime", fmt.Errorf("collection %s has no temporal property; datetime selects by the opening date of facility collections only", col.id))
+		}
+		text, err := datetimeFilter(col.temporal, dt[0])
+		if err != nil {
+			return nil, badParam("datetime", err)
+		}
+		flt, err := cql2.Compile(text, types)
+		if err != nil {
+			return nil, badParam("datetime", err)
+		}
+		q.filters = append(q.filters, flt)
+	}
 	// Queryables as query parameters: equality.
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -380,6 +395,11 @@ func parseItemsQuery(c *gin.Context, col *ogcCollection) (*ogcQuery, *Problem) {
 				return nil, badParam(k, err)
 			}
 			text = fmt.Sprintf("%s = %s", k, strconv.FormatFloat(f, 'g', -1, 64))
+		case cql2.Date:
+			if err := cql2.CheckDate(v, false); err != nil {
+				return nil, badParam(k, err)
+			}
+			text = fmt.Sprintf("%s = DATE('%s')", k, v)
 		default:
 			text = fmt.Sprintf("%s = '%s'", k, strings.ReplaceAll(v, "'", "''"))
 		}
@@ -443,7 +463,7 @@ func (q *ogcQuery) matches(it *ogcItem) bool {
 		}
 	}
 	var f cql2.Feature = it
-	if q.filterCRS.latLon {
+	if q.filterCRS.LatLon() {
 		f = swapped{it}
 	}
 	for _, flt := range q.filters {
@@ -455,10 +475,10 @@ func (q *ogcQuery) matches(it *ogcItem) bool {
 }
 
 // ogcFeature renders an item in crs.
-func ogcFeature(it *ogcItem, crs ogcCRS) feature {
+func ogcFeature(it *ogcItem, crs geo.CRS) feature {
 	var g *geojson.Geometry
 	if it.geom != nil {
-		g = geojson.NewGeometry(crs.geometry(it.geom))
+		g = geojson.NewGeometry(ogcGeometry(crs, it.geom))
 	}
 	return feature{Type: "Feature", ID: it.id, Geometry: g, Properties: it.properties()}
 }
@@ -532,7 +552,7 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 		}
 		page.Links = append(page.Links, link{Href: nextLink(c, set), Rel: "next", Type: typ, Title: "the next page"})
 	}
-	c.Header("Content-Crs", "<"+q.crs.uri+">")
+	c.Header("Content-Crs", "<"+q.crs.URI()+">")
 	if f == "html" {
 		return renderHTML(c, col.title, page)
 	}
@@ -578,7 +598,7 @@ func (s *Server) handleOGCItem(c *gin.Context) error {
 		{Href: nextLink(c, map[string]string{"f": "html"}), Rel: "alternate", Type: htmlType, Title: "this feature as HTML"},
 		{Href: collURL, Rel: "collection", Type: jsonType, Title: col.title},
 	}}
-	c.Header("Content-Crs", "<"+crs.uri+">")
+	c.Header("Content-Crs", "<"+crs.URI()+">")
 	if f == "html" {
 		return renderHTML(c, fmt.Sprintf("%s %d", col.id, id), body)
 	}

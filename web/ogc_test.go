@@ -6,8 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,9 +18,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under web/testdata/ogc")
@@ -190,7 +195,7 @@ func TestOGCCollections(t *testing.T) {
 	if !strings.Contains(tw["description"].(string), "approximate") || !strings.Contains(tw["description"].(string), "CGCS2000") {
 		t.Errorf("township description must say boundaries are approximate and explain CGCS2000: %s", tw["description"])
 	}
-	if tw["storageCrs"] != crs84URI || len(tw["crs"].([]any)) != 3 {
+	if tw["storageCrs"] != geo.WGS84.URI() || len(tw["crs"].([]any)) != 3 {
 		t.Errorf("crs members: %v %v", tw["storageCrs"], tw["crs"])
 	}
 	if linksOf(tw)["items"]["type"] != "application/geo+json" {
@@ -215,7 +220,7 @@ func TestOGCItemsNextChain(t *testing.T) {
 			t.Fatal("the next chain does not end")
 		}
 		code, h, b := e.fetch(t, path)
-		if code != 200 || h.Get("Content-Type") != "application/geo+json" || h.Get("Content-Crs") != "<"+crs84URI+">" {
+		if code != 200 || h.Get("Content-Type") != "application/geo+json" || h.Get("Content-Crs") != "<"+geo.WGS84.URI()+">" {
 			t.Fatalf("page %d: %d %s %s: %s", page, code, h.Get("Content-Type"), h.Get("Content-Crs"), b)
 		}
 		if page <= 2 {
@@ -270,7 +275,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		{"/ogc/collections/townships/items?bbox=110.6,31.2,110.8,31.4", []float64{420526101000}},
 		{"/ogc/collections/townships/items?bbox=110.5,31.2,110.8,31.4", []float64{420526100000, 420526101000}},
 		// EPSG:4326 bbox is lat/lon.
-		{"/ogc/collections/villages/items?bbox=31.3,110.1,31.5,110.3&bbox-crs=" + esc(epsg4326URI), []float64{420526100201}},
+		{"/ogc/collections/villages/items?bbox=31.3,110.1,31.5,110.3&bbox-crs=" + esc(geo.EPSG4326.URI()), []float64{420526100201}},
 		// 6-number bbox (heights ignored).
 		{"/ogc/collections/villages/items?bbox=110.1,31.3,0,110.3,31.5,100", []float64{420526100201}},
 		// antimeridian-crossing box: from 170°E across to 111°E covers everything west of 111.
@@ -278,7 +283,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		{"/ogc/collections/villages/items?bbox=170,31,110.3,32", []float64{420526100201}},
 		{"/ogc/collections/villages/items?filter=" + esc("population >= 1000 AND short_name LIKE '%村'"), []float64{420526100201, 420526101201}},
 		{"/ogc/collections/villages/items?filter=" + esc("S_INTERSECTS(geometry, POLYGON((110.3 31.6, 110.5 31.6, 110.5 31.8, 110.3 31.8, 110.3 31.6)))"), []float64{420526100202}},
-		{"/ogc/collections/villages/items?filter-crs=" + esc(epsg4326URI) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
+		{"/ogc/collections/villages/items?filter-crs=" + esc(geo.EPSG4326.URI()) + "&filter=" + esc("S_INTERSECTS(geometry, BBOX(31.6, 110.3, 31.8, 110.5))"), []float64{420526100202}},
 		{"/ogc/collections/villages/items?parent=420526101000", []float64{420526101201}},
 		{"/ogc/collections/villages/items?level=village&ur_code=220", []float64{420526100201, 420526100202, 420526101201}},
 		{"/ogc/collections/villages/items?level=county", nil},
@@ -307,7 +312,7 @@ func TestOGCItemsFilters(t *testing.T) {
 		})
 	}
 	// crs=EPSG:4326 swaps the axes of the answer; EPSG:4490 too (same numbers as WGS84).
-	for _, uri := range []string{epsg4326URI, epsg4490URI} {
+	for _, uri := range []string{geo.EPSG4326.URI(), geo.EPSG4490.URI()} {
 		code, h, b := e.fetch(t, "/ogc/collections/villages/items/420526100201?crs="+esc(uri))
 		m := decode(t, b)
 		coords := m["geometry"].(map[string]any)["coordinates"].([]any)
@@ -366,6 +371,21 @@ func TestOGCBadInput(t *testing.T) {
 		{"/tiles/villages/5/1/1.png", 400, "y"},
 		{"/tiles/nothing/5/1/1.mvt", 404, ""},
 		{"/tiles/nothing.json", 404, ""},
+		{"/ogc/collections/villages/items?datetime=2020-01-01", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2015-13-45", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2019-02-29/..", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2020-01-01/2019-01-01", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2020-01-01T12:00:00Z/2020-01-01T11:00:00Z", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2020-01-01/2020-02-01/2020-03-01", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=..", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=2019-05-01T25:00:00Z", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?datetime=yesterday", 400, "datetime"},
+		{"/ogc/collections/welfare_home/items?opened=2015-13-45", 400, "opened"},
+		{"/ogc/collections/welfare_home/items?opened=2015-02-29", 400, "opened"},
+		{"/ogc/collections/welfare_home/items?filter=" + url.QueryEscape("opened > DATE('2015-13-45')"), 400, "filter"},
+		{"/ogc/collections/welfare_home/items?filter=" + url.QueryEscape("opened > '2015-01-01'"), 400, "filter"},
+		{"/ogc/collections/villages/items?filter=" + url.QueryEscape("S_CONTAINS(geometry, POINT(110.2 31.4))"), 400, "filter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -485,7 +505,7 @@ func TestOGCFollowsWrites(t *testing.T) {
 	_, _, b = e.fetch(t, "/ogc/collections/uncovered_mutual_aid_elderly/items")
 	uncovered := decode(t, b)["numberMatched"].(float64)
 	_, th, _ := e.fetch(t, "/tiles/all/9/413/208.mvt")
-	tok, _, err := e.store.CreateToken(context.Background(), "planner", data.RolePlanner)
+	tok, _, err := e.store.CreateToken(context.Background(), "planner", store.RolePlanner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,5 +544,140 @@ func TestRealNumJSON(t *testing.T) {
 	_, _, b := e.fetch(t, "/ogc/collections/community_service_center/items/4")
 	if !bytes.Contains(b, []byte(`"floor_area_m2":520.0`)) {
 		t.Errorf("floor area not written as a real number: %s", b)
+	}
+}
+
+// TestOGCErrorsNameTheProblem checks the wording of date and function errors: an impossible date
+// is called one, a date compared with a string is a type mismatch, and an unsupported function is
+// named as a function rather than reported as an unknown property.
+func TestOGCErrorsNameTheProblem(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tests := []struct{ query, want string }{
+		{"/ogc/collections/welfare_home/items?opened=2015-13-45", `"2015-13-45" is not a real calendar date`},
+		{"/ogc/collections/welfare_home/items?filter=" + url.QueryEscape("opened = DATE('2015-13-45')"), `"2015-13-45" is not a real calendar date`},
+		{"/ogc/collections/welfare_home/items?filter=" + url.QueryEscape("opened > '2015-01-01'"), "compares property opened (date) with 2015-01-01 (string)"},
+		{"/ogc/collections/villages/items?filter=" + url.QueryEscape("S_CONTAINS(geometry, POINT(110.2 31.4))"), "unsupported function S_CONTAINS"},
+		{"/ogc/collections/villages/items?filter=" + url.QueryEscape("CASEI(name) = 'x'"), "unsupported function CASEI"},
+		{"/ogc/collections/villages/items?datetime=2020", "collection villages has no temporal property"},
+	}
+	for _, tt := range tests {
+		code, _, b := e.fetch(t, tt.query)
+		m := decode(t, b)
+		detail, _ := m["detail"].(string)
+		if code != 400 || !strings.Contains(detail, tt.want) || strings.Contains(detail, "unknown property") {
+			t.Errorf("%s: %d %q, want 400 mentioning %q", tt.query, code, detail, tt.want)
+		}
+	}
+}
+
+// newDatedEnv serves the test dataset with opening dates on its facilities (and one without).
+func newDatedEnv(t *testing.T, opened map[int64]string) *testEnv {
+	t.Helper()
+	ds := testDataset()
+	for i := range ds.Facilities {
+		ds.Facilities[i].Opened = opened[ds.Facilities[i].ID]
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Seed(context.Background(), ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(st, Config{OpenReads: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &testEnv{srv: srv, ts: ts, store: st}
+}
+
+// TestOGCDatetime selects facilities by their opening date with OGC datetime instants and
+// intervals. The oracle treats each opening date as the closed span of its civil day in UTC+8
+// and each datetime value as a closed span of instants (a date stands for its whole day), and
+// keeps the facilities whose spans overlap: a formulation independent of the server's, which
+// compares dates.
+func TestOGCDatetime(t *testing.T) {
+	opened := map[int64]string{2: "2015-01-01", 3: "2019-05-01", 4: "2020-12-31"} // 1: unknown
+	e := newDatedEnv(t, opened)
+	cst := time.FixedZone("UTC+8", 8*3600)
+	inf := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	span := func(s string) (time.Time, time.Time) { // a value's first and last instant
+		if len(s) == 10 {
+			d, err := time.ParseInLocation("2006-01-02", s, cst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d, d.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		}
+		ts, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts, ts
+	}
+	oracle := func(dt string) []int64 {
+		var lo, hi time.Time
+		if a, b, ok := strings.Cut(dt, "/"); ok {
+			lo, hi = time.Time{}, inf
+			if a != "" && a != ".." {
+				lo, _ = span(a)
+			}
+			if b != "" && b != ".." {
+				_, hi = span(b)
+			}
+		} else {
+			lo, hi = span(dt)
+		}
+		var ids []int64
+		for id := int64(1); id <= 4; id++ {
+			if opened[id] == "" {
+				continue
+			}
+			ds, de := span(opened[id])
+			if !ds.After(hi) && !lo.After(de) {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	values := []string{"2019-05-01", "2019-04-30T16:00:00Z", "2019-04-30T15:59:59Z", "2019-05-01T15:59:59.999Z",
+		"2019-05-01T16:00:00Z", "2015-01-01/2019-05-01", "2015-01-02/2019-04-30", "../2019-05-01", "2019-05-01/..",
+		"2019-05-01/", "/2015-01-01", "../..", "2014-12-31T16:00:00Z/2014-12-31T16:00:00Z", "2020-12-31T23:00:00+08:00",
+		"2010-01-01/2010-12-31"}
+	// Every facility collection: the ids come from several kinds, so ask each and join.
+	kinds := []string{"welfare_home", "mutual_aid_elderly", "community_service_center"}
+	nonEmpty := 0
+	for _, dt := range values {
+		t.Run(dt, func(t *testing.T) {
+			var got []int64
+			for _, k := range kinds {
+				code, _, b := e.fetch(t, "/ogc/collections/"+k+"/items?datetime="+url.QueryEscape(dt))
+				if code != 200 {
+					t.Fatalf("%s: %d %s", k, code, b)
+				}
+				for _, f := range decode(t, b)["features"].([]any) {
+					got = append(got, int64(f.(map[string]any)["id"].(float64)))
+				}
+			}
+			sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+			want := oracle(dt)
+			if len(want) > 0 {
+				nonEmpty++
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("datetime=%s: ids %v, want %v", dt, got, want)
+			}
+		})
+	}
+	if nonEmpty < 8 {
+		t.Errorf("only %d of %d datetime values select anything: the test is too weak", nonEmpty, len(values))
+	}
+	// Equality on the date queryable.
+	code, _, b := e.fetch(t, "/ogc/collections/mutual_aid_elderly/items?opened=2019-05-01")
+	if fs := decode(t, b)["features"].([]any); code != 200 || len(fs) != 1 {
+		t.Errorf("opened=2019-05-01: %d %s", code, b)
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/civplan/civplan/web/cql2"
 )
@@ -59,7 +60,8 @@ func op(id, summary string, params []any, ok obj, problemCodes ...string) obj {
 }
 
 // openAPIDoc is the OpenAPI 3.0 document of every endpoint the router serves under /api/v1,
-// /ogc and /tiles, plus health.
+// /ogc and /tiles, plus health. Its server is /ogc, so the OGC paths read /collections/…; the
+// other paths carry a path-level server "/" (see ogcRelativePaths).
 func (s *Server) openAPIDoc() obj {
 	geo := func(desc string) obj { return resp(desc, content(geoJSONType, ref("FeatureCollection"))) }
 	js := func(desc, schema string) obj { return resp(desc, content(jsonType, ref(schema))) }
@@ -128,10 +130,19 @@ func (s *Server) openAPIDoc() obj {
 	paths["/ogc/collections/{collectionId}/items/{featureId}"] = obj{"get": op("ogcItem", "one feature", []any{pref("collectionId"), pref("featureId"), pref("crs"), f},
 		obj{"200": resp("the feature", obj{geoJSONType: obj{"schema": ref("Feature")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
 	itemParams := []any{pref("limit"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("cursor"), pref("filter"), pref("filter-lang"), pref("filter-crs"), f}
+	// datetime: every items path declares it (Part 1 core); on collections without a temporal
+	// property it is a 400 that says so.
+	dtParam := func(col *ogcCollection) obj {
+		d := "instant or interval (start/end, '..' or '' for an open end) of dates YYYY-MM-DD or RFC 3339 timestamps"
+		if col.temporal == "" {
+			return qparam("datetime", d+"; this collection has no temporal property, so any value is a 400", str())
+		}
+		return qparam("datetime", d+", matched against the civil date (UTC+8) "+col.temporal+"; features without one never match", str())
+	}
 	itemsResp := obj{"200": resp("a page of features; follow the next link for more", obj{geoJSONType: obj{"schema": ref("FeatureCollection")}, htmlType: obj{"schema": str()}})}
 	// One items path per collection, so each declares its queryables as parameters (GDAL reads them).
 	for _, col := range ogcCollections() {
-		ps := append([]any{}, itemParams...)
+		ps := append(append([]any{}, itemParams...), dtParam(col))
 		for _, q := range col.queryables {
 			sch := obj{}
 			for k, v := range q.schema {
@@ -173,8 +184,8 @@ func (s *Server) openAPIDoc() obj {
 			"description": "Planning service for civil-affairs departments: divisions, facilities, coverage; OGC API – Features under /ogc and vector tiles under /tiles. " + approxNote,
 			"license":     obj{"name": "data: see the attribution of each collection"},
 		},
-		"servers": []any{obj{"url": "/"}},
-		"paths":   paths,
+		"servers": []any{obj{"url": "/ogc"}},
+		"paths":   ogcRelativePaths(paths),
 		"components": obj{
 			"parameters": obj{
 				"f":            qparam("f", "answer format", enumStr("json", "geojson", "html")),
@@ -184,9 +195,9 @@ func (s *Server) openAPIDoc() obj {
 				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "minLon,minLat,maxLon,maxLat (or 6 numbers with heights) in bbox-crs axis order; minLon > maxLon crosses the antimeridian",
 					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
-				"bbox-crs":    qparam("bbox-crs", "CRS of bbox (URI)", enumStr(ogcCRSList...)),
-				"crs":         qparam("crs", "CRS of the answer (URI); EPSG:4326 and EPSG:4490 use lat/lon axis order", enumStr(ogcCRSList...)),
-				"filter-crs":  qparam("filter-crs", "CRS of the filter's geometry literals (URI)", enumStr(ogcCRSList...)),
+				"bbox-crs":    qparam("bbox-crs", "CRS of bbox (URI)", enumStr(ogcCRSList()...)),
+				"crs":         qparam("crs", "CRS of the answer (URI); EPSG:4326 and EPSG:4490 use lat/lon axis order", enumStr(ogcCRSList()...)),
+				"filter-crs":  qparam("filter-crs", "CRS of the filter's geometry literals (URI)", enumStr(ogcCRSList()...)),
 				"cursor":      qparam("cursor", "keyset cursor from a next link (last id.filter checksum)", obj{"type": "string", "pattern": `^[0-9]+\.[0-9a-f]+$`}),
 				"filter":      qparam("filter", "CQL2-text filter over the queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS", obj{"type": "string", "maxLength": cql2.MaxLen}),
 				"filter-lang": qparam("filter-lang", "filter language", enumStr("cql2-text")),
@@ -289,7 +300,7 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 		qparam("method", "2sfca or e2sfca", enumStr("2sfca", "e2sfca")), qparam("decay", "E2SFCA decay", str()),
 		qparam("norm", "beds per 1,000 elderly norm", obj{"type": "number"}), qparam("villages", "add the per-village answers", obj{"type": "boolean"})),
 		obj{"200": table("accessibility")}, "400", "404")}
-	paths["/api/v1/siting"] = obj{"post": obj{"operationId": "siting", "summary": "propose sites (nothing is saved)", "requestBody": body("the siting request (kind, division, objective lscp|mclp|…, p or target, …)"),
+	paths["/api/v1/siting"] = obj{"post": obj{"operationId": "siting", "summary": "propose sites (nothing is saved)", "requestBody": body("the siting request (kind, division, objective lscp|mclp|…, p or target with target_of villages|elderly, …); the answer's siting.indicator is the official village-committee share with its target and met"),
 		"responses": mergeObj(problems("400", "404", "413"), obj{"200": geo("the proposed sites, ranked, with explanations")})}}
 	planID := pathParam("id", "plan id", obj{"type": "integer", "minimum": 1})
 	paths["/api/v1/plans"] = obj{
@@ -298,9 +309,31 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 		"get": op("listPlans", "saved plans, newest first (planner)", nil, obj{"200": resp("the plans", content(jsonType, obj{"oneOf": []any{ref("Object"), obj{"type": "array", "items": ref("Object")}}}))}, "401", "403"),
 	}
 	paths["/api/v1/plans/{id}"] = obj{
-		"get":    op("getPlan", "a plan and its facilities (planner)", []any{planID, crsParam}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
+		"get": op("getPlan", "a plan and its facilities (planner); f=csv|xlsx: the facilities as a table with the plan's summary", []any{planID, crsParam,
+			qparam("f", "json (default), csv (UTF-8 with BOM) or xlsx", enumStr("json", "csv", "xlsx"))}, obj{"200": resp("the plan", content(jsonType, ref("Object")))}, "400", "401", "403", "404"),
 		"delete": op("deletePlan", "delete a plan and its still-planned facilities (planner)", []any{planID}, obj{"204": resp("deleted", nil)}, "400", "401", "403", "404"),
 	}
+}
+
+// ogcRelativePaths keys the OGC API paths relative to the document's server /ogc ("/ogc/collections"
+// becomes "/collections", "/ogc" becomes "/"), as OGC clients look them up relative to the landing
+// page (GDAL's OAPIF driver reads paths["/collections/{id}/items"] for the queryable parameters it
+// may send); every other path (/api/v1, /tiles, health) carries its own server "/".
+func ogcRelativePaths(paths obj) obj {
+	out := obj{}
+	for k, v := range paths {
+		if rest, ok := strings.CutPrefix(k, "/ogc"); ok && (rest == "" || strings.HasPrefix(rest, "/")) {
+			if rest == "" {
+				rest = "/"
+			}
+			out[rest] = v
+			continue
+		}
+		item := v.(obj)
+		item["servers"] = []any{obj{"url": "/", "description": "the server root: paths outside OGC API – Features"}}
+		out[k] = item
+	}
+	return out
 }
 
 func mergeObj(a, b obj) obj {

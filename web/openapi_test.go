@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/civplan/civplan/data/store"
+	"github.com/civplan/civplan/geo"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -31,14 +34,31 @@ func loadOpenAPI(t *testing.T, e *testEnv) *openapi3.T {
 	return doc
 }
 
-// findOperation matches a request path against the document's path templates (concrete paths
-// win over templated ones, as OpenAPI requires).
+// fullPath is a document path as the server serves it: the path-level server (or the document's)
+// joined with the path template ("/" under server "/ogc" is "/ogc").
+func fullPath(doc *openapi3.T, tmpl string, item *openapi3.PathItem) string {
+	servers := doc.Servers
+	if len(item.Servers) > 0 {
+		servers = item.Servers
+	}
+	base := ""
+	if len(servers) > 0 {
+		base = strings.TrimSuffix(servers[0].URL, "/")
+	}
+	if tmpl == "/" && base != "" {
+		return base
+	}
+	return base + tmpl
+}
+
+// findOperation matches a request path against the document's path templates joined with their
+// servers (concrete paths win over templated ones, as OpenAPI requires).
 func findOperation(doc *openapi3.T, method, path string) (*routers.Route, map[string]string) {
 	var best *routers.Route
 	var bestParams map[string]string
 	bestLiteral := -1
 	for tmpl, item := range doc.Paths.Map() {
-		ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
+		ts, ps := strings.Split(fullPath(doc, tmpl, item), "/"), strings.Split(path, "/")
 		if len(ts) != len(ps) {
 			continue
 		}
@@ -63,6 +83,38 @@ func findOperation(doc *openapi3.T, method, path string) (*routers.Route, map[st
 	return best, bestParams
 }
 
+// TestOpenAPIServers checks the layout GDAL's OAPIF driver needs: the document's server is /ogc,
+// the OGC paths are relative to it (/collections/{id}/items with the queryables as parameters),
+// and every other path carries the server "/".
+func TestOpenAPIServers(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	doc := loadOpenAPI(t, e)
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != "/ogc" {
+		t.Fatalf("document servers %v, want [/ogc]", doc.Servers)
+	}
+	for _, want := range []string{"/", "/conformance", "/api", "/collections", "/collections/{collectionId}", "/collections/villages/items"} {
+		if doc.Paths.Value(want) == nil {
+			t.Errorf("no path %s relative to /ogc", want)
+		}
+	}
+	items := doc.Paths.Value("/collections/villages/items")
+	if items == nil || items.Get == nil || items.Get.Parameters.GetByInAndName("query", "name") == nil {
+		t.Fatal("/collections/villages/items does not declare the queryable name")
+	}
+	for tmpl, item := range doc.Paths.Map() {
+		if strings.HasPrefix(tmpl, "/ogc") {
+			t.Errorf("path %s still carries the /ogc prefix", tmpl)
+		}
+		isOGC := tmpl == "/" || tmpl == "/api" || tmpl == "/conformance" || strings.HasPrefix(tmpl, "/collections")
+		if isOGC != (len(item.Servers) == 0) {
+			t.Errorf("path %s: servers %v (OGC paths use the document's /ogc, others their own /)", tmpl, item.Servers)
+		}
+		if !isOGC && item.Servers[0].URL != "/" {
+			t.Errorf("path %s: server %s, want /", tmpl, item.Servers[0].URL)
+		}
+	}
+}
+
 // TestOpenAPIMatchesResponses validates real requests and answers against the document, and
 // checks that every route the router serves is documented.
 func TestOpenAPIMatchesResponses(t *testing.T) {
@@ -80,8 +132,8 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		}
 		found := false
 		for p, item := range doc.Paths.Map() {
-			norm := p
-			for _, seg := range strings.Split(p, "/") {
+			norm := fullPath(doc, p, item)
+			for _, seg := range strings.Split(norm, "/") {
 				if strings.HasPrefix(seg, "{") {
 					norm = strings.Replace(norm, seg, "{x}", 1)
 				}
@@ -96,9 +148,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	}
 	paths := []string{
 		"/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/villages", "/ogc/collections/villages/queryables",
-		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(epsg4490URI),
+		"/ogc/collections/villages/items?limit=2", "/ogc/collections/townships/items?bbox=110,31,111,32&crs=" + url.QueryEscape(geo.EPSG4490.URI()),
 		"/ogc/collections/welfare_home/items?status=operating&filter=" + url.QueryEscape("beds > 10"),
-		"/ogc/collections/uncovered_mutual_aid_elderly/items", "/ogc/collections/villages/items/420526100201",
+		"/ogc/collections/uncovered_mutual_aid_elderly/items", "/ogc/collections/welfare_home/items?datetime=2015-01-01/..",
+		"/ogc/collections/villages/items?datetime=2015-01-01", "/ogc/collections/villages/items/420526100201",
 		"/ogc/collections/villages/items?limit=0", "/ogc/collections/villages/items?foo=1", "/ogc/collections/nothing",
 		"/tiles/all.json", "/tiles/style.json", "/tiles/villages/8/206/107.mvt",
 		"/api/v1/divisions/420526", "/api/v1/divisions/420526/children", "/api/v1/divisions?q=昭君", "/api/v1/locate?lon=110.79&lat=31.31",
@@ -153,5 +206,69 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	out.SetBodyBytes(conf)
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err == nil {
 		t.Error("a conformance document validated as a collections answer")
+	}
+}
+
+// TestHEADOnEveryGETRoute walks the route table: every GET route answers HEAD with the GET's
+// status and headers (with and without gzip) and no body.
+func TestHEADOnEveryGETRoute(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, err := e.store.CreateToken(context.Background(), "a", store.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill := strings.NewReplacer(":code", "420526", ":id", "1", ":collection", "villages", ":fid", "420526100201",
+		":z", "8", ":x", "206", ":y", "107.mvt", "*file", "app.js")
+	send := func(method, path string, hdr ...string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, e.ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	checked := 0
+	for _, r := range e.srv.routes() {
+		if r.method != "GET" {
+			continue
+		}
+		path := fill.Replace(r.path)
+		if r.path == "/tiles/:name" {
+			path = "/tiles/all.json"
+		} else if strings.HasPrefix(r.path, "/tiles/:name/") {
+			path = strings.Replace(path, ":name", "all", 1)
+		}
+		for _, enc := range []string{"identity", "gzip"} {
+			t.Run(path+" "+enc, func(t *testing.T) {
+				get, body := send("GET", path, "Accept-Encoding", enc)
+				head, hbody := send("HEAD", path, "Accept-Encoding", enc)
+				if head.StatusCode != get.StatusCode || head.StatusCode == http.StatusMethodNotAllowed {
+					t.Fatalf("HEAD %d, GET %d", head.StatusCode, get.StatusCode)
+				}
+				if len(hbody) != 0 {
+					t.Errorf("HEAD sent a body of %d bytes", len(hbody))
+				}
+				for _, h := range []http.Header{get.Header, head.Header} {
+					h.Del("Date")
+					h.Del("X-Request-Id")
+				}
+				if !reflect.DeepEqual(get.Header, head.Header) {
+					t.Errorf("headers differ:\nGET  %v\nHEAD %v", get.Header, head.Header)
+				}
+				if get.StatusCode == 200 && len(body) == 0 {
+					t.Errorf("GET %s: 200 with no body", path)
+				}
+			})
+		}
+		checked++
+	}
+	if checked < 25 {
+		t.Errorf("only %d GET routes checked", checked)
 	}
 }

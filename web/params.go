@@ -11,57 +11,16 @@ import (
 	"github.com/civplan/civplan/geo"
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/project"
 )
 
-// CRS is a coordinate system the /api/v1 endpoints accept and answer in.
-type CRS string
-
-// The coordinate systems of /api/v1: WGS84 (default), and the Chinese web-map systems for overlays.
-const (
-	WGS84 CRS = "wgs84"
-	GCJ02 CRS = "gcj02"
-	BD09  CRS = "bd09"
-)
-
-func parseCRS(s string) (CRS, error) {
-	switch c := CRS(strings.ToLower(s)); c {
-	case "", WGS84:
-		return WGS84, nil
-	case GCJ02, BD09:
+// parseCRS reads the crs parameter of /api/v1 with geo.ParseCRS: wgs84 (the default), gcj02
+// (AMap, Tencent) or bd09 (Baidu), all longitude first; other systems are refused.
+func parseCRS(s string) (geo.CRS, error) {
+	c, err := geo.ParseCRS(s)
+	if err == nil && (c == geo.WGS84 || c == geo.GCJ02 || c == geo.BD09) {
 		return c, nil
 	}
-	return "", fmt.Errorf("unknown crs %q (want wgs84, gcj02 or bd09)", s)
-}
-
-// toWGS84 converts a point given in crs to WGS84.
-func (c CRS) toWGS84(p orb.Point) orb.Point {
-	switch c {
-	case GCJ02:
-		return geo.GCJ02ToWGS84(p)
-	case BD09:
-		return geo.BD09ToWGS84(p)
-	}
-	return p
-}
-
-// fromWGS84 converts a WGS84 point to crs.
-func (c CRS) fromWGS84(p orb.Point) orb.Point {
-	switch c {
-	case GCJ02:
-		return geo.WGS84ToGCJ02(p)
-	case BD09:
-		return geo.WGS84ToBD09(p)
-	}
-	return p
-}
-
-// geometry converts every coordinate of g from WGS84 to crs (g is copied, never modified).
-func (c CRS) geometry(g orb.Geometry) orb.Geometry {
-	if c == WGS84 || g == nil {
-		return g
-	}
-	return project.Geometry(orb.Clone(g), c.fromWGS84)
+	return geo.WGS84, fmt.Errorf("unknown crs %q (want wgs84, gcj02 or bd09)", s)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // Concurrent reads (divisions, children, locate, facilities, coverage, gaps, OGC items, tiles)
@@ -22,7 +22,7 @@ import (
 func TestConcurrentReadsDuringWritesAndReloads(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true, RatePerSec: -1})
 	ctx := context.Background()
-	tok, _, _ := e.store.CreateToken(ctx, "race", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(ctx, "race", store.RolePlanner)
 	auth := []string{"Authorization", "Bearer " + tok}
 	const writers, perWriter = 3, 6
 	reads := []string{

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -20,14 +20,14 @@ const (
 	admin                 // an admin token
 )
 
-func (a access) role() data.Role {
+func (a access) role() store.Role {
 	switch a {
 	case planner:
-		return data.RolePlanner
+		return store.RolePlanner
 	case admin:
-		return data.RoleAdmin
+		return store.RoleAdmin
 	}
-	return data.RoleViewer
+	return store.RoleViewer
 }
 
 // route is one row of the endpoint table (ARCHITECTURE.md "HTTP contract").
@@ -82,6 +82,9 @@ func (s *Server) router() (*gin.Engine, error) {
 	e.Use(s.deadline, s.requestID, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
+		if r.method == "GET" { // HEAD on every GET route: the same handler; net/http drops the body
+			e.Handle("HEAD", r.path, s.authorize(r.access), wrap(r.h))
+		}
 	}
 	e.NoRoute(wrap(func(c *gin.Context) error { return notFound("no endpoint %s %s", c.Request.Method, c.Request.URL.Path) }))
 	e.NoMethod(wrap(func(c *gin.Context) error {

@@ -11,6 +11,7 @@ func (s *Server) scenarioRoutes() []route {
 		{"DELETE", "/api/v1/scenarios/:id", planner, s.handleScenarioDelete},
 		{"GET", "/api/v1/scenarios/:id/impact", planner, s.heavy(s.handleScenarioImpact)},
 		{"GET", "/api/v1/scenarios/:id/report.html", planner, s.heavy(s.handleScenarioReport)},
+		{"GET", "/api/v1/scenarios/:id/codes", planner, s.heavy(s.handleScenarioCodes(""))},
 		{"GET", "/api/v1/scenarios/:id/codes.csv", planner, s.heavy(s.handleScenarioCodes("csv"))},
 		{"GET", "/api/v1/scenarios/:id/codes.xlsx", planner, s.heavy(s.handleScenarioCodes("xlsx"))},
 	}

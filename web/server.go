@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 	"github.com/gin-gonic/gin"
 )
 
@@ -44,7 +44,7 @@ type Config struct {
 // Server serves civplan's HTTP API from the current snapshot of a store.
 type Server struct {
 	cfg    Config
-	store  *data.Store
+	store  store.Store
 	log    *slog.Logger
 	snap   atomic.Pointer[snapshot]
 	reload sync.Mutex
@@ -58,8 +58,8 @@ type Server struct {
 	testHookHeavy atomic.Pointer[func(ctx context.Context)] // tests: called once a heavy request holds its slot
 }
 
-// New loads the first snapshot from store and builds the router.
-func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
+// New loads the first snapshot from st and builds the router.
+func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
@@ -69,7 +69,7 @@ func New(store *data.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxHeavy <= 0 {
 		cfg.MaxHeavy = runtime.NumCPU()
 	}
-	s := &Server{cfg: cfg, store: store, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
+	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
 	s.metrics = newMetrics(s)
 	s.work = make(chan struct{}, cfg.MaxHeavy)
 	err := s.Reload()

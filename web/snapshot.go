@@ -5,7 +5,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -16,7 +17,7 @@ type snapshot struct {
 	version    int64 // the store's write version when loaded
 	divVersion int64 // the store's divisions version: unchanged means tree and locator are reusable
 	builtAt    time.Time
-	meta       data.Meta
+	meta       dataset.Meta
 	tree       *divisions.Tree
 	locator    *divisions.Locator
 	facilities []facilities.Facility // sorted by id; includes every status and planned facilities
@@ -29,7 +30,7 @@ type snapshot struct {
 // divisions version, its tree, locator and village index are reused and only the meta and the
 // facilities are read (a facility or plan write costs tens of milliseconds, not a reload of
 // every boundary).
-func loadSnapshot(st *data.Store, prev *snapshot) (*snapshot, error) {
+func loadSnapshot(st store.Snapshots, prev *snapshot) (*snapshot, error) {
 	ver, divVer, err := st.Versions()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // A facility write rebuilds only the facilities: the new snapshot shares the old tree and
@@ -15,7 +15,7 @@ import (
 func TestReloadReusesTreeUntilDivisionsChange(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	before := e.srv.current()
-	tok, _, _ := e.store.CreateToken(context.Background(), "p", data.RolePlanner)
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
 	if code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"welfare_home","name":"新敬老院","division_code":"420526101","lon":110.7,"lat":31.5}`, "Authorization", "Bearer "+tok); code != 201 {
 		t.Fatalf("create: %d %v", code, m)
 	}
@@ -27,7 +27,7 @@ func TestReloadReusesTreeUntilDivisionsChange(t *testing.T) {
 		t.Errorf("facilities %d → %d", len(before.facilities), len(after.facilities))
 	}
 	csv := "code,name,total,age60,age65\n420526100201,古夫村村民委员会,1300,330,260\n"
-	if _, err := e.store.ImportDivisions(context.Background(), bytes.NewReader([]byte(csv)), "d.csv", data.ImportOptions{}, data.CLIActor()); err != nil {
+	if _, err := e.store.ImportDivisions(context.Background(), bytes.NewReader([]byte(csv)), "d.csv", store.ImportOptions{}, store.CLIActor()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

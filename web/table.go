@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/facilities"
 	"github.com/gin-gonic/gin"
 )
@@ -27,10 +27,10 @@ func writeTable(c *gin.Context, f string, t facilities.Table, name string) error
 	ctype := "text/csv; charset=utf-8"
 	if f == "xlsx" {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		if err := data.WriteTableXLSX(&buf, t); err != nil {
+		if err := formats.WriteTableXLSX(&buf, t); err != nil {
 			return err
 		}
-	} else if err := data.WriteTableCSV(&buf, t); err != nil {
+	} else if err := formats.WriteTableCSV(&buf, t); err != nil {
 		return err
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f))

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -30,7 +31,7 @@ func square(x0, y0, x1, y1 float64) orb.MultiPolygon {
 //	     │  v201 v202 │   v201    │
 //	31.1 └───────────┴───────────┘
 //	   110.1       110.5       110.9
-func testDataset() *data.Dataset {
+func testDataset() *dataset.Dataset {
 	mk := func(code, name string, seat orb.Point, b orb.MultiPolygon, pop divisions.Population) divisions.Division {
 		c := divisions.MustCode(code)
 		d := divisions.Division{Code: c, Name: name, ShortName: divisions.ShortName(name), Level: c.Level(),
@@ -46,8 +47,8 @@ func testDataset() *data.Dataset {
 		d.URCode = "220"
 		return d
 	}
-	return &data.Dataset{
-		Meta: data.Meta{Name: "test", Vintages: map[string]string{"codes": "2023-06-30", "census": "2020"}},
+	return &dataset.Dataset{
+		Meta: dataset.Meta{Name: "test", Vintages: map[string]string{"codes": "2023-06-30", "census": "2020"}},
 		Divisions: []divisions.Division{
 			mk("42", "湖北省", orb.Point{110.5, 31.5}, square(110.1, 31.1, 110.9, 31.9), divisions.Population{Total: 3000, Age60: 750, Age65: 600}),
 			mk("4205", "宜昌市", orb.Point{110.5, 31.5}, square(110.1, 31.1, 110.9, 31.9), divisions.Population{Total: 3000, Age60: 750, Age65: 600}),
@@ -70,12 +71,12 @@ func testDataset() *data.Dataset {
 type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
-	store *data.Store
+	store *store.SQLite
 }
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
-	st, err := data.Open(filepath.Join(t.TempDir(), "t.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestAuthOnReads(t *testing.T) {
 	if code, _, _ := e.get(t, "/api/v1/divisions/42", "Authorization", "Bearer cvp_nonsense"); code != 401 {
 		t.Errorf("bad token: %d", code)
 	}
-	secret, _, err := e.store.CreateToken(context.Background(), "reader", data.RoleViewer)
+	secret, _, err := e.store.CreateToken(context.Background(), "reader", store.RoleViewer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -122,7 +122,7 @@ func Instances(set Set) ([]*Instance, error) {
 	if set.Kind == "" {
 		set.Kind = facilities.MutualAidElderly
 	}
-	ds, err := data.EmbeddedHubei()
+	ds, err := dataset.EmbeddedHubei()
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 // Command build-dataset builds civplan's embedded Hubei dataset from the shared public data.
 //
-//	go run ./cmd/build-dataset [-src ../shared/data/hubei] [-out data/embedded/hubei.json.gz]
+//	go run ./cmd/build-dataset [-src ../shared/data/hubei] [-out data/dataset/embedded/hubei.json.gz]
 //
 // Relative paths are resolved from the repository root (the directory holding go.mod).
 package main
@@ -12,13 +12,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/civplan/civplan/data"
-	"github.com/civplan/civplan/data/hubeibuild"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/dataset/hubeibuild"
 )
 
 func main() {
 	src := flag.String("src", "../shared/data/hubei", "shared Hubei data directory (relative to the repository root)")
-	out := flag.String("out", "data/embedded/hubei.json.gz", "output file (relative to the repository root)")
+	out := flag.String("out", "data/dataset/embedded/hubei.json.gz", "output file (relative to the repository root)")
 	flag.Parse()
 	if err := run(*src, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "build-dataset:", err)
@@ -46,7 +46,7 @@ func run(src, out string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := data.WriteDataset(tmp, ds); err != nil {
+	if err := dataset.WriteDataset(tmp, ds); err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing %s: %w", out, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // cmdAudit exports the audit log (every accepted write: who, when, what, before and after).
@@ -26,7 +26,7 @@ func cmdAudit(args []string, stdout, _ io.Writer) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	f := data.AuditFilter{Action: *action, Actor: *actor}
+	f := store.AuditFilter{Action: *action, Actor: *actor}
 	if *since != "" {
 		t, err := time.Parse(time.RFC3339, *since)
 		if err != nil {
@@ -37,12 +37,12 @@ func cmdAudit(args []string, stdout, _ io.Writer) error {
 	if *format != "jsonl" && *format != "csv" {
 		return usageError{fmt.Sprintf("--format %q: want jsonl or csv", *format)}
 	}
-	st, err := data.Open(*dbPath)
+	st, err := store.Open(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var all []data.AuditEntry
+	var all []store.AuditEntry
 	f.Limit = 1000
 	for {
 		page, err := st.AuditLog(context.Background(), f)

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 // cmdBackup copies the database with SQLite's online backup API, safe while `serve` runs; the
@@ -27,7 +27,7 @@ func cmdBackup(args []string, stdout, _ io.Writer) error {
 	if _, err := os.Stat(*dbPath); err != nil {
 		return fmt.Errorf("database %w", err)
 	}
-	st, err := data.Open(*dbPath)
+	st, err := store.Open(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func cmdRestore(args []string, stdout, _ io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{"want: civplan restore FILE [--db civplan.db] [--force]"}
 	}
-	if err := data.Restore(context.Background(), pos[0], *dbPath, *force); err != nil {
+	if err := store.Restore(context.Background(), pos[0], *dbPath, *force); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "restored %s from %s\n", *dbPath, pos[0])

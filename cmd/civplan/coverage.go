@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -96,7 +96,7 @@ func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 		defer bar(3, 3)
 		switch *format {
 		case "xlsx":
-			return data.WriteTableXLSX(w, res.table)
+			return formats.WriteTableXLSX(w, res.table)
 		case "json":
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -107,7 +107,7 @@ func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 			}
 			return writeVillagesGeoJSON(w, res.villages, res.value)
 		}
-		return data.WriteTableCSV(w, res.table)
+		return formats.WriteTableCSV(w, res.table)
 	})
 }
 

@@ -10,7 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
 )
 
 // exportFormats maps a --format word to the file extension of its output.
@@ -26,7 +27,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "gpkg", "gpkg, geojson, geojsonseq, csv or xlsx")
 	out := fs.String("out", "", "output file (gpkg, xlsx, or one layer), or directory (several layers)")
 	crsFlag := fs.String("crs", "wgs84", "wgs84, cgcs2000, gk3 (the 3° Gauss-Krüger zone nearest the data), epsg:4545…4548 or gcj02 (AMap overlays)")
-	layersFlag := fs.String("layers", "", "comma-separated layers (default all: "+strings.Join(data.ExportLayerNames(), ",")+")")
+	layersFlag := fs.String("layers", "", "comma-separated layers (default all: "+strings.Join(formats.ExportLayerNames(), ",")+")")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -68,29 +69,29 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	} else if len(root) > 0 {
 		centre = root[0].Seat[0]
 	}
-	crs, err := data.ParseExportCRS(*crsFlag, centre)
+	crs, err := formats.ParseExportCRS(*crsFlag, centre)
 	if err != nil {
 		return usageError{"--crs: " + err.Error()}
 	}
 	for _, n := range names {
-		if !slices.Contains(data.ExportLayerNames(), n) {
-			return usageError{fmt.Sprintf("--layers: unknown layer %q (want %s)", n, strings.Join(data.ExportLayerNames(), ", "))}
+		if !slices.Contains(formats.ExportLayerNames(), n) {
+			return usageError{fmt.Sprintf("--layers: unknown layer %q (want %s)", n, strings.Join(formats.ExportLayerNames(), ", "))}
 		}
 	}
-	layers, err := data.ExportLayers(tree, facs, crs, names...)
+	layers, err := formats.ExportLayers(tree, facs, crs, names...)
 	if err != nil {
 		return err
 	}
 	attr := attribution(meta)
 	switch *format {
 	case "gpkg":
-		if err := data.WriteGeoPackage(context.Background(), *out, layers, crs, attr); err != nil {
+		if err := formats.WriteGeoPackage(context.Background(), *out, layers, crs, attr); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title)
 		return nil
 	case "xlsx":
-		if err := writeAtomically(*out, func(w io.Writer) error { return data.WriteXLSX(w, layers, crs, attr) }); err != nil {
+		if err := writeAtomically(*out, func(w io.Writer) error { return formats.WriteXLSX(w, layers, crs, attr) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title)
@@ -111,11 +112,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		err := writeAtomically(path, func(w io.Writer) error {
 			switch *format {
 			case "geojson":
-				return data.WriteGeoJSON(w, l, crs, attr)
+				return formats.WriteGeoJSON(w, l, crs, attr)
 			case "geojsonseq":
-				return data.WriteGeoJSONSeq(w, l, crs)
+				return formats.WriteGeoJSONSeq(w, l, crs)
 			}
-			return data.WriteCSV(w, l, crs)
+			return formats.WriteCSV(w, l, crs)
 		})
 		if err != nil {
 			return err
@@ -130,7 +131,7 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-func summary(layers []data.Layer) string {
+func summary(layers []formats.Layer) string {
 	parts := make([]string, len(layers))
 	for i, l := range layers {
 		parts[i] = fmt.Sprintf("%s %d", l.Name, len(l.Rows))
@@ -139,7 +140,7 @@ func summary(layers []data.Layer) string {
 }
 
 // attribution joins the dataset sources' attributions and licences.
-func attribution(m data.Meta) string {
+func attribution(m dataset.Meta) string {
 	var parts []string
 	for _, s := range m.Sources {
 		a := s.Attribution

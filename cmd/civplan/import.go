@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 )
 
 func cmdImport(args []string, stdout, stderr io.Writer) error {
@@ -49,10 +50,10 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := data.ImportOptions{Format: *format, CRS: *crs, Replace: *replace, Tree: tree,
+	opts := store.ImportOptions{Format: *format, CRS: *crs, Replace: *replace, Tree: tree,
 		Progress: newBar(stderr, "importing "+filepath.Base(file))}
-	actor := data.Actor{Name: "cli"}
-	var rep data.ImportReport
+	actor := store.Actor{Name: "cli"}
+	var rep formats.ImportReport
 	if what == "facilities" {
 		rep, err = st.ImportFacilities(context.Background(), f, filepath.Base(file), opts, actor)
 	} else {

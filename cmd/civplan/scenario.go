@@ -12,10 +12,11 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
-	"github.com/civplan/civplan/divisions/report"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/facilities/assess"
 )
 
 const scenarioUsage = `want: civplan scenario create --file SCENARIO.json | list | show ID |
@@ -62,11 +63,11 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err := report.Evaluate(an.Tree(), an.Registry().All(), sc, report.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
+		if _, err := assess.Evaluate(an.Tree(), an.Registry().All(), sc, assess.Options{Impact: facilities.ImpactOptions{Base: an}}); err != nil {
 			return scenarioErr(err)
 		}
-		sc.Author = data.CLIActor().Name
-		saved, err := st.CreateScenario(ctx, data.CLIActor(), sc)
+		sc.Author = store.CLIActor().Name
+		saved, err := st.CreateScenario(ctx, store.CLIActor(), sc)
 		if err != nil {
 			return err
 		}
@@ -114,7 +115,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
+	opt := assess.Options{Vintages: meta.Vintages, Impact: facilities.ImpactOptions{Base: an, Mode: facilities.Mode(*mode),
 		Elderly: facilities.Elderly(*elderly), SeatGrowthM: *growth}}
 	if *kinds != "" {
 		for _, k := range splitComma(*kinds) {
@@ -125,7 +126,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			opt.Impact.Kinds = append(opt.Impact.Kinds, ki.Kind)
 		}
 	}
-	var ev *report.Evaluation
+	var ev *assess.Evaluation
 	switch {
 	case *replay != "":
 		f, err := os.Open(*replay)
@@ -133,7 +134,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		ev, err = report.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
+		ev, err = assess.EvaluateReplay(an.Tree(), an.Registry().All(), f, "区划代码变更回放："+*replay, opt)
 		if err != nil {
 			return scenarioErr(err)
 		}
@@ -142,7 +143,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	default:
@@ -150,7 +151,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if ev, err = report.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
+		if ev, err = assess.Evaluate(an.Tree(), an.Registry().All(), sc, opt); err != nil {
 			return scenarioErr(err)
 		}
 	}
@@ -162,9 +163,9 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 		case "geojson":
 			return json.NewEncoder(w).Encode(ev.GeoJSON())
 		case "csv":
-			return data.WriteTableCSV(w, ev.CodeTable())
+			return formats.WriteTableCSV(w, ev.CodeTable())
 		case "xlsx":
-			return data.WriteTableXLSX(w, ev.CodeTable())
+			return formats.WriteTableXLSX(w, ev.CodeTable())
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -174,13 +175,13 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 
 // scenarioErr makes a scenario's own mistakes usage errors (exit 2) naming the operation.
 func scenarioErr(err error) error {
-	if errors.Is(err, report.ErrInvalid) {
+	if errors.Is(err, assess.ErrInvalid) {
 		return usageError{err.Error()}
 	}
 	return err
 }
 
-func storedScenario(ctx context.Context, st *data.Store, pos []string) (divisions.Scenario, error) {
+func storedScenario(ctx context.Context, st *store.SQLite, pos []string) (divisions.Scenario, error) {
 	if len(pos) != 1 {
 		return divisions.Scenario{}, usageError{"give one scenario ID (or --file / --replay)"}
 	}
@@ -189,7 +190,7 @@ func storedScenario(ctx context.Context, st *data.Store, pos []string) (division
 		return divisions.Scenario{}, usageError{fmt.Sprintf("scenario ID %q is not a positive number", pos[0])}
 	}
 	sc, err := st.Scenario(ctx, id)
-	if errors.Is(err, data.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return sc, fmt.Errorf("no scenario with ID %d", id)
 	}
 	return sc, err

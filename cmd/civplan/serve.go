@@ -14,7 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/web"
 )
 
@@ -91,8 +92,8 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 }
 
 // openSeeded opens the database and seeds it from the embedded dataset when it is empty.
-func openSeeded(path string, stderr io.Writer) (*data.Store, error) {
-	st, err := data.Open(path)
+func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
+	st, err := store.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func openSeeded(path string, stderr io.Writer) (*data.Store, error) {
 		return nil, err
 	}
 	if empty {
-		ds, err := data.EmbeddedHubei()
+		ds, err := dataset.EmbeddedHubei()
 		if err != nil {
 			st.Close()
 			return nil, err

@@ -13,7 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/formats"
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -27,11 +28,12 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 	kind := fs.String("kind", "", "facility kind, e.g. mutual_aid_elderly (upgrade: default regional_care_center)")
 	objective := fs.String("objective", "", "lscp (fewest sites to --target), mclp (best --p sites), pcenter, upgrade")
 	p := fs.Int("p", 0, "number of new sites (mclp, pcenter, upgrade)")
-	target := fs.Float64("target", 0, "lscp: share to reach, a fraction in (0, 1]")
+	target := fs.Float64("target", 0, "lscp: share to reach, a fraction in (0, 1] of --target-of")
+	targetOf := fs.String("target-of", "villages", "lscp: what --target is a share of: villages (village committees, the official indicator) or elderly")
 	division := fs.String("division", "", "division code (short or 12-digit); default: everything")
 	mode := fs.String("mode", "", "jurisdiction (default), radius or radius_in_jurisdiction")
 	radius := fs.String("radius-m", "", "service radius in metres (default: the kind's)")
-	weight := fs.String("weight", "elderly", "what coverage counts: elderly or villages")
+	weight := fs.String("weight", "elderly", "mclp, upgrade: what coverage counts, elderly or villages (lscp: --target-of counts; ties go to elderly served, then distance)")
 	elderly := fs.String("elderly", "age60", "age60 or age65")
 	detour := fs.String("detour", "", `detour factors: "1.3", "suggested" or "4228:1.5,429021:1.6"`)
 	rural := fs.Bool("rural", false, "only villages with a rural ur_code (2xx)")
@@ -42,7 +44,7 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 	upgradeFrom := fs.String("upgrade-from", "", "upgrade: kind of the facilities to upgrade (default welfare_home)")
 	plan := fs.Int64("plan", 0, "count this saved plan's planned facilities as existing")
 	save := fs.String("save", "", "save the answer as a plan with this name (its sites become planned facilities)")
-	format := fs.String("format", "text", "text, json or geojson")
+	format := fs.String("format", "text", "text, json, geojson, csv or xlsx (csv/xlsx: the sites as a table, the summary under it)")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
@@ -51,9 +53,9 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 		return usageError{"--objective is required: lscp, mclp, pcenter or upgrade"}
 	}
 	switch *format {
-	case "text", "json", "geojson":
+	case "text", "json", "geojson", "csv", "xlsx":
 	default:
-		return usageError{fmt.Sprintf("--format %q: want text, json or geojson", *format)}
+		return usageError{fmt.Sprintf("--format %q: want text, json, geojson, csv or xlsx", *format)}
 	}
 	st, err := openSeeded(*dbPath, stderr)
 	if err != nil {
@@ -65,7 +67,7 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sp := facilities.SitingParams{Params: facilities.Params{Kind: facilities.Kind(*kind), Mode: facilities.Mode(*mode), RuralOnly: *rural},
-		Objective: facilities.Objective(*objective), P: *p, Target: *target, Weight: facilities.Weight(*weight),
+		Objective: facilities.Objective(*objective), P: *p, Target: *target, TargetOf: facilities.TargetOf(*targetOf), Weight: facilities.Weight(*weight),
 		UpgradeFrom: facilities.Kind(*upgradeFrom)}
 	if *division != "" {
 		if sp.Division, err = divisions.ParseCode(*division); err != nil {
@@ -107,21 +109,22 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	savedNote := ""
 	if *save != "" {
 		if len(res.Sites) == 0 {
 			return fmt.Errorf("--save: the answer proposes no site; nothing saved")
 		}
 		params, _ := json.Marshal(map[string]any{"kind": res.Query.Kind, "division": res.Query.Division, "mode": res.Query.Mode,
-			"radius_m": res.Query.RadiusM, "objective": res.Objective, "p": res.P, "target": res.Target, "weight": res.Weight,
+			"radius_m": res.Query.RadiusM, "objective": res.Objective, "p": res.P, "target": res.Target, "target_of": res.TargetOf, "weight": res.Weight,
 			"exclude": sp.Exclude, "capacity": sp.Capacity, "plan": *plan, "candidates_file": *candFile})
 		summary, err := json.Marshal(res.Summary())
 		if err != nil {
 			return err
 		}
 		ctx := context.Background()
-		var saved data.Plan
-		err = st.Write(ctx, data.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
-			pl, err := st.InsertPlan(ctx, tx, data.Plan{Name: *save, Kind: res.Query.Kind, Division: res.Query.Division,
+		var saved store.Plan
+		err = st.Write(ctx, store.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
+			pl, err := st.InsertPlan(ctx, tx, store.Plan{Name: *save, Kind: res.Query.Kind, Division: res.Query.Division,
 				Params: params, Summary: summary, Author: "cli"}, an.PlanFacilities(res))
 			saved = pl
 			return nil, pl, err
@@ -130,9 +133,24 @@ func cmdSiting(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "saved plan %d %q with %d planned facilities\n", saved.ID, saved.Name, len(saved.Facilities))
+		savedNote = fmt.Sprintf("规划方案 saved as plan %d「%s」", saved.ID, saved.Name)
+	}
+	table := func() facilities.Table {
+		t := res.Table()
+		if *plan != 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("existing facilities include the planned facilities of plan %d 含规划方案%d的规划设施", *plan, *plan))
+		}
+		if savedNote != "" {
+			t.Notes = append(t.Notes, savedNote)
+		}
+		return t
 	}
 	return writeOutput(*out, stdout, func(w io.Writer) error {
 		switch *format {
+		case "csv":
+			return formats.WriteTableCSV(w, table())
+		case "xlsx":
+			return formats.WriteTableXLSX(w, table())
 		case "json":
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -181,11 +199,12 @@ func writeSitingText(w io.Writer, s *facilities.Siting) error {
 	fmt.Fprintf(w, "coverage: villages %d/%d (%s) → %d/%d (%s); elderly %d/%d (%s) → %d (%s)\n",
 		s.Before.Covered, s.Before.Villages, ratio(s.Before.Ratio), s.After.Covered, s.After.Villages, ratio(s.After.Ratio),
 		s.Before.ElderlyCovered, s.Before.Elderly, ratio(s.Before.ElderlyRatio), s.After.ElderlyCovered, ratio(s.After.ElderlyRatio))
+	fmt.Fprintf(w, "indicator: %s\n", facilities.IndicatorNote(s.Indicator))
 	gap := "unknown"
 	if s.Gap != nil {
 		gap = fmt.Sprintf("%.2f%%", *s.Gap*100)
 	}
-	fmt.Fprintf(w, "value %g %s, bound %g, gap %s%s\n", s.Value, s.ValueUnit, s.Bound, gap, map[bool]string{true: " (proven optimal)", false: ""}[s.Optimal])
+	fmt.Fprintf(w, "objective: value %g %s, bound %g, gap %s%s\n", s.Value, s.ValueUnit, s.Bound, gap, map[bool]string{true: " (proven optimal)", false: ""}[s.Optimal])
 	if !s.Feasible && s.Reachable != nil {
 		fmt.Fprintf(w, "target not reachable: every candidate together reaches %.1f%%\n", *s.Reachable*100)
 	}

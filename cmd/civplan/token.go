@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/civplan/civplan/data"
+	"github.com/civplan/civplan/data/store"
 )
 
 func cmdToken(args []string, stdout, _ io.Writer) error {
@@ -25,13 +25,13 @@ func cmdToken(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	open := func() (*data.Store, error) { return data.Open(*dbPath) }
+	open := func() (*store.SQLite, error) { return store.Open(*dbPath) }
 	switch args[0] {
 	case "create":
 		if *name == "" {
 			return usageError{"token create needs --name"}
 		}
-		r, err := data.ParseRole(*role)
+		r, err := store.ParseRole(*role)
 		if err != nil {
 			return usageError{err.Error()}
 		}

@@ -2,6 +2,9 @@ package cql2
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -113,7 +116,19 @@ func TestCompileErrors(t *testing.T) {
 		{"S_INTERSECTS(geometry, BBOX(3,2,1,4))", false, "minimum greater"},
 		{"geometry = 'x'", false, "compares"},
 		{"pop > 1e999", true, "finite"},
-		{"opened > DATE('yesterday')", true, "ISO 8601"},
+		{"opened > DATE('yesterday')", true, "calendar date"},
+		{"opened > DATE('2015-13-45')", true, "calendar date"},
+		{"opened = DATE('2019-02-29')", true, "calendar date"},
+		{"opened < DATE('2019-05-01T00:00:00Z')", true, "calendar date"},
+		{"opened < TIMESTAMP('2019-05-01T25:00:00Z')", true, "RFC 3339"},
+		{"opened < TIMESTAMP('2019-05-01')", true, "RFC 3339"},
+		{"opened > '2019-01-01'", false, "compares property opened (date) with 2019-01-01 (string)"},
+		{"name = DATE('2019-01-01')", false, "compares"},
+		{"S_CONTAINS(geometry, POINT(1 2))", false, "unsupported function S_CONTAINS at offset 0"},
+		{"level = 'x' OR S_WITHIN(geometry, BBOX(0,0,1,1))", false, "unsupported function S_WITHIN at offset 15"},
+		{"CASEI(name) = 'x'", false, "unsupported function CASEI"},
+		{"T_AFTER(opened, DATE('2020-01-01'))", false, "unsupported function T_AFTER"},
+		{"name = POINT(1 2)", false, "geometry literal"},
 		{"level = 'x' AND", true, "expected a property"},
 		{"name LIKE 'ab\\'", true, "escape"},
 		{"level ~ 'x'", true, "unexpected character"},
@@ -198,5 +213,140 @@ func TestIntersectsBound(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// likeRegexp is the reference LIKE implementation for the tests (the matcher before the
+// linear one): % → .*, _ → ., \ escapes, anchored; Go's regexp is RE2, so correct but O(m·n).
+func likeRegexp(pat string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("^(?s:")
+	esc := false
+	for _, r := range pat {
+		switch {
+		case esc:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	if esc {
+		return nil, errors.New("unfinished escape")
+	}
+	b.WriteString(")$")
+	return regexp.Compile(b.String())
+}
+
+// TestLikeMatchesRegexp cross-checks the LIKE matcher against the regexp reference on random
+// patterns and texts over a small alphabet (so that matches are frequent), with multibyte runes.
+func TestLikeMatchesRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 5))
+	patAlpha := []string{"a", "b", "古", "%", "%", "_", "\\%", "\\_", "\\\\", "\\a"}
+	textAlpha := []string{"a", "b", "古", "%", "_", "\\"}
+	matched := 0
+	for i := 0; i < 20000; i++ {
+		var pb, tb strings.Builder
+		for n := rng.IntN(9); n > 0; n-- {
+			pb.WriteString(patAlpha[rng.IntN(len(patAlpha))])
+		}
+		for n := rng.IntN(11); n > 0; n-- {
+			tb.WriteString(textAlpha[rng.IntN(len(textAlpha))])
+		}
+		pat, text := pb.String(), tb.String()
+		re, err := likeRegexp(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lp, err := compileLike(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := 0
+		got, want := lp.match(text, &steps), re.MatchString(text)
+		if got != want {
+			t.Fatalf("LIKE %q on %q: got %v, regexp says %v", pat, text, got, want)
+		}
+		if got {
+			matched++
+		}
+		// The documented bound: len(text)·(1 + non-% runes of the pattern) plus the decoding.
+		n := len([]rune(text))
+		if bound := (n+1)*(lp.minRunes+1) + n + 1; steps > bound {
+			t.Fatalf("LIKE %q on %q: %d steps, more than the bound %d", pat, text, steps, bound)
+		}
+	}
+	if matched < 1000 {
+		t.Errorf("only %d of 20000 random cases matched: the cross-check is too weak", matched)
+	}
+}
+
+// likeSteps is the work of matching pat on text.
+func likeSteps(t *testing.T, pat, text string) (bool, int) {
+	t.Helper()
+	lp, err := compileLike(pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	ok := lp.match(text, &steps)
+	return ok, steps
+}
+
+// TestLikeStepsLinear asserts, by counting steps rather than timing, that LIKE work grows at
+// most linearly: doubling the text (fixed pattern) or the number of % runs (fixed text) at most
+// about doubles the steps, and a 5,000-% pattern over a long name costs a few steps per rune.
+func TestLikeStepsLinear(t *testing.T) {
+	cases := []struct {
+		name      string
+		pat, text func(n int) string
+	}{
+		{"text grows, failing middle segment", func(int) string { return "%aaaab%" }, func(n int) string { return strings.Repeat("a", n) }},
+		{"text grows, many segments", func(int) string { return "%a%b%a_%c" }, func(n int) string { return strings.Repeat("ab", n) + "c" }},
+		{"percent runs grow", func(n int) string { return strings.Repeat("%", n) + "x" + strings.Repeat("%", n) }, func(int) string { return strings.Repeat("古夫镇", 100) }},
+		{"alternating % and a grow", func(n int) string { return strings.Repeat("%a", n) + "%b" }, func(int) string { return strings.Repeat("a", 300) }},
+		{"both grow", func(n int) string { return strings.Repeat("%a", n) + "%b" }, func(n int) string { return strings.Repeat("a", n) + "b" }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := 0
+			for n := 250; n <= 4000; n *= 2 {
+				_, steps := likeSteps(t, tc.pat(n), tc.text(n))
+				if prev > 0 && float64(steps) > 2.2*float64(prev) {
+					t.Errorf("n=%d: %d steps, more than 2.2× the %d at n=%d", n, steps, prev, n/2)
+				}
+				prev = steps
+			}
+		})
+	}
+	// The hostile pattern of issue 14: thousands of % runs (78 s with the regexp matcher).
+	pat := strings.Repeat("%_", 5000) + "%"
+	text := strings.Repeat("某", 40)
+	ok, steps := likeSteps(t, pat, text)
+	if ok {
+		t.Error("a 5,000-character minimum matched a 40-character name")
+	}
+	if steps > 100 {
+		t.Errorf("5,000 %% runs on a 40-rune name: %d steps, want ≤ 100 (the text is shorter than the pattern's minimum)", steps)
+	}
+	pat = strings.Repeat("%", 5000) + "某" + strings.Repeat("%", 5000)
+	ok, steps = likeSteps(t, pat, text)
+	if !ok || steps > 4*len([]rune(text)) {
+		t.Errorf("10,000 %% around one rune: match %v in %d steps, want a match in ≤ %d", ok, steps, 4*len([]rune(text)))
+	}
+	// Through Compile and Match too: the filter counts the same work.
+	f, err := Compile(fmt.Sprintf("name LIKE '%s'", strings.Repeat("%a", 2000)+"%"), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &evalCtx{f: feat{props: map[string]any{"name": strings.Repeat("a", 3000)}}}
+	if f.root.eval(c) != yes || c.steps > 4*3000 {
+		t.Errorf("2,000 %%a runs on 3,000 runes: %d steps", c.steps)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"reflect"
-	"regexp"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -39,6 +38,7 @@ func triOf(b bool) tri {
 }
 
 type evalCtx struct {
+	steps   int // LIKE work: runes decoded and compared
 	f       Feature
 	g       geom.Geometry
 	gDone   bool
@@ -253,7 +253,7 @@ func negate(t tri, not bool) tri {
 
 type likeNode struct {
 	x   scalar
-	re  *regexp.Regexp
+	pat *likePattern
 	not bool
 }
 
@@ -262,7 +262,7 @@ func (n likeNode) eval(c *evalCtx) tri {
 	if !ok {
 		return unknown
 	}
-	return negate(triOf(n.re.MatchString(s)), n.not)
+	return negate(triOf(n.pat.match(s, &c.steps)), n.not)
 }
 
 type betweenNode struct {

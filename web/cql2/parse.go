@@ -1,12 +1,11 @@
 package cql2
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/peterstace/simplefeatures/geom"
 )
@@ -231,11 +230,11 @@ func (p *parser) predicate() (node, error) {
 		if left.typeOf() != String {
 			return nil, fmt.Errorf("LIKE at offset %d: %s is a %s, not a string", t.pos, left, left.typeOf())
 		}
-		re, err := likeRegexp(lit.v.(string))
+		pat, err := compileLike(lit.v.(string))
 		if err != nil {
 			return nil, &SyntaxError{t.pos, err.Error()}
 		}
-		return likeNode{x: left, re: re, not: not}, nil
+		return likeNode{x: left, pat: pat, not: not}, nil
 	case t.is("BETWEEN"):
 		lo, err := p.scalar()
 		if err != nil {
@@ -290,7 +289,7 @@ func (p *parser) predicate() (node, error) {
 
 func sameType(a, b scalar, op token) error {
 	ta, tb := a.typeOf(), b.typeOf()
-	if ta == tb || (ta == Date && tb == String) || (ta == String && tb == Date) {
+	if ta == tb {
 		if ta == Geometry {
 			return fmt.Errorf("%s at offset %d: geometries compare only with S_INTERSECTS", op.text, op.pos)
 		}
@@ -325,7 +324,7 @@ func (p *parser) scalar() (scalar, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := checkDate(s.text, t.is("TIMESTAMP")); err != nil {
+			if err := CheckDate(s.text, t.is("TIMESTAMP")); err != nil {
 				return nil, &SyntaxError{s.pos, err.Error()}
 			}
 			if _, err := p.expect(tRParen, "')'"); err != nil {
@@ -334,6 +333,8 @@ func (p *parser) scalar() (scalar, error) {
 			return literal{v: s.text, typ: Date}, nil
 		case isReserved(t.text):
 			return nil, &SyntaxError{t.pos, fmt.Sprintf("expected a property or a value, found the keyword %s", strings.ToUpper(t.text))}
+		case p.peek().kind == tLParen:
+			return nil, unsupportedCall(t)
 		}
 		return p.property(t)
 	}
@@ -353,46 +354,29 @@ var reserved = map[string]bool{"AND": true, "OR": true, "NOT": true, "LIKE": tru
 
 func isReserved(s string) bool { return reserved[strings.ToUpper(s)] }
 
-func checkDate(s string, timestamp bool) error {
-	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
-		return fmt.Errorf("%q is not an ISO 8601 date", s)
-	}
-	for i, c := range s[:10] {
-		if i != 4 && i != 7 && (c < '0' || c > '9') {
-			return fmt.Errorf("%q is not an ISO 8601 date", s)
+// CheckDate reports whether s is a real calendar date YYYY-MM-DD (timestamp false) or an RFC 3339
+// timestamp such as 2019-05-01T08:00:00Z (timestamp true); 2015-13-45 and 2019-02-29 are errors.
+func CheckDate(s string, timestamp bool) error {
+	if timestamp {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Errorf("%q is not an RFC 3339 timestamp (YYYY-MM-DDThh:mm:ssZ) with a real date and time", s)
 		}
+		return nil
 	}
-	if !timestamp && len(s) != 10 {
-		return fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return fmt.Errorf("%q is not a real calendar date YYYY-MM-DD", s)
 	}
 	return nil
 }
 
-// likeRegexp turns a LIKE pattern (% any run, _ one character, \ escapes) into an anchored regexp.
-func likeRegexp(pat string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString("^(?s:")
-	esc := false
-	for _, r := range pat {
-		switch {
-		case esc:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-			esc = false
-		case r == '\\':
-			esc = true
-		case r == '%':
-			b.WriteString(".*")
-		case r == '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
+// unsupportedCall is the error for a function call this package does not implement, named.
+func unsupportedCall(t token) error {
+	name := strings.ToUpper(t.text)
+	switch {
+	case name == "BBOX" || wktTypes[name]:
+		return fmt.Errorf("%s at offset %d is a geometry literal, usable only as an argument of S_INTERSECTS", name, t.pos)
 	}
-	if esc {
-		return nil, errors.New("LIKE pattern ends with an unfinished escape '\\'")
-	}
-	b.WriteString(")$")
-	return regexp.Compile(b.String())
+	return fmt.Errorf("unsupported function %s at offset %d: this server implements S_INTERSECTS, DATE and TIMESTAMP (see /ogc/conformance)", name, t.pos)
 }
 
 // spatial parses S_INTERSECTS(a, b).

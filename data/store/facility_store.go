@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+)
+
+// ErrNotFound is returned for an unknown or deleted facility.
+var ErrNotFound = errors.New("not found")
+
+// ErrVersionConflict is returned when a facility changed since the version the caller read
+// (an If-Match that no longer matches).
+var ErrVersionConflict = errors.New("version conflict")
+
+// FacilityRecord is a stored facility with its bookkeeping: Version grows by one with every
+// change (use it as the ETag).
+type FacilityRecord struct {
+	facilities.Facility
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Version int64     `json:"version"`
+}
+
+const facilityCols = `id, kind, name, division_code, lon, lat, status, beds, floor_area_m2,
+	fire_safety, accessibility, special_care, opened, plan_id, provenance`
+
+const insertFacilitySQL = `INSERT INTO facilities (` + facilityCols + `, created, updated)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+func triArg(t facilities.Tri) any {
+	switch t {
+	case facilities.Yes:
+		return 1
+	case facilities.No:
+		return 0
+	}
+	return nil
+}
+
+func triScan(v sql.NullInt64) facilities.Tri {
+	switch {
+	case !v.Valid:
+		return facilities.Unknown
+	case v.Int64 != 0:
+		return facilities.Yes
+	}
+	return facilities.No
+}
+
+func facilityArgs(f *facilities.Facility, now string) []any {
+	var id, plan any
+	if f.ID != 0 {
+		id = f.ID
+	}
+	if f.PlanID != 0 {
+		plan = f.PlanID
+	}
+	return []any{id, string(f.Kind), f.Name, string(f.DivisionCode), f.Point[0], f.Point[1], string(f.Status), f.Beds,
+		f.FloorAreaM2, triArg(f.Renovated.FireSafety), triArg(f.Renovated.Accessibility), triArg(f.Renovated.SpecialCare),
+		f.Opened, plan, string(f.Provenance), now, now}
+}
+
+func scanFacility(r scanner) (facilities.Facility, error) {
+	var f facilities.Facility
+	var kind, code, status, prov string
+	var fire, access, special, plan sql.NullInt64
+	err := r.Scan(&f.ID, &kind, &f.Name, &code, &f.Point[0], &f.Point[1], &status, &f.Beds, &f.FloorAreaM2,
+		&fire, &access, &special, &f.Opened, &plan, &prov)
+	if err != nil {
+		return f, err
+	}
+	f.Kind, f.DivisionCode, f.Status, f.Provenance = facilities.Kind(kind), divisions.Code(code), facilities.Status(status), divisions.Provenance(prov)
+	f.Renovated = facilities.Renovation{FireSafety: triScan(fire), Accessibility: triScan(access), SpecialCare: triScan(special)}
+	f.PlanID = plan.Int64
+	return f, nil
+}
+
+// checkFacility validates the values the schema cannot: kind and status words, finite numbers.
+func checkFacility(f *facilities.Facility) error {
+	if _, err := facilities.ParseKind(string(f.Kind)); err != nil {
+		return err
+	}
+	if _, err := facilities.ParseStatus(string(f.Status)); err != nil {
+		return err
+	}
+	if f.Name == "" {
+		return errors.New("empty name")
+	}
+	if _, err := divisions.ParseCode(string(f.DivisionCode)); err != nil || len(f.DivisionCode) != 12 {
+		return fmt.Errorf("division code %q is not a 12-digit code", f.DivisionCode)
+	}
+	for _, v := range []float64{f.Point[0], f.Point[1], f.FloorAreaM2} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errors.New("non-finite number")
+		}
+	}
+	if f.Beds < 0 || f.FloorAreaM2 < 0 {
+		return errors.New("negative beds or floor area")
+	}
+	return nil
+}
+
+// Querier is what GetFacility reads through: *sql.DB, *sql.Tx or *sql.Conn.
+type Querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// GetFacility reads live facility id through q (SQLite.DB() or a write transaction);
+// ErrNotFound when it does not exist or is deleted.
+func GetFacility(ctx context.Context, q Querier, id int64) (FacilityRecord, error) {
+	row := q.QueryRowContext(ctx, "SELECT "+facilityCols+", created, updated, version FROM facilities WHERE id = ? AND deleted_at IS NULL", id)
+	var rec FacilityRecord
+	var created, updated string
+	f, err := scanFacility(scanFunc(func(dest ...any) error {
+		return row.Scan(append(dest, &created, &updated, &rec.Version)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		return rec, fmt.Errorf("facility %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("facility %d: %w", id, err)
+	}
+	rec.Facility = f
+	if rec.Created, err = parseTime(created); err != nil {
+		return rec, err
+	}
+	if rec.Updated, err = parseTime(updated); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// InsertFacility adds f inside tx (use it from Write) and returns its id; f.ID, when
+// non-zero, is kept. The division code must exist.
+func (s *SQLite) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error) {
+	if err := checkFacility(&f); err != nil {
+		return 0, fmt.Errorf("insert facility %q: %w", f.Name, err)
+	}
+	res, err := tx.ExecContext(ctx, insertFacilitySQL, facilityArgs(&f, formatTime(s.now()))...)
+	if err != nil {
+		return 0, fmt.Errorf("insert facility %q (division %s): %w", f.Name, f.DivisionCode, err)
+	}
+	return res.LastInsertId()
+}
+
+// archive copies the current row of facility id into facility_history.
+func (s *SQLite) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) error {
+	b, err := json.Marshal(old)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO facility_history (facility_id, version, at, old_row) VALUES (?, ?, ?, ?)",
+		old.ID, old.Version, formatTime(s.now()), string(b))
+	return err
+}
+
+// UpdateFacility replaces live facility f.ID inside tx when its stored version equals
+// version (0: any version), keeping the old row in facility_history; it returns the old
+// record. ErrNotFound, ErrVersionConflict as their names say.
+func (s *SQLite) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error) {
+	if err := checkFacility(&f); err != nil {
+		return FacilityRecord{}, fmt.Errorf("update facility %d: %w", f.ID, err)
+	}
+	old, err := GetFacility(ctx, tx, f.ID)
+	if err != nil {
+		return old, err
+	}
+	if version != 0 && old.Version != version {
+		return old, fmt.Errorf("facility %d is at version %d, not %d: %w", f.ID, old.Version, version, ErrVersionConflict)
+	}
+	if err := s.archive(ctx, tx, old); err != nil {
+		return old, fmt.Errorf("update facility %d: history: %w", f.ID, err)
+	}
+	var plan any
+	if f.PlanID != 0 {
+		plan = f.PlanID
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE facilities SET kind=?, name=?, division_code=?, lon=?, lat=?, status=?, beds=?,
+		floor_area_m2=?, fire_safety=?, accessibility=?, special_care=?, opened=?, plan_id=?, provenance=?, updated=?,
+		version=version+1 WHERE id=?`,
+		string(f.Kind), f.Name, string(f.DivisionCode), f.Point[0], f.Point[1], string(f.Status), f.Beds, f.FloorAreaM2,
+		triArg(f.Renovated.FireSafety), triArg(f.Renovated.Accessibility), triArg(f.Renovated.SpecialCare), f.Opened, plan,
+		string(f.Provenance), formatTime(s.now()), f.ID)
+	if err != nil {
+		return old, fmt.Errorf("update facility %d: %w", f.ID, err)
+	}
+	return old, nil
+}
+
+// DeleteFacility soft-deletes live facility id inside tx when its version equals version
+// (0: any), keeping the old row in facility_history; it returns the old record.
+func (s *SQLite) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error) {
+	old, err := GetFacility(ctx, tx, id)
+	if err != nil {
+		return old, err
+	}
+	if version != 0 && old.Version != version {
+		return old, fmt.Errorf("facility %d is at version %d, not %d: %w", id, old.Version, version, ErrVersionConflict)
+	}
+	if err := s.archive(ctx, tx, old); err != nil {
+		return old, fmt.Errorf("delete facility %d: history: %w", id, err)
+	}
+	now := formatTime(s.now())
+	if _, err := tx.ExecContext(ctx, "UPDATE facilities SET deleted_at=?, updated=?, version=version+1 WHERE id=?", now, now, id); err != nil {
+		return old, fmt.Errorf("delete facility %d: %w", id, err)
+	}
+	return old, nil
+}
+
+// FacilityHistory returns the earlier versions of facility id (deleted ones included),
+// oldest first, as they were before each change; empty for a facility never changed.
+func (s *SQLite) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
+	rows, err := s.rdb.QueryContext(ctx, "SELECT old_row FROM facility_history WHERE facility_id = ? ORDER BY id", id)
+	if err != nil {
+		return nil, fmt.Errorf("facility %d history: %w", id, err)
+	}
+	defer rows.Close()
+	var out []FacilityRecord
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("facility %d history: %w", id, err)
+		}
+		var rec FacilityRecord
+		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+			return nil, fmt.Errorf("facility %d history: decode: %w", id, err)
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}

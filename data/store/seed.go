@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/facilities"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+)
+
+// metaDatasetKey is the meta table key of the seeded dataset's Meta (JSON).
+const metaDatasetKey = "dataset"
+
+// Seed loads ds into an empty store in one transaction: all of it or nothing. It refuses a
+// store that already holds divisions. progress (may be nil) is called with rows written so
+// far and the total (divisions + facilities). Facilities keep their IDs when non-zero. The
+// audit entry (action "seed") names the actor attached to ctx (WithActor), else "system".
+func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
+	if ds == nil {
+		return errors.New("seed: nil dataset")
+	}
+	total := len(ds.Divisions) + len(ds.Facilities)
+	done := 0
+	tick := func() {
+		done++
+		if progress != nil && (done%1000 == 0 || done == total) {
+			progress(done, total)
+		}
+	}
+	divs := make([]*divisions.Division, len(ds.Divisions))
+	for i := range ds.Divisions {
+		divs[i] = &ds.Divisions[i]
+	}
+	// Parents sort before their children (a parent's code is a zero-padded prefix).
+	sort.SliceStable(divs, func(i, j int) bool { return divs[i].Code < divs[j].Code })
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM divisions").Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("store already holds %d divisions", n)
+		}
+		ins, err := tx.PrepareContext(ctx, insertDivisionSQL)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, d := range divs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			args, err := divisionArgs(d)
+			if err != nil {
+				return err
+			}
+			if _, err := ins.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("division %s %s: %w", d.Code, d.Name, err)
+			}
+			tick()
+		}
+		fins, err := tx.PrepareContext(ctx, insertFacilitySQL)
+		if err != nil {
+			return err
+		}
+		defer fins.Close()
+		now := formatTime(s.now())
+		for i := range ds.Facilities {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f := &ds.Facilities[i]
+			if err := checkFacility(f); err != nil {
+				return fmt.Errorf("facility %d (%s): %w", i, f.Name, err)
+			}
+			if _, err := fins.ExecContext(ctx, facilityArgs(f, now)...); err != nil {
+				return fmt.Errorf("facility %d (id %d, %s, division %s): %w", i, f.ID, f.Name, f.DivisionCode, err)
+			}
+			tick()
+		}
+		meta, err := json.Marshal(ds.Meta)
+		if err != nil {
+			return fmt.Errorf("encode meta: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", metaDatasetKey, string(meta)); err != nil {
+			return err
+		}
+		_, err = s.insertAudit(ctx, tx, actorOr(ctx, SystemActor()), "seed", "dataset/"+ds.Meta.Name, nil,
+			map[string]any{"divisions": len(ds.Divisions), "facilities": len(ds.Facilities)})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("seed %q: %w", ds.Meta.Name, err)
+	}
+	return nil
+}
+
+// Meta returns the seeded dataset's meta (zero Meta before seeding).
+func (s *SQLite) Meta() (dataset.Meta, error) {
+	var m dataset.Meta
+	var v string
+	err := s.rdb.QueryRow("SELECT value FROM meta WHERE key = ?", metaDatasetKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, nil
+	}
+	if err != nil {
+		return m, fmt.Errorf("read meta: %w", err)
+	}
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return m, fmt.Errorf("decode meta: %w", err)
+	}
+	return m, nil
+}
+
+const divisionCols = `code, name, short_name, level, kind, parent, ur_code, has_seat, seat_lon, seat_lat, boundary,
+	pop_total, pop_age60, pop_age65, has_programme, pilot_year, social_orgs, ledger, care_contact, activity_place,
+	regular_visits, prov_geometry, prov_seat, prov_population, prov_attributes, prov_programme`
+
+const insertDivisionSQL = `INSERT INTO divisions (` + divisionCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+func divisionArgs(d *divisions.Division) ([]any, error) {
+	var parent any
+	if d.Parent != "" {
+		parent = string(d.Parent)
+	}
+	var boundary any
+	if len(d.Boundary) > 0 {
+		b, err := wkb.Marshal(d.Boundary)
+		if err != nil {
+			return nil, fmt.Errorf("division %s: encode boundary: %w", d.Code, err)
+		}
+		boundary = b
+	}
+	p := d.Programme
+	hasProg := p != nil
+	if p == nil {
+		p = &divisions.Programme{}
+	}
+	return []any{string(d.Code), d.Name, d.ShortName, int(d.Level), string(d.Kind), parent, d.URCode,
+		d.HasSeat, d.Seat[0], d.Seat[1], boundary,
+		d.Population.Total, d.Population.Age60, d.Population.Age65,
+		hasProg, p.PilotYear, p.SocialOrgs, p.Ledger, p.CareContact, p.ActivityPlace, p.RegularVisits,
+		string(d.Sources.Geometry), string(d.Sources.Seat), string(d.Sources.Population), string(d.Sources.Attributes), string(d.Sources.Programme)}, nil
+}
+
+func scanDivision(r scanner) (divisions.Division, error) {
+	var d divisions.Division
+	var code, kind, pg, ps, pp, pa, ppr string
+	var parent sql.NullString
+	var level int
+	var boundary []byte
+	var hasProg bool
+	var p divisions.Programme
+	err := r.Scan(&code, &d.Name, &d.ShortName, &level, &kind, &parent, &d.URCode, &d.HasSeat, &d.Seat[0], &d.Seat[1], &boundary,
+		&d.Population.Total, &d.Population.Age60, &d.Population.Age65,
+		&hasProg, &p.PilotYear, &p.SocialOrgs, &p.Ledger, &p.CareContact, &p.ActivityPlace, &p.RegularVisits,
+		&pg, &ps, &pp, &pa, &ppr)
+	if err != nil {
+		return d, err
+	}
+	d.Code, d.Level, d.Kind, d.Parent = divisions.Code(code), divisions.Level(level), divisions.Kind(kind), divisions.Code(parent.String)
+	d.Sources = divisions.Sources{Geometry: divisions.Provenance(pg), Seat: divisions.Provenance(ps),
+		Population: divisions.Provenance(pp), Attributes: divisions.Provenance(pa), Programme: divisions.Provenance(ppr)}
+	if hasProg {
+		d.Programme = &p
+	}
+	if len(boundary) > 0 {
+		g, err := wkb.Unmarshal(boundary)
+		if err != nil {
+			return d, fmt.Errorf("division %s: decode boundary: %w", code, err)
+		}
+		switch g := g.(type) {
+		case orb.MultiPolygon:
+			d.Boundary = g
+		case orb.Polygon:
+			d.Boundary = orb.MultiPolygon{g}
+		default:
+			return d, fmt.Errorf("division %s: boundary is a %s, want a polygon", code, g.GeoJSONType())
+		}
+	}
+	return d, nil
+}
+
+// LoadDivisions returns every division, sorted by code, with everything needed to rebuild
+// the tree (divisions.NewTree).
+func (s *SQLite) LoadDivisions() ([]divisions.Division, error) {
+	rows, err := s.rdb.Query("SELECT " + divisionCols + " FROM divisions ORDER BY code")
+	if err != nil {
+		return nil, fmt.Errorf("load divisions: %w", err)
+	}
+	defer rows.Close()
+	var out []divisions.Division
+	for rows.Next() {
+		d, err := scanDivision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load divisions: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load divisions: %w", err)
+	}
+	return out, nil
+}
+
+// LoadFacilities returns every live facility (planned ones of saved plans included,
+// soft-deleted ones excluded), sorted by id.
+func (s *SQLite) LoadFacilities() ([]facilities.Facility, error) {
+	rows, err := s.rdb.Query("SELECT " + facilityCols + " FROM facilities WHERE deleted_at IS NULL ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("load facilities: %w", err)
+	}
+	defer rows.Close()
+	var out []facilities.Facility
+	for rows.Next() {
+		f, err := scanFacility(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load facilities: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load facilities: %w", err)
+	}
+	return out, nil
+}
