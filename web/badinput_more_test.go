@@ -17,7 +17,7 @@ func badInputLimits(scenarioID int64) []badCase {
 		return `{"name":"改名","ops":[{"op":"rename","unit":"420526100","name":"` + name + `"}]}`
 	}
 	input := func(field, v string) string {
-		return `{"name":"法定指标","ops":[{"op":"change_kind","unit":"420526101","kind":"town"}],"inputs":{"units":{"420526101":{"` + field + `":` + v + `}}}}`
+		return `{"name":"法定指标","ops":[],"inputs":{"units":{"420526101":{"` + field + `":` + v + `}}}}`
 	}
 	plan := func(name string) string {
 		return `{"name":"` + name + `","siting":{"kind":"mutual_aid_elderly","division":"420526","objective":"mclp","p":1,"radius_m":5000}}`

