@@ -22,6 +22,17 @@ const (
 	gpkgUserVersion   = 10300
 )
 
+// GCJ-02 in a GeoPackage. GCJ-02 is WGS84 with a non-linear offset (hundreds of metres) that no
+// authority publishes: not a datum, so no geographic CRS describes it truthfully. It is declared
+// as an engineering CRS (WKT1 LOCAL_CS, GDAL reads it as ENGCRS) of degrees under organisation
+// civplan: GIS tools show it as a local system named GCJ-02 and refuse to reproject it, instead of
+// placing the offset coordinates as if they were WGS 84 (the srs used to carry EPSG:4326's WKT).
+const (
+	gcj02SRSID       = 990002
+	wktGCJ02         = `LOCAL_CS["GCJ-02 (AMap/Tencent offset coordinates, not WGS 84)",LOCAL_DATUM["GCJ-02: WGS 84 with the unpublished Chinese web-map offset",32767],UNIT["degree",0.0174532925199433],AXIS["longitude (GCJ-02)",EAST],AXIS["latitude (GCJ-02)",NORTH]]`
+	gcj02Description = "GCJ-02: longitude/latitude in degrees with the Chinese web-map offset (hundreds of metres from WGS 84), declared as a local engineering system because it is not a datum; for overlays on AMap/Tencent maps only, not for measurement or reprojection"
+)
+
 var gpkgSchema = []string{
 	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
 		organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,

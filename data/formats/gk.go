@@ -120,8 +120,8 @@ func ParseExportCRS(s string, centreLon float64) (ExportCRS, error) {
 		return ExportCRS{Name: "cgcs2000", SRSID: 4490, Org: "EPSG", Title: "China Geodetic Coordinate System 2000", WKT: wkt4490,
 			Description: "stored WGS84 coordinates used as CGCS2000 (they differ by well under a metre)"}, nil
 	case "gcj02":
-		return ExportCRS{Name: "gcj02", SRSID: 990002, Org: "civplan", Title: "GCJ-02 (AMap offset coordinates)", WKT: wkt4326, gcj: true,
-			Description: "GCJ-02: WGS84 with the Chinese web-map offset (hundreds of metres); for overlays on AMap only, not for measurement"}, nil
+		return ExportCRS{Name: "gcj02", SRSID: gcj02SRSID, Org: "civplan", Title: "GCJ-02 (AMap offset coordinates, not WGS 84)", WKT: wktGCJ02, gcj: true,
+			Description: gcj02Description}, nil
 	case "gk3":
 		best, bestD := 0, math.Inf(1)
 		for code, cm := range gkZones {
