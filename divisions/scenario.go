@@ -1010,7 +1010,9 @@ func (s *state) finish() error {
 	if s.opt.Geometry != nil {
 		gopt = *s.opt.Geometry
 	}
-	s.rebuildBoundaries(gopt)
+	if err := s.rebuildBoundaries(gopt); err != nil {
+		return err
+	}
 	if err := s.checkSeats(); err != nil {
 		return err
 	}
@@ -1025,8 +1027,9 @@ func (s *state) finish() error {
 }
 
 // rebuildBoundaries unions the parts of merged townships, then the townships of counties
-// whose townships changed, and reports each union.
-func (s *state) rebuildBoundaries(gopt UnionOptions) {
+// whose townships changed, and reports each union; it stops with the error of the caller's
+// context once that ends (ApplyOptions.Context).
+func (s *state) rebuildBoundaries(gopt UnionOptions) error {
 	var dirty []Code
 	for c := range s.geomDirt {
 		if s.get(c) != nil {
@@ -1073,6 +1076,7 @@ func (s *state) rebuildBoundaries(gopt UnionOptions) {
 		}
 		s.res.Geometry = append(s.res.Geometry, rep)
 	}
+	return nil
 }
 
 // checkSeats checks every seat an operation set against its unit's rebuilt boundary.
