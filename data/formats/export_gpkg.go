@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver GeoPackages are written with
@@ -96,7 +95,7 @@ func gpkgType(t ColumnType) string {
 // nothing half-written; an existing file at path is replaced only on success. attribution goes
 // into every layer's description.
 func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs ExportCRS, attribution string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-export-*.gpkg")
+	tmp, err := CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("geopackage %s: %w", path, err)
 	}
