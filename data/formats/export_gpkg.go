@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/civplan/civplan/geo"
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver GeoPackages are written with
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -36,7 +37,7 @@ var gpkgSchema = []string{
 		CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))`,
 	`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system')`,
 	`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')`,
-	`INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '` + wkt4326 + `', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')`,
+	`INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '` + geo.WGS84.WKT() + `', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')`,
 }
 
 // gpkgGeometry encodes g as a GeoPackage geometry blob: header (GP, version 0, little-endian,
@@ -84,7 +85,7 @@ func gpkgType(t ColumnType) string {
 // crs. The file is built under a temporary name and renamed when complete, so a failure leaves
 // nothing half-written; an existing file at path is replaced only on success. attribution goes
 // into every layer's description.
-func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs ExportCRS, attribution string) error {
+func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs geo.CRS, attribution string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-export-*.gpkg")
 	if err != nil {
 		return fmt.Errorf("geopackage %s: %w", path, err)
@@ -107,7 +108,7 @@ func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs Expor
 	return nil
 }
 
-func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, attribution string) error {
+func writeGPKG(ctx context.Context, file string, layers []Layer, crs geo.CRS, attribution string) error {
 	db, err := sql.Open("sqlite3", "file:"+file+"?_journal_mode=DELETE")
 	if err != nil {
 		return err
@@ -129,10 +130,10 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, 
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
-	if crs.SRSID != 4326 {
+	if srsID, org, wkt := gpkgSRS(crs); srsID != 4326 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)`,
-			crs.Title, crs.SRSID, crs.Org, crs.SRSID, crs.WKT, crs.Description); err != nil {
-			return fmt.Errorf("srs %d: %w", crs.SRSID, err)
+			crs.Title(), srsID, org, srsID, wkt, crs.Note()); err != nil {
+			return fmt.Errorf("srs %d: %w", srsID, err)
 		}
 	}
 	for _, l := range layers {
@@ -143,7 +144,8 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, 
 	return tx.Commit()
 }
 
-func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, attribution string) error {
+func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs geo.CRS, attribution string) error {
+	srsID, _, _ := gpkgSRS(crs)
 	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "geom " + l.GeomType}
 	names := []string{"fid", "geom"}
 	for _, c := range l.Columns {
@@ -172,11 +174,11 @@ func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, att
 		args[0] = r.ID
 		args[1] = nil
 		if r.Geom != nil {
-			g := crs.Geometry(r.Geom)
+			g := crs.ForwardGeometry(r.Geom)
 			if mp, ok := g.(orb.Polygon); ok && l.GeomType == "MULTIPOLYGON" {
 				g = orb.MultiPolygon{mp}
 			}
-			blob, err := gpkgGeometry(g, crs.SRSID)
+			blob, err := gpkgGeometry(g, srsID)
 			if err != nil {
 				return fmt.Errorf("row %d: geometry: %w", r.ID, err)
 			}
@@ -199,17 +201,17 @@ func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, att
 	if attribution != "" {
 		desc += " Sources: " + attribution
 	}
-	if crs.Description != "" {
-		desc += " CRS: " + crs.Description + "."
+	if crs.Note() != "" {
+		desc += " CRS: " + crs.Note() + "."
 	}
 	var minX, minY, maxX, maxY any
 	if hasExt {
 		minX, minY, maxX, maxY = ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1]
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
-		VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)`, l.Name, l.Name, desc, minX, minY, maxX, maxY, crs.SRSID); err != nil {
+		VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)`, l.Name, l.Name, desc, minX, minY, maxX, maxY, srsID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)`, l.Name, l.GeomType, crs.SRSID)
+	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)`, l.Name, l.GeomType, srsID)
 	return err
 }
