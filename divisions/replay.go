@@ -164,18 +164,61 @@ func CosmeticRename(old, new string) bool { return old != new && ShortName(old) 
 // later tree) and expresses the change as scenario operations. It fails only on a change
 // list that contradicts cur (e.g. a "removed" code that still exists).
 func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
-	rp := &Replay{FacilityCodes: map[Code]Code{}, Retired: map[Code]bool{}}
-	removed := map[Code]*ChangeRow{}
-	added := map[Code]*ChangeRow{}
-	renamed := map[Code]*ChangeRow{}
+	b := &replayBuilder{cur: cur, rp: &Replay{FacilityCodes: map[Code]Code{}, Retired: map[Code]bool{}},
+		removed: map[Code]*ChangeRow{}, added: map[Code]*ChangeRow{}, renamed: map[Code]*ChangeRow{},
+		into: map[Code]Code{}, townInto: map[Code]Code{}, sources: map[Code][]Code{}}
+	if err := b.classify(rows); err != nil {
+		return nil, err
+	}
+	// Where removed units went: villages first, then townships (by where their villages went).
+	b.mapRemovedVillages()
+	b.mapRemovedTownships()
+	// The baseline: the current units, with removed units restored and added units taken out.
+	b.copyCurrentUnits()
+	b.restoreTownships()
+	b.restoreVillages()
+	b.foldAddedVillages()
+	b.dropAddedTownships()
+	b.sumTouchedTownships()
+	b.restoreNames()
+	b.chainFacilityCodes()
+	if err := b.buildBaseline(); err != nil {
+		return nil, err
+	}
+	// The scenario 2022 → 2023: village merges, township merges, then renames.
+	b.expressOps()
+	b.rp.Counts.NotExpressed = len(b.rp.NotExpressed)
+	sort.Slice(b.rp.Inferences, func(i, j int) bool { return b.rp.Inferences[i].Code < b.rp.Inferences[j].Code })
+	return b.rp, nil
+}
+
+// replayBuilder is one BuildReplay: the change list sorted by kind, the inferred destinations
+// and the baseline units under construction.
+type replayBuilder struct {
+	cur *Tree
+	rp  *Replay
+
+	removed, added, renamed map[Code]*ChangeRow
+	into                    map[Code]Code      // removed village → absorbing current village
+	townInto                map[Code]Code      // removed township → absorbing current township
+	sources                 map[Code][]Code    // absorbing village → the removed villages it took in, sorted
+	absorbers               []Code             // keys of sources, sorted
+	addedCodes              []Code             // keys of added, sorted
+	units                   map[Code]*Division // the baseline's units (private copies)
+}
+
+// classify sorts the rows into removed, added and renamed, counts them and checks them
+// against the current tree.
+func (b *replayBuilder) classify(rows []ChangeRow) error {
+	rp, cur := b.rp, b.cur
 	for i := range rows {
 		r := &rows[i]
 		switch r.Change {
 		case RowRemoved:
 			if cur.Get(r.Code) != nil {
-				return nil, fmt.Errorf("change list line %d: %s is listed as removed but exists in the current tree", r.Line, r.Code)
+				return fmt.Errorf("change list line %d: %s is listed as removed but exists in the current tree", r.Line, r.Code)
 			}
-			removed[r.Code] = r
+			b.removed[r.Code] = r
 			rp.Retired[r.Code] = true
 			if r.Level == Village {
 				rp.Counts.VillagesRemoved++
@@ -184,9 +227,9 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 			}
 		case RowAdded:
 			if cur.Get(r.Code) == nil {
-				return nil, fmt.Errorf("change list line %d: %s is listed as added but is missing from the current tree", r.Line, r.Code)
+				return fmt.Errorf("change list line %d: %s is listed as added but is missing from the current tree", r.Line, r.Code)
 			}
-			added[r.Code] = r
+			b.added[r.Code] = r
 			if r.Level == Village {
 				rp.Counts.VillagesAdded++
 			} else {
@@ -197,7 +240,7 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 				rp.Unmapped = append(rp.Unmapped, Unmapped{r.Code, r.NewName, r.Change, "renamed unit is missing from the current tree"})
 				continue
 			}
-			renamed[r.Code] = r
+			b.renamed[r.Code] = r
 			if r.Level == Village {
 				rp.Counts.VillagesRenamed++
 				if CosmeticRename(r.OldName, r.NewName) {
@@ -208,36 +251,48 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 			}
 		}
 	}
-	// Removed townships: where did their villages go? Decided after the villages.
-	// 1. Each removed village → an absorbing village (current code).
-	into := map[Code]Code{} // removed village → absorbing current village
+	for c := range b.added {
+		b.addedCodes = append(b.addedCodes, c)
+	}
+	sortCodes(b.addedCodes)
+	return nil
+}
+
+// mapRemovedVillages infers, in code order, the current village that absorbed each removed
+// village (or lists it as unmapped).
+func (b *replayBuilder) mapRemovedVillages() {
+	rp := b.rp
 	var removedVillages []Code
-	for c, r := range removed {
+	for c, r := range b.removed {
 		if r.Level == Village {
 			removedVillages = append(removedVillages, c)
 		}
 	}
 	sortCodes(removedVillages)
 	for _, c := range removedVillages {
-		r := removed[c]
-		inf, ok := inferAbsorber(cur, r, added, removed)
+		r := b.removed[c]
+		inf, ok := inferAbsorber(b.cur, r, b.added, b.removed)
 		if !ok {
 			rp.Unmapped = append(rp.Unmapped, Unmapped{c, r.OldName, r.Change, inf.Method})
 			rp.Counts.Unmapped++
 			continue
 		}
-		into[c] = inf.Into
+		b.into[c] = inf.Into
 		rp.Inferences = append(rp.Inferences, inf)
 		rp.Counts.Mapped++
 	}
-	// 2. Removed townships → the township receiving most of their villages.
-	townInto := map[Code]Code{}
-	for c, r := range removed {
+}
+
+// mapRemovedTownships sends each removed township to the township that received most of its
+// villages, else to the nearest older township code of its county.
+func (b *replayBuilder) mapRemovedTownships() {
+	rp, cur := b.rp, b.cur
+	for c, r := range b.removed {
 		if r.Level != Township {
 			continue
 		}
 		votes := map[Code]int{}
-		for v, a := range into {
+		for v, a := range b.into {
 			if v.Parent() == c {
 				votes[a.Parent()]++
 			}
@@ -250,94 +305,96 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 		}
 		method := "the township that received most of its villages"
 		if best == "" {
-			best = nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return added[d.Code] == nil })
+			best = nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return b.added[d.Code] == nil })
 			method = "the nearest township code in the same county"
 		}
 		if best == "" || cur.Get(best) == nil {
 			rp.Unmapped = append(rp.Unmapped, Unmapped{c, r.OldName, r.Change, "no township of the same county to absorb it"})
 			continue
 		}
-		townInto[c] = best
+		b.townInto[c] = best
 		rp.Inferences = append(rp.Inferences, Inference{Code: c, Name: r.OldName, Into: best, IntoName: cur.Get(best).Name,
-			IntoIsNew: added[best] != nil, Confidence: "low", Method: method})
+			IntoIsNew: b.added[best] != nil, Confidence: "low", Method: method})
 	}
+}
 
-	// The baseline: start from copies of the current units.
-	units := make(map[Code]*Division, cur.Len())
-	for _, d := range cur.All() {
+// copyCurrentUnits starts the baseline from private copies of the current units and lists
+// the removed villages each absorber took in.
+func (b *replayBuilder) copyCurrentUnits() {
+	b.units = make(map[Code]*Division, b.cur.Len())
+	for _, d := range b.cur.All() {
 		cp := *d
-		units[d.Code] = &cp
+		b.units[d.Code] = &cp
 	}
-	// Sources of each added unit: the removed villages absorbed into it.
-	sources := map[Code][]Code{}
-	for v, a := range into {
-		sources[a] = append(sources[a], v)
+	for v, a := range b.into {
+		b.sources[a] = append(b.sources[a], v)
 	}
-	for _, s := range sources {
+	for a, s := range b.sources {
 		sortCodes(s)
+		b.absorbers = append(b.absorbers, a)
 	}
-	// Restore removed townships (no boundary; seat near the absorbing township's).
-	for c, t := range townInto {
-		r := removed[c]
-		td := units[t]
-		d := &Division{Code: c, Name: r.OldName, ShortName: r.OldName, Level: Township, Kind: KindOf(c, r.OldName), Parent: c.Parent(),
+	sortCodes(b.absorbers)
+}
+
+// restoreTownships puts removed townships back (no boundary; seat at the absorbing township's).
+func (b *replayBuilder) restoreTownships() {
+	for c, t := range b.townInto {
+		r := b.removed[c]
+		td := b.units[t]
+		b.units[c] = &Division{Code: c, Name: r.OldName, ShortName: r.OldName, Level: Township, Kind: KindOf(c, r.OldName), Parent: c.Parent(),
 			Seat: offsetPoint(td.Seat, 0), HasSeat: td.HasSeat, Sources: Sources{Seat: Generated, Population: Estimated, Attributes: Real}}
-		units[c] = d
 	}
-	// Restore removed villages, splitting the absorber's population among the absorber (when it
-	// existed before) and its sources.
-	absorbers := make([]Code, 0, len(sources))
-	for a := range sources {
-		absorbers = append(absorbers, a)
-	}
-	sortCodes(absorbers)
-	for _, a := range absorbers {
-		ad := units[a]
-		srcs := sources[a]
-		isNew := added[a] != nil
+}
+
+// restoreVillages puts removed villages back, splitting each absorber's population among the
+// absorber (when it existed before) and its sources; an absorber added in the list is taken out.
+func (b *replayBuilder) restoreVillages() {
+	rp := b.rp
+	for _, a := range b.absorbers {
+		ad := b.units[a]
+		srcs := b.sources[a]
+		isNew := b.added[a] != nil
 		n := len(srcs)
 		if !isNew {
 			n++
 		}
 		shares := splitPopulation(ad.Population, n)
 		for k, v := range srcs {
-			r := removed[v]
+			r := b.removed[v]
 			parent := v.Parent()
-			if units[parent] == nil {
+			if b.units[parent] == nil {
 				rp.NotExpressed = append(rp.NotExpressed, Unmapped{v, r.OldName, r.Change, fmt.Sprintf("its township %s is not in the baseline", parent)})
 				continue
 			}
-			d := &Division{Code: v, Name: r.OldName, ShortName: ShortName(r.OldName), Level: Village, Kind: KindOf(v, r.OldName), Parent: parent,
+			b.units[v] = &Division{Code: v, Name: r.OldName, ShortName: ShortName(r.OldName), Level: Village, Kind: KindOf(v, r.OldName), Parent: parent,
 				URCode: ad.URCode, Seat: offsetPoint(ad.Seat, k+1), HasSeat: ad.HasSeat, Population: shares[k],
 				Sources: Sources{Seat: Generated, Population: Estimated, Attributes: Real}}
-			units[v] = d
 			rp.Counts.RestoredVillages++
 		}
 		if isNew {
 			rp.FacilityCodes[a] = srcs[0]
-			delete(units, a)
+			delete(b.units, a)
 		} else {
 			ad.Population = shares[n-1]
 			ad.Sources.Population = Weakest(ad.Sources.Population, Estimated)
 		}
 	}
-	// Added villages without sources: taken out, their population folded into the nearest
-	// sibling code that existed before (a split cannot be expressed as a merge).
-	var addedCodes []Code
-	for c := range added {
-		addedCodes = append(addedCodes, c)
-	}
-	sortCodes(addedCodes)
-	for _, c := range addedCodes {
-		r := added[c]
-		if r.Level != Village || sources[c] != nil {
+}
+
+// foldAddedVillages takes out added villages without sources, folding their population into
+// the nearest sibling code that existed before (a split cannot be expressed as a merge).
+func (b *replayBuilder) foldAddedVillages() {
+	rp, cur, units := b.rp, b.cur, b.units
+	for _, c := range b.addedCodes {
+		r := b.added[c]
+		if r.Level != Village || b.sources[c] != nil {
 			continue
 		}
-		sib := nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return added[d.Code] == nil })
+		sib := nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return b.added[d.Code] == nil })
 		if sib == "" {
 			// Every village of the township is new: fold into a restored village that formed a sibling.
-			if s2 := nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return len(sources[d.Code]) > 0 }); s2 != "" {
-				for _, v := range sources[s2] {
+			if s2 := nearestCode(cur.Children(c.Parent()), c, func(d *Division) bool { return len(b.sources[d.Code]) > 0 }); s2 != "" {
+				for _, v := range b.sources[s2] {
 					if units[v] != nil {
 						sib = v
 						break
@@ -357,102 +414,137 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 		rp.NotExpressed = append(rp.NotExpressed, Unmapped{c, r.NewName, r.Change, reason})
 		delete(units, c)
 	}
-	// Added townships: taken out with their villages (a new township carved from others cannot be
-	// expressed with merge/transfer: there is no create operation).
-	for _, c := range addedCodes {
-		r := added[c]
+}
+
+// dropAddedTownships takes added townships out with their villages (a new township carved
+// from others cannot be expressed with merge/transfer: there is no create operation).
+func (b *replayBuilder) dropAddedTownships() {
+	rp := b.rp
+	for _, c := range b.addedCodes {
+		r := b.added[c]
 		if r.Level != Township {
 			continue
 		}
-		for code := range units {
+		for code := range b.units {
 			if code != c && code.Within(c) {
 				if _, ok := rp.FacilityCodes[code]; !ok {
 					rp.FacilityCodes[code] = c.Parent()
 				}
-				delete(units, code)
+				delete(b.units, code)
 			}
 		}
 		rp.FacilityCodes[c] = c.Parent()
-		delete(units, c)
+		delete(b.units, c)
 		rp.NotExpressed = append(rp.NotExpressed, Unmapped{c, r.NewName, r.Change,
 			"a township created from parts of others cannot be expressed as merge/transfer operations; its villages are left out of the replay"})
 	}
-	// Townships that gained or lost villages: their population is the sum of their villages.
-	touchedTowns := map[Code]bool{}
-	for c := range townInto {
-		touchedTowns[c] = true
+}
+
+// sumTouchedTownships sets the population of every township that gained or lost villages to
+// the sum of its villages. (Restored villages under an unchanged township split, not add.)
+func (b *replayBuilder) sumTouchedTownships() {
+	touched := map[Code]bool{}
+	for c := range b.townInto {
+		touched[c] = true
 	}
-	for v, a := range into {
-		touchedTowns[v.Parent()] = true
-		touchedTowns[a.Parent()] = true
+	for v, a := range b.into {
+		touched[v.Parent()] = true
+		touched[a.Parent()] = true
 	}
-	for c := range added {
-		touchedTowns[c.Parent()] = true
+	for c := range b.added {
+		touched[c.Parent()] = true
 	}
 	sums := map[Code]Population{}
-	for _, d := range units {
-		if d.Level == Village && touchedTowns[d.Parent] {
+	for _, d := range b.units {
+		if d.Level == Village && touched[d.Parent] {
 			sums[d.Parent] = sums[d.Parent].Add(d.Population)
 		}
 	}
-	for c := range touchedTowns {
-		if d := units[c]; d != nil && d.Level == Township {
+	for c := range touched {
+		if d := b.units[c]; d != nil && d.Level == Township {
 			if p, ok := sums[c]; ok {
 				d.Population = p
 			}
 		}
 	}
-	// Restored villages under existing townships: the township totals are unchanged (the
-	// population was split, not added). Earlier names of renamed units.
-	for c, r := range renamed {
-		if d := units[c]; d != nil {
+}
+
+// restoreNames gives renamed units their earlier names.
+func (b *replayBuilder) restoreNames() {
+	for c, r := range b.renamed {
+		if d := b.units[c]; d != nil {
 			d.Name = r.OldName
 			d.ShortName = ShortName(r.OldName)
 		}
 	}
-	// Facilities at removed-and-absorbed added codes follow FacilityCodes; chain them so each
-	// points at a unit of the baseline.
-	for c, t := range rp.FacilityCodes {
-		for i := 0; i < 4 && units[t] == nil; i++ {
-			if nt, ok := rp.FacilityCodes[t]; ok {
+}
+
+// chainFacilityCodes follows FacilityCodes (and parents) until each points at a unit of the
+// baseline, for facilities registered at codes the baseline lacks.
+func (b *replayBuilder) chainFacilityCodes() {
+	fc := b.rp.FacilityCodes
+	for c, t := range fc {
+		for i := 0; i < 4 && b.units[t] == nil; i++ {
+			if nt, ok := fc[t]; ok {
 				t = nt
 			} else {
 				t = t.Parent()
 			}
 		}
-		rp.FacilityCodes[c] = t
+		fc[c] = t
 	}
-	all := make([]Division, 0, len(units))
-	for _, d := range units {
+}
+
+// buildBaseline turns the units into the baseline tree.
+func (b *replayBuilder) buildBaseline() error {
+	all := make([]Division, 0, len(b.units))
+	for _, d := range b.units {
 		all = append(all, *d)
 	}
 	base, err := NewTree(all)
 	if err != nil {
-		return nil, fmt.Errorf("replay baseline: %w", err)
+		return fmt.Errorf("replay baseline: %w", err)
 	}
-	rp.Baseline = base
+	b.rp.Baseline = base
+	return nil
+}
 
-	// The scenario 2022 → 2023: township merges first, then village merges, then renames.
+// expressOps writes the scenario 2022 → 2023. After a township merge the removed township's
+// villages are renumbered under the survivor by the scenario itself, and a village merge would
+// then have to name them by their new codes; to keep the replay simple and exact, village
+// merges come first, then township merges, then renames.
+func (b *replayBuilder) expressOps() {
+	rp := b.rp
+	rp.Ops = append(b.villageMerges(), b.townshipMerges()...)
+	rp.Ops = append(rp.Ops, b.renames()...)
+}
+
+// townshipMerges merges each restored township into its absorber, in code order.
+func (b *replayBuilder) townshipMerges() []Op {
 	var towns []Code
-	for c := range townInto {
+	for c := range b.townInto {
 		towns = append(towns, c)
 	}
 	sortCodes(towns)
+	var ops []Op
 	for _, c := range towns {
-		t := townInto[c]
-		if base.Get(t) == nil {
+		t := b.townInto[c]
+		if b.rp.Baseline.Get(t) == nil {
 			continue
 		}
-		rp.Ops = append(rp.Ops, Op{Op: OpMerge, Units: []string{string(t), string(c)}, Into: string(t)})
+		ops = append(ops, Op{Op: OpMerge, Units: []string{string(t), string(c)}, Into: string(t)})
 	}
-	// After a township merge, the removed township's villages are renumbered under the survivor
-	// by the scenario itself; a village merge must then name them by their new codes. To keep
-	// the replay simple and exact, village merges come first.
-	var villageOps []Op
-	for _, a := range absorbers {
-		srcs := sources[a]
+	return ops
+}
+
+// villageMerges merges the restored villages of each absorber into it (an absorber added in
+// the list becomes a new unit with its official code; across townships, cross_parent).
+func (b *replayBuilder) villageMerges() []Op {
+	rp, base := b.rp, b.rp.Baseline
+	var ops []Op
+	for _, a := range b.absorbers {
 		var present []string
-		for _, v := range srcs {
+		for _, v := range b.sources[a] {
 			if base.Get(v) != nil {
 				present = append(present, string(v))
 			}
@@ -460,46 +552,49 @@ func BuildReplay(cur *Tree, rows []ChangeRow) (*Replay, error) {
 		if len(present) == 0 {
 			continue
 		}
-		ad := cur.Get(a)
+		ad := b.cur.Get(a)
 		cross := false
 		for _, v := range present {
 			if Code(v).Parent() != a.Parent() {
 				cross = true
 			}
 		}
-		if added[a] != nil {
-			if base.Get(a.Parent()) == nil {
-				for _, v := range present {
-					rp.NotExpressed = append(rp.NotExpressed, Unmapped{Code(v), base.Get(Code(v)).Name, RowRemoved,
-						fmt.Sprintf("absorbed into %s (%s) of the added township %s, which the replay cannot create", a, ad.Name, a.Parent())})
-				}
-				continue
-			}
-			op := Op{Op: OpMerge, Units: present, Name: ad.Name, NewCode: string(a), Kind: ad.Kind, CrossParent: cross}
-			if cross {
-				op.Parent = string(a.Parent())
-			}
-			villageOps = append(villageOps, op)
+		if b.added[a] == nil {
+			ops = append(ops, Op{Op: OpMerge, Units: append([]string{string(a)}, present...), Into: string(a), CrossParent: cross})
 			continue
 		}
-		villageOps = append(villageOps, Op{Op: OpMerge, Units: append([]string{string(a)}, present...), Into: string(a), CrossParent: cross})
+		if base.Get(a.Parent()) == nil {
+			for _, v := range present {
+				rp.NotExpressed = append(rp.NotExpressed, Unmapped{Code(v), base.Get(Code(v)).Name, RowRemoved,
+					fmt.Sprintf("absorbed into %s (%s) of the added township %s, which the replay cannot create", a, ad.Name, a.Parent())})
+			}
+			continue
+		}
+		op := Op{Op: OpMerge, Units: present, Name: ad.Name, NewCode: string(a), Kind: ad.Kind, CrossParent: cross}
+		if cross {
+			op.Parent = string(a.Parent())
+		}
+		ops = append(ops, op)
 	}
-	rp.Ops = append(villageOps, rp.Ops...)
+	return ops
+}
+
+// renames gives renamed units their current names, in code order.
+func (b *replayBuilder) renames() []Op {
 	var rn []Code
-	for c := range renamed {
+	for c := range b.renamed {
 		rn = append(rn, c)
 	}
 	sortCodes(rn)
+	var ops []Op
 	for _, c := range rn {
-		r := renamed[c]
-		if base.Get(c) == nil || r.OldName == r.NewName {
+		r := b.renamed[c]
+		if b.rp.Baseline.Get(c) == nil || r.OldName == r.NewName {
 			continue
 		}
-		rp.Ops = append(rp.Ops, Op{Op: OpRename, Unit: string(c), Name: r.NewName})
+		ops = append(ops, Op{Op: OpRename, Unit: string(c), Name: r.NewName})
 	}
-	rp.Counts.NotExpressed = len(rp.NotExpressed)
-	sort.Slice(rp.Inferences, func(i, j int) bool { return rp.Inferences[i].Code < rp.Inferences[j].Code })
-	return rp, nil
+	return ops
 }
 
 // inferAbsorber finds the current village that absorbed removed village r.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/civplan/civplan/divisions"
@@ -85,8 +86,8 @@ func coverageParams(c *gin.Context, snap *snapshot) (facilities.Params, *facilit
 }
 
 // planTable marks an exported table t as including the planned facilities of the request's
-// plan=ID (a note naming the plan) and returns the file name with "-planID" appended; without
-// plan= both are unchanged.
+// plan=ID — a last column "规划方案" naming the plan on every row and a first note line — and
+// returns the file name with "-planID" appended; without plan= both are unchanged.
 func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (facilities.Table, string) {
 	ps := c.Query("plan")
 	if ps == "" {
@@ -101,6 +102,12 @@ func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (fac
 		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
 	}
 	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)
+	t.Columns = append(slices.Clone(t.Columns), facilities.Column{Key: "plan", TitleZH: "规划方案", TitleEN: "Plan included"})
+	rows := make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
+		rows[i] = append(slices.Clone(r), label)
+	}
+	t.Rows = rows
 	return t, name + "-plan" + ps
 }
 

@@ -178,5 +178,10 @@ func planExports(t *testing.T, e *testEnv, id int64, auth []string) {
 		if code != 200 || h.Get("Content-Disposition") != want || !bytes.Contains(body, []byte(fmt.Sprintf("plan %d「兴山县互助养老一期」", id))) {
 			t.Errorf("%s with plan: %d %q (want %q)\n%s", ep, code, h.Get("Content-Disposition"), want, body)
 		}
+		// The plan is named in a header column too, on every row.
+		head, _, _ := bytes.Cut(bytes.TrimPrefix(body, []byte("\ufeff")), []byte("\n"))
+		if !bytes.HasSuffix(bytes.TrimSpace(head), []byte(",规划方案")) {
+			t.Errorf("%s with plan: header %s, want a last column 规划方案", ep, head)
+		}
 	}
 }

@@ -3,8 +3,11 @@ package web
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -34,7 +37,10 @@ func TestUIFiles(t *testing.T) {
 		file        string // the UI file (ui/src or ui/vendor) whose bytes the answer must be
 	}{
 		{"/", "text/html; charset=utf-8", 200, "index.html"},
-		{"/ui/app.js", "text/javascript; charset=utf-8", 200, "app.js"},
+		{"/ui/main.js", "text/javascript; charset=utf-8", 200, "main.js"},
+		{"/ui/panels/siting.js", "text/javascript; charset=utf-8", 200, "panels/siting.js"},
+		{"/ui/i18n/zh.json", "application/json", 200, "i18n/zh.json"},
+		{"/ui/i18n/en.json", "application/json", 200, "i18n/en.json"},
 		{"/ui/maplibre-gl.js", "text/javascript; charset=utf-8", 200, "maplibre-gl.js"},
 		{"/ui/maplibre-gl.css", "text/css; charset=utf-8", 200, "maplibre-gl.css"},
 		{"/favicon.ico", "image/svg+xml", 200, "favicon.svg"},
@@ -80,6 +86,9 @@ func TestUIFiles(t *testing.T) {
 
 	// The page loads only same-origin files: every src/href is a local path.
 	_, _, page := fetch("/")
+	if !bytes.Contains(page, []byte(`<script type="module" src="/ui/main.js">`)) {
+		t.Error("index.html does not load /ui/main.js as a module")
+	}
 	for _, attr := range []string{`src="`, `href="`} {
 		for rest := string(page); ; {
 			i := strings.Index(rest, attr)
@@ -92,5 +101,53 @@ func TestUIFiles(t *testing.T) {
 				t.Errorf("index.html refers to %q, not a path on this server", url)
 			}
 		}
+	}
+}
+
+// TestUIModules follows the page's ES module graph from main.js: every module a module imports
+// (relative specifiers only, no bundler) is served as JavaScript, and every module in ui/src is
+// reached, so no file is dead or missing.
+func TestUIModules(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: false})
+	importRE := regexp.MustCompile(`(?m)^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]`)
+	seen := map[string]bool{}
+	queue := []string{"main.js"}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		res, err := http.Get(e.ts.URL + "/ui/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
+			t.Errorf("/ui/%s: %d %s, want 200 text/javascript", name, res.StatusCode, res.Header.Get("Content-Type"))
+			continue
+		}
+		for _, m := range importRE.FindAllSubmatch(body, -1) {
+			spec := string(m[1])
+			if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") {
+				t.Errorf("%s imports %q: only relative module paths are served", name, spec)
+				continue
+			}
+			queue = append(queue, path.Join(path.Dir(name), spec))
+		}
+	}
+	err := fs.WalkDir(os.DirFS("ui/src"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".js") && !seen[p] {
+			t.Errorf("ui/src/%s is not imported from main.js", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d modules reached from main.js", len(seen))
 	}
 }

@@ -70,6 +70,10 @@ var levelTitlesZH = map[divisions.Level]string{divisions.Province: "省级", div
 // province: below it a tile would weigh megabytes).
 const villageMinZoom = 9
 
+// gapMinZoom is the lowest tile zoom carrying the uncovered-village layers: eight more copies of
+// village points, which would double the heaviest z9 tiles of the "all" tileset (≈ 520 KB).
+const gapMinZoom = villageMinZoom + 1
+
 // cgcsNote explains the CRS handling in collection descriptions.
 const cgcsNote = "Coordinates are WGS84 (CRS84 by default). EPSG:4490 (CGCS2000) output uses the same numbers: WGS84 and CGCS2000 differ by well under a metre, which is below the accuracy of these data. GCJ-02 is never offered here."
 
@@ -144,7 +148,7 @@ func ogcCollections() []*ogcCollection {
 			title: fmt.Sprintf("未覆盖村 — %s (uncovered villages, %s)", k.NameZH, k.Kind),
 			description: fmt.Sprintf("Village committees not within the default radius of any operating %s (%s), mode radius, elderly = age60; "+
 				"villages without a point have a null geometry. Distances are straight-line geodesic. %s", k.Kind, k.NameZH, cgcsNote),
-			queryables: gapQ, minZoom: villageMinZoom})
+			queryables: gapQ, minZoom: gapMinZoom})
 	}
 	for _, c := range out {
 		for i := range c.queryables {

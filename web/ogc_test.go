@@ -21,8 +21,15 @@ import (
 	"time"
 
 	"github.com/civplan/civplan/data/store"
+	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/planar"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under web/testdata/ogc")
@@ -679,5 +686,160 @@ func TestOGCDatetime(t *testing.T) {
 	code, _, b := e.fetch(t, "/ogc/collections/mutual_aid_elderly/items?opened=2019-05-01")
 	if fs := decode(t, b)["features"].([]any); code != 200 || len(fs) != 1 {
 		t.Errorf("opened=2019-05-01: %d %s", code, b)
+	}
+}
+
+// TestTilesGzip checks that a tile is gzipped for clients that accept it (Content-Encoding,
+// Vary, its own ETag), sent raw otherwise (with Vary too) and that both carry the same tile.
+func TestTilesGzip(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	const path = "/tiles/all/9/412/208.mvt"
+	code, hRaw, raw := e.fetch(t, path, "Accept-Encoding", "identity") // else Go's transport asks for gzip
+	if code != 200 || hRaw.Get("Content-Encoding") != "" || !headerHas(hRaw.Values("Vary"), "Accept-Encoding") {
+		t.Fatalf("identity: %d %v", code, hRaw)
+	}
+	for _, ae := range []string{"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "*"} {
+		code, h, b := e.fetch(t, path, "Accept-Encoding", ae)
+		if code != 200 || h.Get("Content-Encoding") != "gzip" || len(h.Values("Vary")) != 1 || h.Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("Accept-Encoding %q: %d %v", ae, code, h)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unz, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(unz, raw) {
+			t.Fatalf("Accept-Encoding %q: the gunzipped tile differs from the raw one (%v)", ae, err)
+		}
+		if h.Get("ETag") == hRaw.Get("ETag") || h.Get("ETag") == "" {
+			t.Errorf("gzip and identity share the ETag %s", h.Get("ETag"))
+		}
+		if code, _, _ := e.fetch(t, path, "Accept-Encoding", ae, "If-None-Match", h.Get("ETag")); code != 304 {
+			t.Errorf("If-None-Match on the gzip ETag: %d", code)
+		}
+	}
+	for _, ae := range []string{"identity", "gzip;q=0", "br"} {
+		if _, h, b := e.fetch(t, path, "Accept-Encoding", ae); h.Get("Content-Encoding") != "" || !bytes.Equal(b, raw) {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q", ae, h.Get("Content-Encoding"))
+		}
+	}
+}
+
+// TestTileBudgetHubei encodes a sample of the heaviest tiles of the "all" tileset over Hubei at
+// z5–12 (per zoom, the tiles holding the most points and the most township boundaries, counted
+// here from the items) and checks each is under tileBudget raw while still holding every feature
+// its zoom promises: every point of a layer at or above its minzoom inside the tile, and every
+// boundary covering at least one pixel (64 of 4096² units) of it; names of village-level points
+// only from tileDetailZoom.
+func TestTileBudgetHubei(t *testing.T) {
+	const tileBudget = 300 << 10
+	_, srv, ts := hubeiEnv(t)
+	d := srv.ogcData()
+	type scored struct {
+		tile maptile.Tile
+		n    int
+	}
+	var sample []maptile.Tile
+	for z := maptile.Zoom(5); z <= 12; z++ {
+		points, polys := map[maptile.Tile]int{}, map[maptile.Tile]int{}
+		for _, col := range d.collections {
+			if int(z) < col.minZoom {
+				continue
+			}
+			set, _ := d.set(col)
+			for _, it := range set.items {
+				switch g := it.geom.(type) {
+				case orb.Point:
+					points[maptile.At(g, z)]++
+				case orb.MultiPolygon:
+					if col.level == divisions.Township {
+						polys[maptile.At(it.bound.Center(), z)]++
+					}
+				}
+			}
+		}
+		for _, m := range []map[maptile.Tile]int{points, polys} {
+			var s []scored
+			for tl, n := range m {
+				s = append(s, scored{tl, n})
+			}
+			sort.Slice(s, func(i, j int) bool { return s[i].n > s[j].n || (s[i].n == s[j].n && s[i].tile.X < s[j].tile.X) })
+			for i := 0; i < 2 && i < len(s); i++ {
+				sample = append(sample, s[i].tile)
+			}
+		}
+	}
+	largest := 0
+	for _, tl := range sample {
+		path := fmt.Sprintf("/tiles/all/%d/%d/%d.mvt", tl.Z, tl.X, tl.Y)
+		res, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		largest = max(largest, len(b))
+		if len(b) > tileBudget {
+			t.Errorf("%s: %d bytes, over the %d budget", path, len(b), tileBudget)
+		}
+		layers, err := mvt.Unmarshal(b)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got := map[string]map[int64]geojson.Properties{}
+		for _, l := range layers {
+			got[l.Name] = map[int64]geojson.Properties{}
+			for _, f := range l.Features {
+				id, _ := f.ID.(float64) // orb decodes MVT ids as float64 (exact below 2⁵³)
+				got[l.Name][int64(id)] = f.Properties
+			}
+		}
+		inner := tl.Bound()
+		units := 4096 / (inner.Max[0] - inner.Min[0]) // tile units per degree of longitude
+		for _, col := range d.collections {
+			if int(tl.Z) < col.minZoom {
+				if len(got[col.id]) > 0 {
+					t.Errorf("%s carries %s below its minzoom %d", path, col.id, col.minZoom)
+				}
+				continue
+			}
+			set, _ := d.set(col)
+			for i := range set.items {
+				it := &set.items[i]
+				switch g := it.geom.(type) {
+				case orb.Point:
+					if !inner.Contains(g) {
+						continue
+					}
+					props, ok := got[col.id][it.id]
+					if !ok {
+						t.Errorf("%s: layer %s lacks feature %d at %v", path, col.id, it.id, g)
+						continue
+					}
+					_, named := props["name"]
+					if wantName := int(tl.Z) >= tileDetailZoom || col.minZoom < villageMinZoom; named != wantName {
+						t.Errorf("%s: layer %s feature %d has a name: %v, want %v", path, col.id, it.id, named, wantName)
+					}
+				case orb.MultiPolygon:
+					if !inner.Intersects(it.bound) {
+						continue
+					}
+					clipped := clip.MultiPolygon(inner, orb.Clone(g).(orb.MultiPolygon))
+					// Degrees² to tile units² (Mercator stretches y; the latitude span of the tile
+					// maps to 4096 units as well).
+					area := planar.Area(clipped) * units * (4096 / (inner.Max[1] - inner.Min[1]))
+					if _, ok := got[col.id][it.id]; !ok && area >= 64 {
+						t.Errorf("%s: layer %s lacks boundary %d covering %.0f units² of the tile", path, col.id, it.id, area)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d sampled tiles; the largest is %.1f KB", len(sample), float64(largest)/1024)
+	if largest < 100<<10 {
+		t.Errorf("the largest sampled tile is %d bytes: the sample misses the heavy tiles", largest)
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/planar"
 	"github.com/paulmach/orb/simplify"
 )
 
@@ -25,11 +28,19 @@ const (
 	tileBuffer     = 1.0 / 16  // of a tile: 256 units of the 4096 extent
 	tileCacheBytes = 128 << 20 // encoded tile bytes kept per snapshot
 	allTileset     = "all"     // the tileset with one layer per collection
+
+	// tileDetailZoom is the first zoom whose tiles carry every attribute and the finest polygons.
+	// Below it (the size budget of ≈ 300 KB per tile, issue 14): village-level point layers leave
+	// out name and nearest_distance_m, and polygons are simplified with a coarser tolerance.
+	tileDetailZoom = 12
+	// tileCoarseTolerance is the Douglas–Peucker tolerance below tileDetailZoom, in tile units:
+	// 4 of 4096 is half a pixel of a 512-pixel tile. From tileDetailZoom on it is 1 unit.
+	tileCoarseTolerance = 4.0
 )
 
-// tileCache holds encoded tiles of one snapshot; nil bytes mean an empty tile.
+// tileCache holds encoded tiles of one snapshot (raw and gzipped), at most tileCacheBytes.
 type tileCache struct {
-	tiles map[string][]byte
+	tiles map[string]cachedTile
 	bytes int
 }
 
@@ -54,24 +65,59 @@ func (d *ogcData) tileLayers(name string, z int) ([]*ogcCollection, bool) {
 	return []*ogcCollection{c}, true
 }
 
-// tileProps are the compact properties a tile feature carries.
-func tileProps(it *ogcItem) geojson.Properties {
+// tileProps are the compact properties a tile feature carries at zoom z: every field of
+// vectorLayer, except that below tileDetailZoom the features of village-level point layers leave
+// out name and nearest_distance_m (unique per feature, a third of a point's bytes).
+func tileProps(it *ogcItem, col *ogcCollection, z int) geojson.Properties {
+	trim := z < tileDetailZoom && col.minZoom >= villageMinZoom
+	var p geojson.Properties
 	switch {
 	case it.div != nil:
-		return geojson.Properties{"code": string(it.div.Code), "name": it.div.ShortName, "kind": string(it.div.Kind),
+		p = geojson.Properties{"code": string(it.div.Code), "name": it.div.ShortName, "kind": string(it.div.Kind),
 			"level": it.div.Level.String(), "geometry_provenance": string(it.div.Sources.Geometry)}
 	case it.fac != nil:
-		return geojson.Properties{"id": it.fac.ID, "name": it.fac.Name, "kind": string(it.fac.Kind), "status": string(it.fac.Status),
+		p = geojson.Properties{"id": it.fac.ID, "name": it.fac.Name, "kind": string(it.fac.Kind), "status": string(it.fac.Status),
 			"beds": it.fac.Beds}
 	case it.gap != nil:
-		p := geojson.Properties{"code": string(it.gap.Code), "name": it.gap.ShortName, "elderly": it.gap.Elderly,
+		p = geojson.Properties{"code": string(it.gap.Code), "name": it.gap.ShortName, "elderly": it.gap.Elderly,
 			"facility_kind": string(it.kind)}
 		if it.gap.Nearest != nil {
 			p["nearest_distance_m"] = it.gap.Nearest.DistanceM
 		}
-		return p
+	default:
+		return geojson.Properties{}
 	}
-	return geojson.Properties{}
+	if trim {
+		delete(p, "name")
+		delete(p, "nearest_distance_m")
+	}
+	return p
+}
+
+// simplifyKeeping simplifies every feature of l with Douglas–Peucker at tol tile units, falling
+// back to 1 unit for a polygon the coarse tolerance would shrink below 1 unit² (the limit of
+// RemoveEmpty), so that coarsening never makes a feature disappear.
+func simplifyKeeping(l *mvt.Layer, tol float64) {
+	fine := simplify.DouglasPeucker(1)
+	coarse := simplify.DouglasPeucker(tol)
+	for _, f := range l.Features {
+		if tol > 1 {
+			g := coarse.Simplify(orb.Clone(f.Geometry))
+			if g != nil && (g.Dimensions() != 2 || planar.Area(g) >= 1) {
+				f.Geometry = g
+				continue
+			}
+		}
+		f.Geometry = fine.Simplify(f.Geometry)
+	}
+}
+
+// tileTolerance is the Douglas–Peucker tolerance of zoom z in tile units.
+func tileTolerance(z int) float64 {
+	if z < tileDetailZoom {
+		return tileCoarseTolerance
+	}
+	return 1
 }
 
 // encodeTile builds the MVT of a tileset's tile; nil means empty.
@@ -99,7 +145,7 @@ func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) 
 			}
 			f := geojson.NewFeature(g)
 			f.ID = it.id
-			f.Properties = tileProps(it)
+			f.Properties = tileProps(it, col, int(t.Z))
 			fc.Append(f)
 		}
 		if len(fc.Features) == 0 {
@@ -107,7 +153,7 @@ func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) 
 		}
 		l := mvt.NewLayer(col.id, fc)
 		l.ProjectToTile(t)
-		l.Simplify(simplify.DouglasPeucker(1.0))
+		simplifyKeeping(l, tileTolerance(int(t.Z)))
 		l.RemoveEmpty(1.0, 1.0)
 		orientForMVT2(l)
 		if len(l.Features) > 0 {
@@ -161,53 +207,118 @@ func (s *Server) handleTile(c *gin.Context) error {
 		return notFound("no tileset %q (a collection id or %q)", name, allTileset)
 	}
 	key := fmt.Sprintf("%s/%d/%d/%d", name, t.Z, t.X, t.Y)
-	b, cached := d.cachedTile(key)
+	ct, cached := d.cachedTile(key)
 	if !cached {
-		var err error
-		if b, _, err = d.encodeTile(name, t); err != nil {
+		b, _, err := d.encodeTile(name, t)
+		if err != nil {
 			return err
 		}
-		d.storeTile(key, b)
+		if ct, err = newCachedTile(b); err != nil {
+			return err
+		}
+		d.storeTile(key, ct)
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s/", d.snap.version, key)
-	h.Write(b)
-	etag := fmt.Sprintf(`"%x"`, h.Sum64())
+	h.Write(ct.raw)
+	body, etag := ct.raw, fmt.Sprintf(`"%x"`, h.Sum64())
+	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
+	if gz && ct.gz != nil {
+		body, etag = ct.gz, fmt.Sprintf(`"%x-gzip"`, h.Sum64()) // another representation: another ETag
+		c.Header("Content-Encoding", "gzip")
+	}
+	if !headerHas(c.Writer.Header().Values("Vary"), "Accept-Encoding") {
+		c.Writer.Header().Add("Vary", "Accept-Encoding")
+	}
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "max-age=300")
 	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
 		c.Status(http.StatusNotModified)
 		return nil
 	}
-	if b == nil {
+	if ct.raw == nil {
 		c.Status(http.StatusNoContent)
 		return nil
 	}
-	c.Data(http.StatusOK, mvtType, b)
+	c.Data(http.StatusOK, mvtType, body)
 	return nil
 }
 
-func (d *ogcData) cachedTile(key string) ([]byte, bool) {
+// cachedTile is an encoded tile, raw and gzipped; raw nil is an empty tile.
+type cachedTile struct{ raw, gz []byte }
+
+func newCachedTile(raw []byte) (cachedTile, error) {
+	if raw == nil {
+		return cachedTile{}, nil
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := zw.Write(raw); err != nil {
+		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+	}
+	return cachedTile{raw: raw, gz: buf.Bytes()}, nil
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip (or *) with a q above 0.
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		q := 1.0
+		for _, prm := range strings.Split(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(prm), "="); ok && strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if q > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// headerHas reports whether a comma-separated header (any of its lines) lists token.
+func headerHas(lines []string, token string) bool {
+	for _, l := range lines {
+		for _, v := range strings.Split(l, ",") {
+			if strings.EqualFold(strings.TrimSpace(v), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (d *ogcData) cachedTile(key string) (cachedTile, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.tiles == nil {
-		return nil, false
+		return cachedTile{}, false
 	}
 	b, ok := d.tiles.tiles[key]
 	return b, ok
 }
 
-func (d *ogcData) storeTile(key string, b []byte) {
+func (d *ogcData) storeTile(key string, t cachedTile) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.tiles == nil {
-		d.tiles = &tileCache{tiles: map[string][]byte{}}
+		d.tiles = &tileCache{tiles: map[string]cachedTile{}}
 	}
-	if d.tiles.bytes+len(b)+len(key) > tileCacheBytes {
+	n := len(t.raw) + len(t.gz) + len(key)
+	if d.tiles.bytes+n > tileCacheBytes {
 		return // full: later tiles are encoded on every request
 	}
-	d.tiles.tiles[key] = b
-	d.tiles.bytes += len(b) + len(key)
+	d.tiles.tiles[key] = t
+	d.tiles.bytes += n
 }
 
 // tileURL is the absolute tile URL template of a tileset.

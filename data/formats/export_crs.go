@@ -7,9 +7,6 @@ import (
 	"github.com/civplan/civplan/geo"
 )
 
-// gcjSRSID is the GeoPackage srs_id civplan declares for GCJ-02, which no registry defines.
-const gcjSRSID = 990002
-
 // ParseExportCRS reads the CRS of an export with geo.ParseCRS: wgs84 (the default), cgcs2000,
 // gcj02 (AMap overlays), a CGCS2000 3° Gauss-Krüger zone epsg:4534 … epsg:4554, or gk3: the zone
 // whose central meridian is nearest centreLon (degrees). Exports always write x first, so the
@@ -28,13 +25,4 @@ func ParseExportCRS(s string, centreLon float64) (geo.CRS, error) {
 		return geo.CGCS2000, nil
 	}
 	return c, nil
-}
-
-// gpkgSRS is how a GeoPackage declares crs: srs_id and organisation (its EPSG code, or
-// gcjSRSID and "civplan" for GCJ-02) and the WKT definition (WGS84's for GCJ-02).
-func gpkgSRS(crs geo.CRS) (id int, org, wkt string) {
-	if crs.EPSG() == 0 {
-		return gcjSRSID, "civplan", geo.WGS84.WKT()
-	}
-	return crs.EPSG(), "EPSG", crs.WKT()
 }

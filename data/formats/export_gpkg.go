@@ -23,6 +23,32 @@ const (
 	gpkgUserVersion   = 10300
 )
 
+// GCJ-02 in a GeoPackage. GCJ-02 is WGS84 with a non-linear offset (hundreds of metres) that no
+// authority publishes: not a datum, so no geographic CRS describes it truthfully. It is declared
+// as an engineering CRS (WKT1 LOCAL_CS, GDAL reads it as ENGCRS) of degrees under organisation
+// civplan: GIS tools show it as a local system named GCJ-02 and refuse to reproject it, instead of
+// placing the offset coordinates as if they were WGS 84 (the srs used to carry EPSG:4326's WKT).
+const (
+	gcj02SRSID       = 990002
+	wktGCJ02         = `LOCAL_CS["GCJ-02 (AMap/Tencent offset coordinates, not WGS 84)",LOCAL_DATUM["GCJ-02: WGS 84 with the unpublished Chinese web-map offset",32767],UNIT["degree",0.0174532925199433],AXIS["longitude (GCJ-02)",EAST],AXIS["latitude (GCJ-02)",NORTH]]`
+	gcj02Description = "GCJ-02: longitude/latitude in degrees with the Chinese web-map offset (hundreds of metres from WGS 84), declared as a local engineering system because it is not a datum; for overlays on AMap/Tencent maps only, not for measurement or reprojection"
+)
+
+// gpkgSRSRow is how a GeoPackage declares a CRS in gpkg_spatial_ref_sys.
+type gpkgSRSRow struct {
+	name, org, wkt, description string
+	id                          int // srs_id and organization_coordsys_id
+}
+
+// gpkgSRS declares crs: its EPSG code and definition, or for GCJ-02 civplan's own srs 990002
+// as a local engineering system (above).
+func gpkgSRS(crs geo.CRS) gpkgSRSRow {
+	if crs == geo.GCJ02 {
+		return gpkgSRSRow{name: crs.Title(), org: "civplan", wkt: wktGCJ02, description: gcj02Description, id: gcj02SRSID}
+	}
+	return gpkgSRSRow{name: crs.Title(), org: "EPSG", wkt: crs.WKT(), description: crs.Note(), id: crs.EPSG()}
+}
+
 var gpkgSchema = []string{
 	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
 		organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
@@ -130,10 +156,10 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs geo.CRS, at
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
-	if srsID, org, wkt := gpkgSRS(crs); srsID != 4326 {
+	if srs := gpkgSRS(crs); srs.id != 4326 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)`,
-			crs.Title(), srsID, org, srsID, wkt, crs.Note()); err != nil {
-			return fmt.Errorf("srs %d: %w", srsID, err)
+			srs.name, srs.id, srs.org, srs.id, srs.wkt, srs.description); err != nil {
+			return fmt.Errorf("srs %d: %w", srs.id, err)
 		}
 	}
 	for _, l := range layers {
@@ -145,7 +171,7 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs geo.CRS, at
 }
 
 func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs geo.CRS, attribution string) error {
-	srsID, _, _ := gpkgSRS(crs)
+	srsID := gpkgSRS(crs).id
 	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "geom " + l.GeomType}
 	names := []string{"fid", "geom"}
 	for _, c := range l.Columns {

@@ -265,3 +265,66 @@ func TestWriteTextFormats(t *testing.T) {
 		t.Errorf("sheets %v", names)
 	}
 }
+
+// TestGeoPackageGCJ02IsNotWGS84 writes a GCJ-02 GeoPackage and has GDAL read it: the srs is
+// civplan's own (not EPSG), GDAL sees an engineering CRS named GCJ-02 with no EPSG:4326
+// identity, and refuses to reproject it to WGS 84 (so no tool places the offset coordinates as
+// if they were WGS 84); a WGS 84 export, the control, reprojects.
+func TestGeoPackageGCJ02IsNotWGS84(t *testing.T) {
+	if _, err := exec.LookPath("ogrinfo"); err != nil {
+		t.Fatal("ogrinfo missing: `make deps` installs gdal-bin (this test needs GDAL as the independent reader)")
+	}
+	tree, fs := exportFixture(t)
+	dir := t.TempDir()
+	write := func(name string) string {
+		crs, err := ParseExportCRS(name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := ExportLayers(tree, fs, crs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name+".gpkg")
+		if err := WriteGeoPackage(context.Background(), path, layers, crs, "test"); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	gcj, wgs := write("gcj02"), write("wgs84")
+	db, err := sql.Open("sqlite3", gcj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var org, def, desc string
+	var orgID, layersOn int
+	if err := db.QueryRow("SELECT organization, organization_coordsys_id, definition, description FROM gpkg_spatial_ref_sys WHERE srs_id = 990002").Scan(&org, &orgID, &def, &desc); err != nil {
+		t.Fatal(err)
+	}
+	db.QueryRow("SELECT count(*) FROM gpkg_geometry_columns WHERE srs_id = 990002").Scan(&layersOn)
+	if org != "civplan" || orgID != 990002 || strings.Contains(def, "4326") || strings.Contains(def, "EPSG") || !strings.Contains(desc, "GCJ-02") || layersOn == 0 {
+		t.Errorf("srs 990002: %s %d %s %q; %d layers on it", org, orgID, def, desc, layersOn)
+	}
+	out, err := exec.Command("ogrinfo", "-ro", "-so", gcj, "villages").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, out)
+	}
+	s := string(out)
+	if i := strings.Index(s, "Layer SRS WKT:"); i >= 0 {
+		t.Logf("ogrinfo: %.600s", s[i:])
+	}
+	if !strings.Contains(s, "ENGCRS[\"GCJ-02") || strings.Contains(s, "GEOGCRS") || strings.Contains(s, "4326") || strings.Contains(s, "WGS 84\"") {
+		t.Errorf("GDAL reads the GCJ-02 layer's CRS as:\n%s", s)
+	}
+	// Reprojecting to WGS 84 must fail for GCJ-02 and work for the WGS 84 control.
+	reproject := func(src string) error {
+		return exec.Command("ogr2ogr", "-f", "GeoJSON", filepath.Join(dir, filepath.Base(src)+".json"), src, "villages", "-t_srs", "EPSG:4326").Run()
+	}
+	if err := reproject(gcj); err == nil {
+		t.Error("ogr2ogr reprojected GCJ-02 coordinates to EPSG:4326 as if they were WGS 84")
+	}
+	if err := reproject(wgs); err != nil {
+		t.Errorf("control: ogr2ogr cannot reproject the WGS 84 export: %v", err)
+	}
+}

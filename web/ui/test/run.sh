@@ -2,7 +2,8 @@
 # Runs the planner web map's browser tests (Playwright driving Debian's chromium) against a
 # civplan built from this tree, serving a fresh temporary database seeded from the embedded
 # Hubei data on a free loopback port. Installs chromium, a CJK font and the pinned npm packages
-# when they are missing. Called by `make uitest` (part of `make test`).
+# when they are missing. Called by `make uitest` (part of `make test`); arguments name test files
+# (relative to web/ui) to run instead of all of test/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 ui="$root/web/ui"
@@ -54,7 +55,7 @@ token=$("$tmp/civplan" token create --name uitest --role planner --db "$tmp/civp
 mkdir -p "$root/test-output/ui"
 cd "$ui"
 CIVPLAN_URL="http://127.0.0.1:$port" CIVPLAN_TOKEN="$token" TEST_OUTPUT="$root/test-output/ui" REPO_ROOT="$root" \
-  node --test --test-concurrency=1 --test-reporter=spec test/ || {
+  node --test --test-concurrency=1 --test-reporter=spec "${@:-test/}" || {
     echo "uitest: failed; server log in test-output/ui/serve.log; non-2xx requests:"
     grep -v '"status":20[0-9]\|"status":304' "$tmp/serve.log" | grep '"status"' | tail -20
     exit 1
