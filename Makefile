@@ -71,9 +71,9 @@ ui:
 serve:
 	$(GO) run ./cmd/civplan serve
 
-# Rebuilds data/dataset/embedded/hubei.json.gz from ../shared/data/hubei (same bytes every run).
+# Rebuilds data/dataset/embedded/hubei.json.gz from the sources in data/sources/hubei (same bytes every run).
 dataset:
-	$(GO) run ./cmd/build-dataset -src ../shared/data/hubei -out data/dataset/embedded/hubei.json.gz
+	$(GO) run ./cmd/build-dataset -src data/sources/hubei -out data/dataset/embedded/hubei.json.gz
 
 # Go benchmarks (not part of `make test`).
 bench:

@@ -12,24 +12,25 @@ import (
 	"github.com/civplan/civplan/divisions"
 )
 
-// changeListPath finds ../shared/data/hubei/divisions/hubei_code_changes_2022_to_2023.csv
-// relative to the repository root, walking up from the working directory; the test fails
-// (does not skip) when it is missing.
+// changeListPath finds data/sources/hubei/divisions/hubei_code_changes_2022_to_2023.csv in the
+// repository, walking up from the working directory to the directory holding go.mod; the test
+// fails (does not skip) when it is missing.
 func changeListPath(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := filepath.Join("shared", "data", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		for _, p := range []string{filepath.Join(dir, "..", rel), filepath.Join(dir, rel)} {
-			if _, err := os.Stat(p); err == nil {
-				return p
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(dir, "data", "sources", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
+			if _, err := os.Stat(p); err != nil {
+				t.Fatalf("the replay needs the 2022→2023 change list: %v", err)
 			}
+			return p
 		}
 		if filepath.Dir(dir) == dir {
-			t.Fatalf("%s not found above %s: the replay needs the shared Hubei data", rel, wd)
+			t.Fatalf("no go.mod above %s", wd)
 		}
 	}
 }

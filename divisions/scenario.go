@@ -473,27 +473,9 @@ func (s *state) units(i int, op Op, min int) ([]*Division, error) {
 
 // merge joins townships or villages into a surviving unit or a new one.
 func (s *state) merge(i int, op Op) error {
-	min := 2
-	if op.Into == "" {
-		min = 1 // one unit re-established under a new code and name (撤销并新设)
-	}
-	us, err := s.units(i, op, min)
+	us, err := s.mergeUnits(i, op)
 	if err != nil {
 		return err
-	}
-	lvl := us[0].Level
-	if lvl != Township && lvl != Village {
-		return opErr(i, op.Op, "unit %s is a %s: only townships or villages can be merged", us[0].Code, lvl)
-	}
-	parent := us[0].Parent
-	for _, u := range us[1:] {
-		if u.Level != lvl {
-			return opErr(i, op.Op, "units %s (%s) and %s (%s) are of different levels", us[0].Code, lvl, u.Code, u.Level)
-		}
-		if u.Parent != parent && !op.CrossParent {
-			return opErr(i, op.Op, "units %s and %s have different parents (%s, %s); set \"cross_parent\": true to merge across parents",
-				us[0].Code, u.Code, parent, u.Parent)
-		}
 	}
 	seat, hasSeat, err := seatOf(i, op.Op, op.Seat)
 	if err != nil {
@@ -501,76 +483,11 @@ func (s *state) merge(i int, op Op) error {
 	}
 	var into *Division
 	if op.Into != "" {
-		d, err := s.lookup(i, op.Op, "into", op.Into)
-		if err != nil {
+		if into, err = s.mergeSurvivor(i, op, us); err != nil {
 			return err
 		}
-		found := false
-		for _, u := range us {
-			found = found || u.Code == d.Code
-		}
-		if !found {
-			return opErr(i, op.Op, "into %s is not one of the merged units", d.Code)
-		}
-		into = d
-	} else {
-		// A new unit: its parent and kind, and a proposed code.
-		par := parent
-		if op.Parent != "" {
-			p, err := s.lookup(i, op.Op, "parent", op.Parent)
-			if err != nil {
-				return err
-			}
-			if p.Level != lvl-1 {
-				return opErr(i, op.Op, "parent %s is a %s, want a %s", p.Code, p.Level, lvl-1)
-			}
-			par = p.Code
-		} else if op.CrossParent {
-			for _, u := range us[1:] {
-				if u.Parent != parent {
-					return opErr(i, op.Op, "the merged units have different parents: name the new unit's parent")
-				}
-			}
-		}
-		kind := op.Kind
-		if kind == "" {
-			kind = us[0].Kind
-		}
-		if _, _, ok := kind.CodeRange(); !ok || levelOfKind(kind) != lvl {
-			return opErr(i, op.Op, "kind %q is not a %s kind", kind, lvl)
-		}
-		if strings.TrimSpace(op.Name) == "" {
-			return opErr(i, op.Op, "a merge into a new unit needs a name")
-		}
-		var code Code
-		if op.NewCode != "" {
-			c, err := ParseCode(op.NewCode)
-			if err != nil {
-				return opErr(i, op.Op, "new_code: %v", err)
-			}
-			if c.Level() != lvl || c.Parent() != par {
-				return opErr(i, op.Op, "new_code %s is not a %s code under %s", c, lvl, par)
-			}
-			if s.get(c) != nil {
-				return opErr(i, op.Op, "new_code %s belongs to an existing unit", c)
-			}
-			if KindOf(c, op.Name) != kind {
-				return opErr(i, op.Op, "new_code %s is numbered as a %s, not a %s", c, KindOf(c, op.Name), kind)
-			}
-			code = c
-		} else if code, err = ProposeCode(par, kind, s.taken); err != nil {
-			return opErr(i, op.Op, "%v", err)
-		}
-		s.used[code] = true
-		nd := &Division{Code: code, Level: lvl, Kind: kind, Parent: par, Seat: us[0].Seat, HasSeat: us[0].HasSeat,
-			URCode: us[0].URCode, Sources: us[0].Sources}
-		nd.Sources.Attributes = Derived
-		s.divs[code] = nd
-		s.owned[code] = true
-		s.kids[code] = map[Code]bool{}
-		s.kidSet(par)[code] = true
-		s.created[code] = &CodeChange{NewCode: code, Level: lvl, Change: ChangeNew, Op: i + 1}
-		into = nd
+	} else if into, err = s.newMergeUnit(i, op, us); err != nil {
+		return err
 	}
 	dst := s.mut(into.Code)
 	s.mark(i, dst.Code, ChangeTerritoryChanged)
@@ -604,42 +521,16 @@ func (s *state) merge(i int, op Op) error {
 		} else {
 			parts = append(parts, part{u.Code, u.Boundary})
 		}
-		// Move the children of u under dst with proposed codes.
-		for _, k := range s.children(u.Code) {
-			kd := s.get(k)
-			nc, err := ProposeCode(dst.Code, kd.Kind, s.taken)
-			if err != nil {
-				return opErr(i, op.Op, "renumbering %s under %s: %v", k, dst.Code, err)
-			}
-			s.used[nc] = true
-			s.rekey(k, nc)
-			s.mark(i, nc, ChangeRenumbered)
-			for _, g := range s.descendantsNow(nc) {
-				s.mark(i, g, ChangeRenumbered)
-			}
+		if err := s.absorb(i, op, dst, u); err != nil {
+			return err
 		}
-		if u.Parent != dst.Parent {
-			// Across parents the merge moves u's territory and people like a transfer: the
-			// parents on both sides change, and so do their populations up to the common ancestor.
-			s.shiftPopulation(u.Parent, dst.Parent, u.Population)
-			s.mark(i, u.Parent, ChangeTerritoryChanged)
-			s.mark(i, dst.Parent, ChangeTerritoryChanged)
-		}
-		s.mark(i, u.Code, ChangeMergedInto)
-		s.detach(u.Code)
-		s.divs[u.Code] = nil
-		delete(s.owned, u.Code)
-		delete(s.kids, u.Code)
-		delete(s.parts, u.Code)
-		s.setFate(u.Code, dst.Code)
-		s.gone[u.Code] = fmt.Sprintf("merged into %s by operation %d", dst.Code, i+1)
 	}
 	dst.Population = pop
 	dst.Sources.Population = Weakest(provs...)
-	if lvl == Township {
+	if dst.Level == Township {
 		s.parts[dst.Code] = parts
 		s.geomDirt[dst.Code] = true
-		if dst.Parent != parent || op.CrossParent {
+		if dst.Parent != us[0].Parent || op.CrossParent {
 			for _, u := range us {
 				s.geomDirt[u.Parent] = true
 			}
@@ -652,6 +543,155 @@ func (s *state) merge(i int, op Op) error {
 		dst.Seat, dst.HasSeat = seat, true
 		s.pendingSeat(i, op.Op, dst.Code, seat)
 	}
+	return nil
+}
+
+// mergeUnits resolves and validates the units of merge op i: townships or villages of one
+// level, of one parent unless cross_parent.
+func (s *state) mergeUnits(i int, op Op) ([]*Division, error) {
+	min := 2
+	if op.Into == "" {
+		min = 1 // one unit re-established under a new code and name (撤销并新设)
+	}
+	us, err := s.units(i, op, min)
+	if err != nil {
+		return nil, err
+	}
+	lvl := us[0].Level
+	if lvl != Township && lvl != Village {
+		return nil, opErr(i, op.Op, "unit %s is a %s: only townships or villages can be merged", us[0].Code, lvl)
+	}
+	parent := us[0].Parent
+	for _, u := range us[1:] {
+		if u.Level != lvl {
+			return nil, opErr(i, op.Op, "units %s (%s) and %s (%s) are of different levels", us[0].Code, lvl, u.Code, u.Level)
+		}
+		if u.Parent != parent && !op.CrossParent {
+			return nil, opErr(i, op.Op, "units %s and %s have different parents (%s, %s); set \"cross_parent\": true to merge across parents",
+				us[0].Code, u.Code, parent, u.Parent)
+		}
+	}
+	return us, nil
+}
+
+// mergeSurvivor resolves the into unit of merge op i, which must be one of the merged units.
+func (s *state) mergeSurvivor(i int, op Op, us []*Division) (*Division, error) {
+	d, err := s.lookup(i, op.Op, "into", op.Into)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		if u.Code == d.Code {
+			return d, nil
+		}
+	}
+	return nil, opErr(i, op.Op, "into %s is not one of the merged units", d.Code)
+}
+
+// newMergeUnit creates the new unit of merge op i (into omitted): its parent (op.Parent, else
+// the units' common parent), kind (op.Kind, else the first unit's), name and code (op.NewCode,
+// else a proposed one).
+func (s *state) newMergeUnit(i int, op Op, us []*Division) (*Division, error) {
+	lvl, par := us[0].Level, us[0].Parent
+	if op.Parent != "" {
+		p, err := s.lookup(i, op.Op, "parent", op.Parent)
+		if err != nil {
+			return nil, err
+		}
+		if p.Level != lvl-1 {
+			return nil, opErr(i, op.Op, "parent %s is a %s, want a %s", p.Code, p.Level, lvl-1)
+		}
+		par = p.Code
+	} else if op.CrossParent {
+		for _, u := range us[1:] {
+			if u.Parent != par {
+				return nil, opErr(i, op.Op, "the merged units have different parents: name the new unit's parent")
+			}
+		}
+	}
+	kind := op.Kind
+	if kind == "" {
+		kind = us[0].Kind
+	}
+	if _, _, ok := kind.CodeRange(); !ok || levelOfKind(kind) != lvl {
+		return nil, opErr(i, op.Op, "kind %q is not a %s kind", kind, lvl)
+	}
+	if strings.TrimSpace(op.Name) == "" {
+		return nil, opErr(i, op.Op, "a merge into a new unit needs a name")
+	}
+	code, err := s.newMergeCode(i, op, lvl, par, kind)
+	if err != nil {
+		return nil, err
+	}
+	s.used[code] = true
+	nd := &Division{Code: code, Level: lvl, Kind: kind, Parent: par, Seat: us[0].Seat, HasSeat: us[0].HasSeat,
+		URCode: us[0].URCode, Sources: us[0].Sources}
+	nd.Sources.Attributes = Derived
+	s.divs[code] = nd
+	s.owned[code] = true
+	s.kids[code] = map[Code]bool{}
+	s.kidSet(par)[code] = true
+	s.created[code] = &CodeChange{NewCode: code, Level: lvl, Change: ChangeNew, Op: i + 1}
+	return nd, nil
+}
+
+// newMergeCode is the code of merge op i's new unit: op.NewCode when given (a free code of
+// the right level, parent and kind), else a proposed one.
+func (s *state) newMergeCode(i int, op Op, lvl Level, par Code, kind Kind) (Code, error) {
+	if op.NewCode == "" {
+		code, err := ProposeCode(par, kind, s.taken)
+		if err != nil {
+			return "", opErr(i, op.Op, "%v", err)
+		}
+		return code, nil
+	}
+	c, err := ParseCode(op.NewCode)
+	if err != nil {
+		return "", opErr(i, op.Op, "new_code: %v", err)
+	}
+	if c.Level() != lvl || c.Parent() != par {
+		return "", opErr(i, op.Op, "new_code %s is not a %s code under %s", c, lvl, par)
+	}
+	if s.get(c) != nil {
+		return "", opErr(i, op.Op, "new_code %s belongs to an existing unit", c)
+	}
+	if KindOf(c, op.Name) != kind {
+		return "", opErr(i, op.Op, "new_code %s is numbered as a %s, not a %s", c, KindOf(c, op.Name), kind)
+	}
+	return c, nil
+}
+
+// absorb merges unit u into dst (operation i): u's children are renumbered under dst, u's
+// population leaves its parent when dst has another (as a transfer's would), and u is gone.
+func (s *state) absorb(i int, op Op, dst, u *Division) error {
+	for _, k := range s.children(u.Code) {
+		kd := s.get(k)
+		nc, err := ProposeCode(dst.Code, kd.Kind, s.taken)
+		if err != nil {
+			return opErr(i, op.Op, "renumbering %s under %s: %v", k, dst.Code, err)
+		}
+		s.used[nc] = true
+		s.rekey(k, nc)
+		s.mark(i, nc, ChangeRenumbered)
+		for _, g := range s.descendantsNow(nc) {
+			s.mark(i, g, ChangeRenumbered)
+		}
+	}
+	if u.Parent != dst.Parent {
+		// Across parents the merge moves u's territory and people like a transfer: the
+		// parents on both sides change, and so do their populations up to the common ancestor.
+		s.shiftPopulation(u.Parent, dst.Parent, u.Population)
+		s.mark(i, u.Parent, ChangeTerritoryChanged)
+		s.mark(i, dst.Parent, ChangeTerritoryChanged)
+	}
+	s.mark(i, u.Code, ChangeMergedInto)
+	s.detach(u.Code)
+	s.divs[u.Code] = nil
+	delete(s.owned, u.Code)
+	delete(s.kids, u.Code)
+	delete(s.parts, u.Code)
+	s.setFate(u.Code, dst.Code)
+	s.gone[u.Code] = fmt.Sprintf("merged into %s by operation %d", dst.Code, i+1)
 	return nil
 }
 
@@ -955,7 +995,23 @@ func (s *state) finish() error {
 	if s.opt.Geometry != nil {
 		gopt = *s.opt.Geometry
 	}
-	// Merged townships first, then counties whose townships changed.
+	s.rebuildBoundaries(gopt)
+	if err := s.checkSeats(); err != nil {
+		return err
+	}
+	s.fillCodeTable()
+	s.fillAffected()
+	t, err := overlayTree(s.base, s.divs)
+	if err != nil {
+		return fmt.Errorf("apply scenario: %w", err)
+	}
+	s.res.After = t
+	return nil
+}
+
+// rebuildBoundaries unions the parts of merged townships, then the townships of counties
+// whose townships changed, and reports each union.
+func (s *state) rebuildBoundaries(gopt UnionOptions) {
 	var dirty []Code
 	for c := range s.geomDirt {
 		if s.get(c) != nil {
@@ -999,6 +1055,10 @@ func (s *state) finish() error {
 		}
 		s.res.Geometry = append(s.res.Geometry, rep)
 	}
+}
+
+// checkSeats checks every seat an operation set against its unit's rebuilt boundary.
+func (s *state) checkSeats() error {
 	for _, ps := range s.seats {
 		c := ps.code
 		if f, ok := s.fate[c]; ok {
@@ -1018,7 +1078,12 @@ func (s *state) finish() error {
 			return opErr(ps.op, ps.kind, "seat [%g, %g] lies outside %s (%s)", ps.seat[0], ps.seat[1], c, d.Name)
 		}
 	}
-	// Code table.
+	return nil
+}
+
+// fillCodeTable writes the code table (every base unit's row with its new code and name, and
+// the units the scenario created, by level and code) and the result's fate map.
+func (s *state) fillCodeTable() {
 	for b, r := range s.codes {
 		nc := b
 		if f, ok := s.fate[b]; ok {
@@ -1057,7 +1122,11 @@ func (s *state) finish() error {
 			s.res.Fate[b] = f
 		}
 	}
-	// Affected units with their ancestors down from the county.
+}
+
+// fillAffected lists the affected units with their ancestors down from the county, and the
+// base codes each holds.
+func (s *state) fillAffected() {
 	aff := map[Code]bool{}
 	for c := range s.touched {
 		for x := c; x != "" && s.get(x) != nil && x.Level() >= County; x = x.Parent() {
@@ -1071,13 +1140,6 @@ func (s *state) finish() error {
 		s.res.Sources[c] = ms
 	}
 	sortCodes(s.res.Affected)
-	// The after tree.
-	t, err := overlayTree(s.base, s.divs)
-	if err != nil {
-		return fmt.Errorf("apply scenario: %w", err)
-	}
-	s.res.After = t
-	return nil
 }
 
 // Ops returns the operations the result was built from.

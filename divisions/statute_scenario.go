@@ -174,51 +174,67 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 		if counties := crossCountyMerge(op); counties != nil {
 			st.Approvals = append(st.Approvals, countyBoundaryApproval(i, counties))
 		}
-		if op.Op == OpMerge {
-			if c, ok := mergedTownCheck(res, in, i, op, cfg); ok {
-				st.Checks = append(st.Checks, c)
-			}
-			continue
-		}
-		if op.Op != OpChangeKind {
-			continue
-		}
-		bc, err := ParseCode(op.Unit)
-		if err != nil {
-			continue
-		}
-		ac := res.FateOf(bc)
-		d := res.After.Get(ac)
-		if d == nil {
-			continue
-		}
-		ui := inputsFor(in, bc, ac)
-		switch {
-		case d.Level == Township && op.Kind == KindTown:
-			c := CheckTown1984(d, ui, cfg)
-			c.ID = fmt.Sprintf("op%d.%s", i+1, c.ID)
-			st.Checks = append(st.Checks, c)
-		case d.Level == County && op.Kind == KindCountyCity:
-			c := CheckCity1993(d, AreaKM2(d.Boundary), ui, cfg)
-			c.ID = fmt.Sprintf("op%d.%s", i+1, c.ID)
-			st.Checks = append(st.Checks, c)
-			s := CheckCitySize2014(d, ui, cfg)
-			s.ID = fmt.Sprintf("op%d.%s", i+1, s.ID)
-			st.Checks = append(st.Checks, s)
-		case d.Level == County && op.Kind == KindDistrict:
-			st.Checks = append(st.Checks, Check{ID: fmt.Sprintf("op%d.district_policy", i+1), Title: "撤县(市)设区：现行政策", Unit: d.Code, UnitName: d.Name,
-				Source: "国家发展改革委 2019、2022 年新型城镇化重点任务 — POLICY.md B1", Level: "V2", Verdict: VerdictInfo,
-				Note: "无已发布的《市辖区设置标准》(2019年提出制定)；2022年要求「慎重从严把握撤县(市)改区，严控省会城市规模扩张，确需调整的要严格程序、充分论证」。"})
-			s := CheckCitySize2014(d, ui, cfg)
-			s.ID = fmt.Sprintf("op%d.%s", i+1, s.ID)
-			st.Checks = append(st.Checks, s)
-		case d.Level == Township && op.Kind == KindSubdistrict:
-			st.Checks = append(st.Checks, Check{ID: fmt.Sprintf("op%d.subdistrict_standard", i+1), Title: "撤镇设街道：省级设立标准", Unit: d.Code, UnitName: d.Name,
-				Source: srcReg + " 第十一条", Level: "V", Verdict: VerdictInfo,
-				Note: "镇、街道的设立标准由省级民政部门会同有关部门拟订，报省级人民政府批准并报国务院备案：请载入本省设街道标准。"})
-		}
+		st.Checks = append(st.Checks, opChecks(res, in, i, op, cfg)...)
 	}
-	// 1984 rule 1 for every affected county: its seat township must be a 镇 (or 街道).
+	st.Checks = append(st.Checks, countySeatChecks(res, in)...)
+	if approval != "" {
+		dl, err := DeadlinesFrom(approval, cfg)
+		if err != nil {
+			return nil, err
+		}
+		st.Deadlines = &dl
+	}
+	return st, nil
+}
+
+// opChecks are the checks operation i asks for: a merged town against the 1984 town
+// standard; a change of kind against the standard of the new kind.
+func opChecks(res *Result, in *Inputs, i int, op Op, cfg StatuteConfig) []Check {
+	if op.Op == OpMerge {
+		if c, ok := mergedTownCheck(res, in, i, op, cfg); ok {
+			return []Check{c}
+		}
+		return nil
+	}
+	if op.Op != OpChangeKind {
+		return nil
+	}
+	bc, err := ParseCode(op.Unit)
+	if err != nil {
+		return nil
+	}
+	ac := res.FateOf(bc)
+	d := res.After.Get(ac)
+	if d == nil {
+		return nil
+	}
+	ui := inputsFor(in, bc, ac)
+	var out []Check
+	numbered := func(c Check) { c.ID = fmt.Sprintf("op%d.%s", i+1, c.ID); out = append(out, c) }
+	switch {
+	case d.Level == Township && op.Kind == KindTown:
+		numbered(CheckTown1984(d, ui, cfg))
+	case d.Level == County && op.Kind == KindCountyCity:
+		numbered(CheckCity1993(d, AreaKM2(d.Boundary), ui, cfg))
+		numbered(CheckCitySize2014(d, ui, cfg))
+	case d.Level == County && op.Kind == KindDistrict:
+		out = append(out, Check{ID: fmt.Sprintf("op%d.district_policy", i+1), Title: "撤县(市)设区：现行政策", Unit: d.Code, UnitName: d.Name,
+			Source: "国家发展改革委 2019、2022 年新型城镇化重点任务 — POLICY.md B1", Level: "V2", Verdict: VerdictInfo,
+			Note: "无已发布的《市辖区设置标准》(2019年提出制定)；2022年要求「慎重从严把握撤县(市)改区，严控省会城市规模扩张，确需调整的要严格程序、充分论证」。"})
+		numbered(CheckCitySize2014(d, ui, cfg))
+	case d.Level == Township && op.Kind == KindSubdistrict:
+		out = append(out, Check{ID: fmt.Sprintf("op%d.subdistrict_standard", i+1), Title: "撤镇设街道：省级设立标准", Unit: d.Code, UnitName: d.Name,
+			Source: srcReg + " 第十一条", Level: "V", Verdict: VerdictInfo,
+			Note: "镇、街道的设立标准由省级民政部门会同有关部门拟订，报省级人民政府批准并报国务院备案：请载入本省设街道标准。"})
+	}
+	return out
+}
+
+// countySeatChecks applies 1984 rule 1 to every affected county: the township hosting its
+// government must be a 镇 (or 街道). The check names the rule that found the host (Basis);
+// a township the planner says does not host the seat is not checked.
+func countySeatChecks(res *Result, in *Inputs) []Check {
+	var out []Check
 	for _, c := range res.Affected {
 		if c.Level() != County {
 			continue
@@ -238,16 +254,9 @@ func StatutoryChecks(res *Result, in *Inputs, approval string, cfg StatuteConfig
 		ch.Basis = rule
 		ch.Note = seatBasisZH[rule]
 		ch.ID = fmt.Sprintf("county_seat.%s", c.Short())
-		st.Checks = append(st.Checks, ch)
+		out = append(out, ch)
 	}
-	if approval != "" {
-		dl, err := DeadlinesFrom(approval, cfg)
-		if err != nil {
-			return nil, err
-		}
-		st.Deadlines = &dl
-	}
-	return st, nil
+	return out
 }
 
 // seatMoved reports whether an operation of res moved the seat of after-unit c.

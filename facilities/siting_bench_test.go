@@ -32,7 +32,7 @@ func hubeiAnalyzer(tb testing.TB) *facilities.Analyzer {
 		sitingHubei.an, sitingHubei.err = facilities.NewAnalyzer(tree, facilities.NewRegistry(ds.Facilities), nil)
 	})
 	if sitingHubei.err != nil {
-		tb.Skipf("embedded Hubei dataset not usable: %v", sitingHubei.err)
+		tb.Fatalf("embedded Hubei dataset not usable: %v", sitingHubei.err)
 	}
 	return sitingHubei.an
 }

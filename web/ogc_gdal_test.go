@@ -79,7 +79,7 @@ func ogrCounts(t *testing.T, out string) map[string]int {
 	return m
 }
 
-// hubeiEnv serves the embedded Hubei dataset (the real one once it is built).
+// hubeiEnv serves the embedded Hubei dataset.
 func hubeiEnv(t testing.TB) (*dataset.Dataset, *Server, *httptest.Server) {
 	t.Helper()
 	ds, err := dataset.EmbeddedHubei()
@@ -87,7 +87,7 @@ func hubeiEnv(t testing.TB) (*dataset.Dataset, *Server, *httptest.Server) {
 		t.Fatal(err)
 	}
 	if len(ds.Divisions) < 1000 {
-		t.Skipf("the embedded dataset is a placeholder (%d divisions)", len(ds.Divisions))
+		t.Fatalf("the embedded dataset holds only %d divisions", len(ds.Divisions))
 	}
 	st, err := store.Open(filepath.Join(t.TempDir(), "hubei.db"))
 	if err != nil {

@@ -1,7 +1,7 @@
 // Command siting-vs-milp compares civplan's siting heuristic and its in-process bound with exact
 // optima from a MILP solver (cbc from coinor-cbc, or glpsol from glpk-utils) on the embedded Hubei
 // data: every county × p ∈ {3, 5, 10} × R ∈ {1, 2} km for MCLP (radius mode, elderly weight), and
-// LSCP to 0.8 of the elderly at 1 km for every county. Each instance is written as a CPLEX LP file,
+// LSCP to 0.8 of the elderly and to 0.8 of the village committees at 1 km for every county. Each instance is written as a CPLEX LP file,
 // solved, and compared; the last line reads
 //
 //	instances=N within2pct=F median_gap=G worst_gap=W
@@ -158,14 +158,22 @@ func Instances(set Set) ([]*Instance, error) {
 				out, added = append(out, in), true
 			}
 		}
-		sp := facilities.SitingParams{Params: facilities.Params{Kind: set.Kind, Division: c.Code,
-			Mode: facilities.ModeRadius, RadiusM: 1000}, Objective: facilities.ObjectiveLSCP, Target: 0.8}
-		if in, err := instance(an, sp, fmt.Sprintf("%s_lscp_r1000_t0.8", c.Code.Short())); err == nil {
-			if in.Need > 0 && in.Bound > 0 { // skip counties already at the target and unreachable targets
-				out = append(out, in)
+		// LSCP to 0.8 of the elderly (the measured set's reading) and of the village committees
+		// (the default since target_of: solver weights villages × (Σ elderly + 1) + elderly).
+		for _, of := range []facilities.TargetOf{facilities.TargetOfElderly, facilities.TargetOfVillages} {
+			sp := facilities.SitingParams{Params: facilities.Params{Kind: set.Kind, Division: c.Code,
+				Mode: facilities.ModeRadius, RadiusM: 1000}, Objective: facilities.ObjectiveLSCP, Target: 0.8, TargetOf: of}
+			name := fmt.Sprintf("%s_lscp_r1000_t0.8", c.Code.Short())
+			if of == facilities.TargetOfVillages {
+				name = fmt.Sprintf("%s_lscp_villages_r1000_t0.8", c.Code.Short())
 			}
-		} else if !facilities.IsParamError(err) {
-			return nil, err
+			if in, err := instance(an, sp, name); err == nil {
+				if in.Need > 0 && in.Bound > 0 { // skip counties already at the target and unreachable targets
+					out = append(out, in)
+				}
+			} else if !facilities.IsParamError(err) {
+				return nil, err
+			}
 		}
 		if added {
 			n++

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestSmallComparison(t *testing.T) {
 	counties := []divisions.Code{"420526000000", "420325000000", "422823000000"} // 兴山县, 房县, 巴东县
 	ins, err := Instances(Set{Radii: []float64{1000, 2000}, Ps: []int{3, 5}, Counties: counties})
 	if err != nil {
-		t.Skipf("embedded dataset not usable: %v", err)
+		t.Fatalf("embedded dataset not usable: %v", err)
 	}
 	if len(ins) < 10 {
 		t.Fatalf("only %d instances from %v", len(ins), counties)
@@ -138,6 +139,15 @@ func TestSmallComparison(t *testing.T) {
 			t.Errorf("%s: civplan's bound %d excludes the optimum %d", in.Name, in.Bound, in.Optimum)
 		}
 		checked = append(checked, in)
+	}
+	villages := 0
+	for _, in := range checked {
+		if strings.Contains(in.Name, "_lscp_villages_") {
+			villages++
+		}
+	}
+	if villages == 0 {
+		t.Errorf("no LSCP instance to a share of the village committees was checked")
 	}
 	s := Summarise(checked)
 	t.Logf("solver %q: instances=%d within2pct=%.4f median_gap=%.6f worst_gap=%.6f", solver, s.N, s.Within2, s.MedianGap, s.WorstGap)

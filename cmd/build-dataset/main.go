@@ -1,6 +1,7 @@
-// Command build-dataset builds civplan's embedded Hubei dataset from the shared public data.
+// Command build-dataset builds civplan's embedded Hubei dataset from the public source files in
+// the repository (data/sources/hubei, see its README).
 //
-//	go run ./cmd/build-dataset [-src ../shared/data/hubei] [-out data/dataset/embedded/hubei.json.gz]
+//	go run ./cmd/build-dataset [-src data/sources/hubei] [-out data/dataset/embedded/hubei.json.gz]
 //
 // Relative paths are resolved from the repository root (the directory holding go.mod).
 package main
@@ -17,7 +18,7 @@ import (
 )
 
 func main() {
-	src := flag.String("src", "../shared/data/hubei", "shared Hubei data directory (relative to the repository root)")
+	src := flag.String("src", "data/sources/hubei", "directory of the Hubei source files (relative to the repository root)")
 	out := flag.String("out", "data/dataset/embedded/hubei.json.gz", "output file (relative to the repository root)")
 	flag.Parse()
 	if err := run(*src, *out); err != nil {

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
@@ -188,23 +186,11 @@ func writeVillagesGeoJSON(w io.Writer, vs []facilities.VillageResult, meta any) 
 	return err
 }
 
-// writeOutput runs write against stdout, or against a temporary file renamed to path only when
-// write succeeded, so a failed run leaves no half-written file.
+// writeOutput runs write against stdout, or writes path through formats.WriteFile (no
+// half-written file; the mode os.Create gives).
 func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" {
 		return write(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return formats.WriteFile(path, write)
 }

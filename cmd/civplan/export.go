@@ -91,7 +91,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title())
 		return nil
 	case "xlsx":
-		if err := writeAtomically(*out, func(w io.Writer) error { return formats.WriteXLSX(w, layers, crs, attr) }); err != nil {
+		if err := formats.WriteFile(*out, func(w io.Writer) error { return formats.WriteXLSX(w, layers, crs, attr) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title())
@@ -109,7 +109,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		if !single {
 			path = filepath.Join(*out, l.Name+ext)
 		}
-		err := writeAtomically(path, func(w io.Writer) error {
+		err := formats.WriteFile(path, func(w io.Writer) error {
 			switch *format {
 			case "geojson":
 				return formats.WriteGeoJSON(w, l, crs, attr)
@@ -153,24 +153,4 @@ func attribution(m dataset.Meta) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// writeAtomically writes path through a temporary file renamed on success: no half-written output.
-func writeAtomically(path string, fn func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-export-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -13,16 +13,19 @@ import (
 )
 
 func cmdImport(args []string, stdout, stderr io.Writer) error {
-	if len(args) < 1 || (args[0] != "facilities" && args[0] != "divisions") {
-		return usageError{"want: civplan import facilities|divisions FILE [flags]"}
-	}
-	what := args[0]
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dbPath := fs.String("db", "civplan.db", "SQLite database")
 	format := fs.String("format", "", "csv or geojson (default: from the file name)")
 	crs := fs.String("crs", "wgs84", "coordinate system of the file: wgs84, gcj02 or bd09")
 	replace := fs.Bool("replace", false, "replace existing facilities of the kinds in the file instead of merging")
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		return helpRequest{fs}
+	}
+	if len(args) < 1 || (args[0] != "facilities" && args[0] != "divisions") {
+		return usageError{"want: civplan import facilities|divisions FILE [flags]"}
+	}
+	what := args[0]
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err

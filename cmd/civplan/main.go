@@ -20,6 +20,7 @@ const usage = `civplan — geospatial planning for civil-affairs departments
 
 usage:
   civplan serve   [--addr 127.0.0.1:8080] [--db civplan.db] [--open-reads=auto|true|false] [--cors ORIGINS]
+                  [--rate-limit N] [--burst N]
   civplan import  facilities|divisions FILE [--db civplan.db] [--format csv|geojson] [--crs wgs84|gcj02|bd09] [--replace]
   civplan token   create --name NAME --role viewer|planner|admin | list | revoke ID   [--db civplan.db]
   civplan coverage [--report coverage|gaps|clusters|scorecard|accessibility] --kind KIND [--division CODE] [--mode M]
@@ -32,7 +33,7 @@ usage:
   civplan scenario create --file S.json | list | show ID | impact ID|--file F|--replay CSV [--format json|geojson|csv|xlsx]
                    | report ID|--file F|--replay CSV --out R.html   [--kind K --mode M --seat-growth-m M] [--db civplan.db]
   civplan backup  FILE [--db civplan.db]              (online, safe while serving)
-  civplan restore FILE [--db civplan.db] [--force]    (stop the server first)
+  civplan restore FILE [--db civplan.db] [--force]    (refused while the database is open)
   civplan audit   [--since T] [--action A] [--actor N] [--format jsonl|csv] [--out FILE] [--db civplan.db]
   civplan version
 `
@@ -62,6 +63,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = run(args[1:], stdout, stderr)
 	}
 	if err == nil {
+		return 0
+	}
+	var hr helpRequest
+	if errors.As(err, &hr) {
+		printHelp(stdout, args[0], hr.fs)
 		return 0
 	}
 	fmt.Fprintf(stderr, "civplan %s: %s\n", args[0], oneLine(err.Error()))
@@ -101,6 +107,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequest{fs}
+			}
 			return nil, usageError{err.Error()}
 		}
 		args = fs.Args()
@@ -109,4 +118,41 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos, args = append(pos, args[0]), args[1:]
 	}
+}
+
+// helpRequest is returned when a command's flags ask for help (-h, --help): run prints the
+// command's synopsis and every flag with its description to standard output and exits 0, before
+// the command has opened or created anything.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h helpRequest) Error() string { return "help requested" }
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// printHelp writes cmd's lines of the usage text, then each flag of fs with its default and
+// description.
+func printHelp(w io.Writer, cmd string, fs *flag.FlagSet) {
+	in := false
+	for _, line := range strings.Split(usage, "\n") {
+		switch {
+		case strings.HasPrefix(line, "  civplan "+cmd+" "):
+			in = true
+		case strings.HasPrefix(line, "  civplan "), !strings.HasPrefix(line, "   "):
+			in = false
+		}
+		if in {
+			fmt.Fprintln(w, strings.TrimPrefix(line, "  "))
+		}
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }

@@ -40,6 +40,14 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 	mode := fs.String("mode", "", "coverage mode: jurisdiction (default), radius or radius_in_jurisdiction")
 	elderly := fs.String("elderly", "", "age60 (default) or age65")
 	growth := fs.Float64("seat-growth-m", 0, "flag villages whose seat distance grows by more than this (m; default 5000)")
+	if isHelpFlag(args[0]) {
+		return helpRequest{fs}
+	}
+	switch args[0] {
+	case "create", "list", "show", "impact", "report":
+	default:
+		return usageError{fmt.Sprintf("unknown scenario command %q; %s", args[0], scenarioUsage)}
+	}
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err

@@ -28,8 +28,10 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if pos, err := parseArgs(fs, args); err != nil {
+		return err
+	} else if len(pos) != 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	st, err := openSeeded(*dbPath, stderr)

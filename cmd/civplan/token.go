@@ -20,6 +20,9 @@ func cmdToken(args []string, stdout, _ io.Writer) error {
 	dbPath := fs.String("db", "civplan.db", "SQLite database")
 	name := fs.String("name", "", "token name (who holds it)")
 	role := fs.String("role", "viewer", "viewer, planner or admin")
+	if isHelpFlag(args[0]) {
+		return helpRequest{fs}
+	}
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err

@@ -22,8 +22,8 @@ import (
 	"github.com/peterstace/simplefeatures/geom"
 )
 
-// Invariant tests of the embedded Hubei dataset. Expected figures come from the shared source
-// files (read here independently of the builder), never from the builder itself.
+// Invariant tests of the embedded Hubei dataset. Expected figures come from the source
+// files in data/sources/hubei (read here independently of the builder), never from the builder itself.
 
 var (
 	embeddedOnce sync.Once
@@ -40,13 +40,13 @@ func embedded(t *testing.T) *dataset.Dataset {
 	return embeddedDS
 }
 
-// sharedDir finds shared/data/hubei beside the repository (CI clones the repo beside shared/);
-// the test fails when it is missing.
-func sharedDir(t *testing.T) string {
+// sourcesDir is the in-repository directory of the dataset's public source files
+// (data/sources/hubei); the test fails when it is missing.
+func sourcesDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data", "hubei")
+	dir := filepath.Join("..", "sources", "hubei")
 	if _, err := os.Stat(filepath.Join(dir, "divisions", "hubei_2023_areas.csv")); err != nil {
-		t.Fatalf("shared Hubei data not found at %s (clone the repository beside shared/): %v", dir, err)
+		t.Fatalf("Hubei source files not found at %s: %v", dir, err)
 	}
 	return dir
 }
@@ -132,7 +132,7 @@ func TestEmbeddedCounts(t *testing.T) {
 		}
 	}
 	// Names and codes equal the 2023 source lists; ur_code equals the 2016 code where joined.
-	dir := sharedDir(t)
+	dir := sourcesDir(t)
 	m := byCode(ds)
 	for _, r := range readCSV(t, filepath.Join(dir, "divisions", "hubei_2023_villages_with_urcode2016.csv")) {
 		d := m[divisions.MustCode(r["code"])]
@@ -212,10 +212,10 @@ func TestEmbeddedProvenance(t *testing.T) {
 	}
 }
 
-// censusFigures reads the county census figures straight from the shared CSVs: the yearbook's
+// censusFigures reads the county census figures straight from the source CSVs: the yearbook's
 // 5-year bands where present, else tudigong totals × shares (rounded).
 func censusFigures(t *testing.T) map[string][3]int64 {
-	dir := sharedDir(t)
+	dir := sourcesDir(t)
 	out := map[string][3]int64{}
 	atoi := func(s string) int64 {
 		v, err := strconv.ParseInt(s, 10, 64)
@@ -281,7 +281,7 @@ func TestEmbeddedPopulationMatchesCensus(t *testing.T) {
 		case divisions.County:
 			w, ok := want[d.Code.Short()]
 			if !ok {
-				t.Errorf("county %s %s: no census row in the shared files", d.Code, d.Name)
+				t.Errorf("county %s %s: no census row in the source files", d.Code, d.Name)
 				continue
 			}
 			got := sums[d.Code]
@@ -467,13 +467,13 @@ func TestEmbeddedFacilities(t *testing.T) {
 	}
 }
 
-// TestEmbeddedIsReproducible rebuilds the dataset from the shared files and compares the bytes
+// TestEmbeddedIsReproducible rebuilds the dataset from the in-repository source files and compares the bytes
 // with the embedded file: the build is deterministic and the embedded file is up to date.
 func TestEmbeddedIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("rebuild skipped in -short mode")
 	}
-	ds, _, err := hubeibuild.Build(sharedDir(t), io.Discard)
+	ds, _, err := hubeibuild.Build(sourcesDir(t), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

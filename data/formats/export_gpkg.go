@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/civplan/civplan/geo"
@@ -112,7 +111,7 @@ func gpkgType(t ColumnType) string {
 // nothing half-written; an existing file at path is replaced only on success. attribution goes
 // into every layer's description.
 func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs geo.CRS, attribution string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".civplan-export-*.gpkg")
+	tmp, err := CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("geopackage %s: %w", path, err)
 	}

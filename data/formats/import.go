@@ -322,7 +322,7 @@ func readCSV(b []byte, idx headerIndex, need [][]string, rep *ImportReport) ([]r
 			found = found || ok
 		}
 		if !found {
-			return nil, &RowError{Row: 1, Err: fmt.Errorf("the header has no %s column (see IMPORT.md for the accepted names)", strings.Join(alts, " or "))}
+			return nil, &RowError{Row: 1, Err: fmt.Errorf("the header has no %s column (see docs/import.md for the accepted names)", strings.Join(alts, " or "))}
 		}
 	}
 	var out []record

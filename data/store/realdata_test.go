@@ -19,18 +19,17 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
-// sharedHubei is the read-only real data directory (README there); tests using it skip
-// when it is absent.
-const sharedHubei = "../../../shared/data/hubei"
+// hubeiSources is the in-repository directory of the real Hubei source files (README there).
+const hubeiSources = "../sources/hubei"
 
 // hubeiCounties builds province, prefecture and county divisions from the 2023 code lists.
 func hubeiCounties(t *testing.T) []divisions.Division {
 	t.Helper()
 	var out []divisions.Division
 	for _, f := range []string{"hubei_2023_province.csv", "hubei_2023_cities.csv", "hubei_2023_areas.csv"} {
-		b, err := os.ReadFile(filepath.Join(sharedHubei, "divisions", f))
+		b, err := os.ReadFile(filepath.Join(hubeiSources, "divisions", f))
 		if err != nil {
-			t.Skipf("shared Hubei data not available: %v", err)
+			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 		if err != nil {
@@ -60,10 +59,10 @@ func TestImportRealCountyBoundaries(t *testing.T) {
 	if err := s.Seed(context.Background(), &dataset.Dataset{Meta: dataset.Meta{Name: "hubei-counties"}, Divisions: divs}, nil); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(sharedHubei, "boundaries", "garybikini_amap_2020", "hubei_counties_garybikini_2020.geojson")
+	path := filepath.Join(hubeiSources, "boundaries", "garybikini_amap_2020", "hubei_counties_garybikini_2020.geojson")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	rep, err := s.ImportDivisions(context.Background(), bytes.NewReader(raw), filepath.Base(path), ImportOptions{CRS: "gcj02"}, CLIActor())
 	if err != nil {

@@ -13,9 +13,15 @@ import (
 // Restore replaces the database at dbPath with the backup at backupPath. The backup is opened
 // read-only and must pass PRAGMA integrity_check and carry a schema this build knows; it is
 // copied to a temporary file beside dbPath that is renamed into place only when complete, so a
-// failed restore leaves dbPath as it was. An existing dbPath is replaced only with force. Stop
-// the server first: a running server keeps serving the file it opened.
+// failed restore leaves dbPath as it was. An existing dbPath is replaced only with force. It
+// takes dbPath's lock exclusively and fails at once with ErrInUse while any server or CLI
+// command has the database open (a server would go on acknowledging writes to the old file).
 func Restore(ctx context.Context, backupPath, dbPath string, force bool) error {
+	lock, err := lockFile(dbPath, true)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer lock.unlock()
 	if _, err := os.Stat(backupPath); err != nil {
 		return fmt.Errorf("restore: backup %w", err)
 	}

@@ -25,6 +25,7 @@ type SQLite struct {
 	rdb  *sql.DB // many connections, query_only
 	wmu  sync.Mutex
 	now  func() time.Time // UTC clock; replaced in tests
+	lock *fileLock        // shared flock on <path>.lock while open (lock.go)
 }
 
 // timeFormat is how times are stored: fixed-width UTC, so text order is time order.
@@ -67,6 +68,21 @@ func open(path string, steps []migration) (*SQLite, error) {
 			return nil, fmt.Errorf("open store %s: directory: %w", path, err)
 		}
 	}
+	lock, err := lockFile(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s, err := openLocked(path, steps)
+	if err != nil {
+		lock.unlock()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openLocked opens the database at path, which the caller has locked, and migrates it.
+func openLocked(path string, steps []migration) (*SQLite, error) {
 	wdb, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -120,6 +136,7 @@ func (s *SQLite) Close() error {
 		errs = append(errs, s.rdb.Close())
 	}
 	errs = append(errs, s.wdb.Close())
+	errs = append(errs, s.lock.unlock())
 	return errors.Join(errs...)
 }
 

@@ -360,8 +360,9 @@ func TestSeedEmbeddedHubei(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds.Divisions) == 0 {
-		t.Skip("embedded Hubei dataset is still the placeholder (0 divisions); this round trip runs once the dataset builder has replaced it")
+	// The whole province: 1 + 14 + 105 + 1,475 + 27,057 units of the 2023 code lists.
+	if want := 1 + 14 + 105 + 1475 + 27057; len(ds.Divisions) != want {
+		t.Fatalf("embedded Hubei dataset holds %d divisions, want %d", len(ds.Divisions), want)
 	}
 	if testing.Short() {
 		t.Skip("seeding the full embedded dataset is slow; skipped with -short")

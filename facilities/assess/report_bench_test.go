@@ -12,7 +12,7 @@ import (
 // baseline reconstruction, scenario, impact and statutory checks (goal < 5 s).
 func BenchmarkReplayProvince(b *testing.B) {
 	tree, fs := hubei(b)
-	p := filepath.Join(repoRoot(b), "..", "shared", "data", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
+	p := filepath.Join(repoRoot(b), "data", "sources", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
 	b.ReportAllocs()
 	for b.Loop() {
 		f, err := os.Open(p)

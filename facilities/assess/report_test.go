@@ -247,7 +247,7 @@ func TestCompare(t *testing.T) {
 
 func TestReplayReport(t *testing.T) {
 	tree, fs := hubei(t)
-	p := filepath.Join(repoRoot(t), "..", "shared", "data", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
+	p := filepath.Join(repoRoot(t), "data", "sources", "hubei", "divisions", "hubei_code_changes_2022_to_2023.csv")
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatalf("the replay needs %s: %v", p, err)

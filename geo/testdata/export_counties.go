@@ -22,7 +22,7 @@ import (
 )
 
 const (
-	src = "/work/shared/data/hubei/boundaries/garybikini_amap_2020/hubei_counties_garybikini_2020.geojson"
+	src = "data/sources/hubei/boundaries/garybikini_amap_2020/hubei_counties_garybikini_2020.geojson"
 	dst = "geo/testdata/counties_wgs84.geojson"
 )
 

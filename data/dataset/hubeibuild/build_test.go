@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// shadowDir makes a copy of the shared directory made of symlinks, with file rel replaced by
+// shadowDir makes a copy of the source directory made of symlinks, with file rel replaced by
 // the result of edit applied to its content.
 func shadowDir(t *testing.T, src, rel string, edit func(string) string) string {
 	t.Helper()
@@ -41,7 +41,7 @@ func shadowDir(t *testing.T, src, rel string, edit func(string) string) string {
 // TestBuildRejectsBadInput feeds broken copies of the source files to Build: each must fail
 // with an error that names the file or unit at fault (these all fail before the partition).
 func TestBuildRejectsBadInput(t *testing.T) {
-	src := sharedDir(t)
+	src := sourcesDir(t)
 	dropLine := func(prefix string) func(string) string {
 		return func(s string) string {
 			var out []string

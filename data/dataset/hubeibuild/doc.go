@@ -1,5 +1,5 @@
 // Package hubeibuild builds civplan's embedded Hubei dataset (dataset.Dataset) from the public
-// files under shared/data/hubei: the 2023 division codes, the 2020 county polygons (GCJ-02,
+// files in data/sources/hubei: the 2023 division codes, the 2020 county polygons (GCJ-02,
 // converted to WGS84), township and village points, and the 2020 census county figures. It
 // derives prefecture/province boundaries (unions) and approximate township areas (a seeded
 // raster partition of each county), spreads county populations to villages by a stated model

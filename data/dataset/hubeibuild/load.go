@@ -17,7 +17,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// Source file paths, relative to the shared data directory.
+// Source file paths, relative to the source directory (data/sources/hubei).
 const (
 	fileProvince    = "divisions/hubei_2023_province.csv"
 	fileCities      = "divisions/hubei_2023_cities.csv"
@@ -65,7 +65,7 @@ type census struct {
 	viaShares           bool // figures are tudigong totals × rounded shares
 }
 
-// sources is everything read from the shared directory.
+// sources is everything read from the source directory.
 type sources struct {
 	province, cities, counties, towns, villages []unit
 	urCode                                      map[divisions.Code]string

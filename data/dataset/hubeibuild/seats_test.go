@@ -11,13 +11,13 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// sharedDir finds shared/data/hubei beside the repository (from data/dataset/hubeibuild); the test
-// fails when it is missing.
-func sharedDir(t *testing.T) string {
+// sourcesDir is the in-repository directory of the Hubei source files (data/sources/hubei,
+// seen from data/dataset/hubeibuild); the test fails when it is missing.
+func sourcesDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "shared", "data", "hubei")
+	dir := filepath.Join("..", "..", "sources", "hubei")
 	if _, err := os.Stat(filepath.Join(dir, fileTownPoints)); err != nil {
-		t.Fatalf("shared Hubei data not found at %s (clone the repository beside shared/): %v", dir, err)
+		t.Fatalf("Hubei source files not found at %s: %v", dir, err)
 	}
 	return dir
 }
@@ -26,7 +26,7 @@ func sharedDir(t *testing.T) string {
 // distance between the GeoNames seats (WGS84) and the 2016 centres of the same townships is
 // ≈ 0.76 km while the 2016 points are left in GCJ-02 and ≈ 0.4 km once converted.
 func TestSeatDistanceDropsAfterConversion(t *testing.T) {
-	rows, err := readCSV(sharedDir(t), fileTownPoints)
+	rows, err := readCSV(sourcesDir(t), fileTownPoints)
 	if err != nil {
 		t.Fatal(err)
 	}
