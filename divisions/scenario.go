@@ -1,6 +1,7 @@
 package divisions
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -154,6 +155,17 @@ type ApplyOptions struct {
 	PlanExists func(id int64) bool
 	// Geometry controls unions; the zero value uses DefaultUnionOptions.
 	Geometry *UnionOptions
+	// Context, when set, stops Apply between operations and between unions once it ends (the
+	// client went or a deadline passed); Apply then returns its error. nil = never stopped.
+	Context context.Context
+}
+
+// stopped is the error of opt.Context once it has ended, else nil.
+func (opt *ApplyOptions) stopped() error {
+	if opt.Context == nil {
+		return nil
+	}
+	return opt.Context.Err()
 }
 
 // state is the working copy of a tree during Apply. Units are copied on first write; base
@@ -203,6 +215,9 @@ func Apply(base *Tree, ops []Op, opt ApplyOptions) (*Result, error) {
 		s.used[c] = true
 	}
 	for i, op := range ops {
+		if err := opt.stopped(); err != nil {
+			return nil, err
+		}
 		if err := s.apply(i, op); err != nil {
 			return nil, err
 		}
@@ -995,7 +1010,9 @@ func (s *state) finish() error {
 	if s.opt.Geometry != nil {
 		gopt = *s.opt.Geometry
 	}
-	s.rebuildBoundaries(gopt)
+	if err := s.rebuildBoundaries(gopt); err != nil {
+		return err
+	}
 	if err := s.checkSeats(); err != nil {
 		return err
 	}
@@ -1010,8 +1027,9 @@ func (s *state) finish() error {
 }
 
 // rebuildBoundaries unions the parts of merged townships, then the townships of counties
-// whose townships changed, and reports each union.
-func (s *state) rebuildBoundaries(gopt UnionOptions) {
+// whose townships changed, and reports each union; it stops with the error of the caller's
+// context once that ends (ApplyOptions.Context).
+func (s *state) rebuildBoundaries(gopt UnionOptions) error {
 	var dirty []Code
 	for c := range s.geomDirt {
 		if s.get(c) != nil {
@@ -1026,6 +1044,9 @@ func (s *state) rebuildBoundaries(gopt UnionOptions) {
 		return dirty[i] < dirty[j]
 	})
 	for _, c := range dirty {
+		if err := s.opt.stopped(); err != nil {
+			return err
+		}
 		d := s.mut(c)
 		var parts []part
 		switch {
@@ -1055,6 +1076,7 @@ func (s *state) rebuildBoundaries(gopt UnionOptions) {
 		}
 		s.res.Geometry = append(s.res.Geometry, rep)
 	}
+	return nil
 }
 
 // checkSeats checks every seat an operation set against its unit's rebuilt boundary.

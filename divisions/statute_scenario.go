@@ -2,6 +2,7 @@ package divisions
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -34,20 +35,81 @@ func inputsFor(in *Inputs, codes ...Code) UnitInputs {
 	return UnitInputs{}
 }
 
+// InputError names a planner's statutory input that is wrong (Field as in the JSON:
+// inputs.units["420526100"].seat_non_ag_pop) and why.
+type InputError struct {
+	Field, Reason string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Reason }
+
+// Plausible ranges of the statutory inputs: people up to 2×10⁹ (more than China), money up to
+// 10¹⁶ 元 (about 80 times China's 2023 GDP), shares as fractions in [0, 1].
+const (
+	maxInputPeople = 2e9
+	maxInputYuan   = 1e16
+	maxDeflator    = 100
+)
+
 // ValidateInputs checks that every key of in names a unit of base (so a typo is not silently
-// ignored).
+// ignored) and that every number lies in its plausible range; the error is an *InputError.
 func ValidateInputs(base *Tree, in *Inputs) error {
 	if in == nil {
 		return nil
 	}
-	for k := range in.Units {
+	for k, u := range in.Units {
+		field := fmt.Sprintf("inputs.units[%q]", k)
 		c, err := ParseCode(k)
 		if err != nil {
-			return fmt.Errorf("inputs.units[%q]: %v", k, err)
+			return &InputError{field, err.Error()}
 		}
 		if base.Get(c) == nil {
-			return fmt.Errorf("inputs.units[%q]: no unit %s in the base tree", k, c)
+			return &InputError{field, fmt.Sprintf("no unit %s in the base tree", c)}
 		}
+		if err := u.validate(field); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate range-checks one unit's inputs; field prefixes the names in the error.
+func (u *UnitInputs) validate(field string) error {
+	people := []struct {
+		name string
+		v    *int64
+	}{{"seat_non_ag_pop", u.SeatNonAgPop}, {"urban_pop", u.UrbanPop}, {"county_non_ag_pop", u.CountyNonAgPop}}
+	for _, p := range people {
+		if p.v != nil && (*p.v < 0 || *p.v > maxInputPeople) {
+			return &InputError{field + "." + p.name, fmt.Sprintf("%d people is outside [0, %.0f]", *p.v, float64(maxInputPeople))}
+		}
+	}
+	nums := []struct {
+		name   string
+		v      *float64
+		hi     float64
+		reason string
+	}{
+		{"industrial_output", u.IndustrialOutput, maxInputYuan, "元"},
+		{"agri_ind_output", u.AgriIndOutput, maxInputYuan, "元"},
+		{"gdp", u.GDP, maxInputYuan, "元"},
+		{"fiscal_revenue", u.FiscalRevenue, maxInputYuan, "元"},
+		{"tertiary_share", u.TertiaryShare, 1, "a fraction (0.3, not 30)"},
+		{"water_supply", u.WaterSupply, 1, "a fraction (0.3, not 30)"},
+		{"road_paving", u.RoadPaving, 1, "a fraction (0.3, not 30)"},
+	}
+	for _, n := range nums {
+		if n.v != nil && (math.IsNaN(*n.v) || *n.v < 0 || *n.v > n.hi) {
+			return &InputError{field + "." + n.name, fmt.Sprintf("%g is outside [0, %g] (%s)", *n.v, n.hi, n.reason)}
+		}
+	}
+	switch u.PriceBasis {
+	case "", "1990", "current":
+	default:
+		return &InputError{field + ".price_basis", fmt.Sprintf("%q: want 1990 or current", u.PriceBasis)}
+	}
+	if d := u.Deflator1990; math.IsNaN(d) || d < 0 || d > maxDeflator {
+		return &InputError{field + ".deflator_1990", fmt.Sprintf("%g is outside [0, %d]", d, maxDeflator)}
 	}
 	return nil
 }

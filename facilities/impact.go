@@ -1,6 +1,7 @@
 package facilities
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -20,6 +21,9 @@ type ImpactOptions struct {
 	// SeatGrowthM flags villages whose distance to their township seat grows by more than this
 	// many metres; 0 = DefaultSeatGrowthM. A planning assumption, not a statutory number.
 	SeatGrowthM float64
+	// Context, when set, stops Impact between villages once it ends (the client went or a
+	// deadline passed); Impact then returns its error. nil = never stopped.
+	Context context.Context
 }
 
 // DefaultSeatGrowthM is the default seat-distance growth that raises a flag: 5 km, about an hour
@@ -269,6 +273,9 @@ func Impact(res *divisions.Result, fs []Facility, cfg *Config, opt ImpactOptions
 	}
 	run.startReport()
 	run.villages(run.affectedVillages())
+	if err := run.stopped(); err != nil {
+		return nil, err
+	}
 	run.divisions()
 	run.distantGains()
 	run.sortFlags()
@@ -283,7 +290,8 @@ type impactRun struct {
 	kinds  []KindInfo
 	mode   Mode
 	el     Elderly
-	growth float64 // seat-distance growth that raises a flag, metres
+	growth float64         // seat-distance growth that raises a flag, metres
+	ctx    context.Context // nil = never stopped
 
 	before, after *side
 	rep           *ImpactReport
@@ -302,6 +310,14 @@ type gain struct {
 	minM, maxM float64
 }
 
+// stopped is the error of the caller's context once it has ended, else nil.
+func (run *impactRun) stopped() error {
+	if run.ctx == nil {
+		return nil
+	}
+	return run.ctx.Err()
+}
+
 // newImpactRun resolves the config, kinds, mode, elderly measure and seat-growth threshold.
 func newImpactRun(res *divisions.Result, cfg *Config, opt ImpactOptions) (*impactRun, error) {
 	if cfg == nil && opt.Base != nil {
@@ -314,7 +330,7 @@ func newImpactRun(res *divisions.Result, cfg *Config, opt ImpactOptions) (*impac
 		}
 		cfg = c
 	}
-	run := &impactRun{res: res, cfg: cfg, mode: opt.Mode, growth: opt.SeatGrowthM, gains: map[gainKey]*gain{}}
+	run := &impactRun{res: res, cfg: cfg, mode: opt.Mode, growth: opt.SeatGrowthM, ctx: opt.Context, gains: map[gainKey]*gain{}}
 	if len(opt.Kinds) == 0 {
 		run.kinds = Kinds()
 	} else {
@@ -462,6 +478,9 @@ func (run *impactRun) villages(vs []*divisions.Division) {
 	res, rep := run.res, run.rep
 	rep.Villages = make([]VillageImpact, len(vs))
 	for i, v := range vs {
+		if i&255 == 0 && run.stopped() != nil {
+			return // Impact reports the context's error
+		}
 		nc := res.FateOf(v.Code)
 		nv := res.After.Get(nc)
 		vi := VillageImpact{Code: v.Code, Name: v.Name, NewCode: nc, Township: v.Code.Parent(), HasPoint: v.HasSeat,

@@ -1,6 +1,7 @@
 package facilities
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -237,6 +238,7 @@ type candidate struct {
 
 // sitingSetup is a validated request with its demand and candidates.
 type sitingSetup struct {
+	ctx      context.Context // the caller's: its end stops the search (checked between steps)
 	sp       SitingParams
 	q        Query
 	div      *divisions.Division
@@ -255,8 +257,14 @@ type sitingSetup struct {
 // *ParamError naming the parameter, an unknown division a *NotFoundError; an unreachable target
 // is not an error: the answer says Feasible=false and the best reachable share.
 func (a *Analyzer) Siting(sp SitingParams) (*Siting, error) {
+	return a.SitingContext(context.Background(), sp)
+}
+
+// SitingContext is Siting that gives up when ctx ends (the client went, or a deadline passed):
+// the searches check ctx between steps and the error is then ctx.Err().
+func (a *Analyzer) SitingContext(ctx context.Context, sp SitingParams) (*Siting, error) {
 	t0 := time.Now()
-	su, err := a.setupSiting(sp)
+	su, err := a.setupSiting(ctx, sp)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +277,9 @@ func (a *Analyzer) Siting(sp SitingParams) (*Siting, error) {
 	default:
 		s = a.covering(su)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the answer above was cut short
+	}
 	s.ElapsedMS = float64(time.Since(t0).Microseconds()) / 1000
 	return s, nil
 }
@@ -277,7 +288,7 @@ func (a *Analyzer) Siting(sp SitingParams) (*Siting, error) {
 // comparisons with an exact solver), its need (lscp: weight to add; else 0) and the candidates'
 // codes in instance order.
 func (a *Analyzer) SitingProblem(sp SitingParams) (cp *CoverProblem, need int64, codes []divisions.Code, err error) {
-	su, err := a.setupSiting(sp)
+	su, err := a.setupSiting(context.Background(), sp)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -302,7 +313,7 @@ func needFor(target float64, cp *CoverProblem, scale int64) int64 {
 	return (want - cp.Fixed/scale) * scale
 }
 
-func (a *Analyzer) setupSiting(sp SitingParams) (*sitingSetup, error) {
+func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSetup, error) {
 	var err error
 	if sp.Objective, err = ParseObjective(string(sp.Objective)); err != nil {
 		return nil, err
@@ -362,7 +373,7 @@ func (a *Analyzer) setupSiting(sp SitingParams) (*sitingSetup, error) {
 			sp.Capacity = &c
 		}
 	}
-	su := &sitingSetup{sp: sp, q: q, div: div, info: info}
+	su := &sitingSetup{ctx: ctx, sp: sp, q: q, div: div, info: info}
 	su.vs, _ = selectVillages(a.scope(q.Division), &q)
 	if len(su.vs) == 0 {
 		name := "the whole tree"
@@ -374,6 +385,9 @@ func (a *Analyzer) setupSiting(sp SitingParams) (*sitingSetup, error) {
 	su.before = a.cover(&q, su.vs, false)
 	su.weigh()
 	if err := a.candidates(su); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if sp.Objective != ObjectiveLSCP && sp.P > len(su.cands) {
@@ -407,6 +421,9 @@ func (su *sitingSetup) weigh() {
 		su.w[i], su.solverW[i] = 1, su.scale+elderly[i]
 	}
 }
+
+// stopped reports whether the caller gave up (its context ended).
+func (su *sitingSetup) stopped() bool { return su.ctx.Err() != nil }
 
 // candidates resolves, filters and sorts the candidate sites.
 func (a *Analyzer) candidates(su *sitingSetup) error {
@@ -472,24 +489,29 @@ func (a *Analyzer) candidates(su *sitingSetup) error {
 			}
 		}
 	}
-	var excl []divisions.Code
-	for _, e := range sp.Exclude {
+	// Exclusions as sets: a candidate is dropped when its code or one of its ancestors is
+	// excluded, in O(candidates × levels + exclusions) however many codes are sent.
+	excl := make(map[divisions.Code]bool, len(sp.Exclude))
+	for k, e := range sp.Exclude {
+		if k&4095 == 4095 && su.ctx.Err() != nil {
+			return su.ctx.Err()
+		}
 		c, err := divisions.ParseCode(string(e))
 		if err != nil {
 			return paramErr("exclude", e, "%v", err)
 		}
-		excl = append(excl, c)
+		excl[c] = true
 	}
-	ids := map[int64]bool{}
+	ids := make(map[int64]bool, len(sp.ExcludeIDs))
 	for _, id := range sp.ExcludeIDs {
 		ids[id] = true
 	}
 	kept := cs[:0]
 	for _, c := range cs {
 		drop := ids[c.facilityID] && c.facilityID != 0
-		for _, e := range excl {
-			if codeWithin(c.code, e) {
-				drop = true
+		if len(excl) > 0 && len(c.code) == 12 {
+			for anc := c.code; anc != "" && !drop; anc = anc.Parent() {
+				drop = excl[anc]
 			}
 		}
 		if drop {
@@ -567,6 +589,9 @@ func (a *Analyzer) reachSets(su *sitingSetup, cands []candidate, keep func(i int
 		ix := geo.NewPointIndex(pts)
 		parallel(len(cands), func(lo, hi int) {
 			for j := lo; j < hi; j++ {
+				if j&255 == 255 && su.ctx.Err() != nil {
+					return // the caller gives up; the sets are discarded
+				}
 				c := &cands[j]
 				if !c.hasPoint {
 					continue
@@ -595,7 +620,7 @@ func (a *Analyzer) reachSets(su *sitingSetup, cands []candidate, keep func(i int
 // code), so the solver's ties (which prefer the lower index) go to the closer site.
 func (a *Analyzer) coverProblem(su *sitingSetup) (cp *CoverProblem, dem []int, demOf []int32, candOf []int) {
 	demOf = make([]int32, len(su.vs))
-	cp = &CoverProblem{}
+	cp = &CoverProblem{stop: su.stopped}
 	for i := range su.vs {
 		cp.Total += su.solverW[i]
 		demOf[i] = -1

@@ -270,7 +270,7 @@ func (cr *capacityRun) greedy() (chosen []int, gains []int64, siteEdge []int) {
 		return x.j - y.j
 	}
 	slices.SortFunc(h, better)
-	for len(chosen) < cr.su.sp.P && len(h) > 0 {
+	for len(chosen) < cr.su.sp.P && len(h) > 0 && !cr.su.stopped() {
 		top := h[0]
 		if !top.fresh {
 			h[0] = entry{est(top.j), top.j, true}

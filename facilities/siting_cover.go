@@ -16,7 +16,13 @@ type CoverProblem struct {
 	Total   int64     // all weight in scope: Fixed + Σ Weights + weight that nothing can cover
 
 	byDem [][]int32 // demand → the candidates covering it, ascending (built by index)
+	// stop, when set, reports that the caller gave up (its context ended): the searches then
+	// return at once with whatever they hold, which the caller discards.
+	stop func() bool
 }
+
+// stopped reports whether the caller gave up on this instance.
+func (cp *CoverProblem) stopped() bool { return cp.stop != nil && cp.stop() }
 
 // CoverSolution is a heuristic answer with a proven bound on the optimum.
 type CoverSolution struct {
@@ -205,7 +211,10 @@ func (s *coverState) greedy(maxSites int, need int64) {
 		down(i)
 	}
 	round := int32(0)
-	for len(h) > 0 && (maxSites < 0 || len(s.order) < maxSites) && (need < 0 || s.value < need) {
+	for step := 0; len(h) > 0 && (maxSites < 0 || len(s.order) < maxSites) && (need < 0 || s.value < need); step++ {
+		if step&1023 == 1023 && s.cp.stopped() {
+			return
+		}
 		top := h[0]
 		if top.round != round {
 			h[0].g, h[0].round = s.gain(int(top.j)), round
@@ -237,7 +246,7 @@ func (s *coverState) improve(maxSwaps int) int {
 	order := make([]int32, 0, n)
 	var touched []int32
 	swaps := 0
-	for swaps < maxSwaps {
+	for swaps < maxSwaps && !cp.stopped() {
 		order = order[:0]
 		for j := 0; j < n; j++ {
 			if !s.sel[j] {
@@ -257,7 +266,10 @@ func (s *coverState) improve(maxSwaps int) int {
 		bestVal, bestOut, bestIn := int64(0), -1, -1
 		outs := slices.Clone(s.order)
 		slices.Sort(outs)
-		for _, out := range outs {
+		for k, out := range outs {
+			if k&63 == 63 && cp.stopped() {
+				return swaps
+			}
 			loss := int64(0)
 			touched = touched[:0]
 			for _, i := range cp.Sets[out] {
@@ -315,7 +327,7 @@ func (cp *CoverProblem) rank(sites []int) []int {
 	left := slices.Clone(sites)
 	slices.Sort(left)
 	out := make([]int, 0, len(sites))
-	for len(left) > 0 {
+	for len(left) > 0 && !cp.stopped() {
 		best, bestG := 0, int64(-1)
 		for k, j := range left {
 			if g := s.gain(j); g > bestG {
@@ -346,7 +358,7 @@ func (cp *CoverProblem) MaxCover(p int) CoverSolution {
 	// Polish the best distinct subproblem solutions of the relaxation as further starts, while the
 	// proven gap exceeds restartGap.
 	for _, start := range lr.starts {
-		if float64(lr.bound-bestV) <= restartGap*float64(lr.bound) {
+		if float64(lr.bound-bestV) <= restartGap*float64(lr.bound) || cp.stopped() {
 			break
 		}
 		s2 := newCoverState(cp)
@@ -396,7 +408,7 @@ func (cp *CoverProblem) MinCover(need int64) CoverSolution {
 	// Lower bound: the smallest q with UB_MCLP(q) ≥ need. UB(q) < need proves q sites too few.
 	lo, hi := 0, len(st.order) // UB(lo) < need proven (q = 0 covers nothing); hi reaches need
 	its := 0
-	for hi-lo > 1 {
+	for hi-lo > 1 && !cp.stopped() {
 		mid := (lo + hi) / 2
 		lr := cp.lagrangeMax(mid, -1, 200, need)
 		its += lr.iterations
@@ -437,7 +449,7 @@ func (st *coverState) dropRedundant(need int64) {
 // floor sites (a proven lower bound) or at the first failure.
 func (cp *CoverProblem) reduce(st *coverState, need int64, floor int) (*coverState, int) {
 	swaps := 0
-	for len(st.order) > max(1, floor) {
+	for len(st.order) > max(1, floor) && !cp.stopped() {
 		trial := newCoverState(cp)
 		drop, dropL := -1, int64(math.MaxInt64)
 		for _, j := range st.order {
@@ -506,7 +518,7 @@ func (cp *CoverProblem) lagrangeMax(p int, lb int64, maxIts int, stopBelow int64
 		target = max(target, float64(stopBelow-1))
 	}
 	theta, best, stall := 2.0, math.Inf(1), 0
-	for it := 0; it < maxIts; it++ {
+	for it := 0; it < maxIts && !cp.stopped(); it++ {
 		res.iterations = it + 1
 		for j, s := range cp.Sets {
 			var sum float64

@@ -119,7 +119,7 @@ func (ps *pcenterSearch) farthestFirst() (float64, []int) {
 	cur := slices.Clone(ps.dm.dExist)
 	open := make([]bool, len(ps.su.cands))
 	var sites []int
-	for len(sites) < ps.su.sp.P && len(ps.dm.pts) > 0 {
+	for len(sites) < ps.su.sp.P && len(ps.dm.pts) > 0 && !ps.su.stopped() {
 		worst := 0
 		for k := range cur {
 			if cur[k] > cur[worst] {
@@ -142,13 +142,14 @@ func (ps *pcenterSearch) farthestFirst() (float64, []int) {
 // it returns the best objective found and its sites.
 func (ps *pcenterSearch) searchRadius(lo float64) (float64, []int) {
 	hi, best := ps.farthestFirst()
-	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi); it++ {
+	for it := 0; it < 40 && hi-lo > math.Max(0.5, 1e-5*hi) && !ps.su.stopped(); it++ {
 		mid := (lo + hi) / 2
 		cp, ok := pcenterCover(&ps.dm, ps.cix, mid)
 		if !ok {
 			lo = mid
 			continue
 		}
+		cp.stop = ps.su.stopped
 		st, _ := cp.minCoverHeuristic(int64(len(cp.Weights)))
 		if len(cp.Weights) > 0 && len(st.order) > ps.su.sp.P {
 			lo = mid
@@ -170,9 +171,12 @@ func (ps *pcenterSearch) searchRadius(lo float64) (float64, []int) {
 func (ps *pcenterSearch) provenBound(lb0, hi float64) (float64, int) {
 	bound := lb0
 	blo, bhi, its := lb0, hi, 0
-	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi); it++ {
+	for it := 0; it < 14 && bhi-blo > math.Max(0.5, 1e-4*bhi) && !ps.su.stopped(); it++ {
 		mid := (blo + bhi) / 2
 		cp, ok := pcenterCover(&ps.dm, ps.cix, mid)
+		if ok {
+			cp.stop = ps.su.stopped
+		}
 		proven := !ok
 		if ok && len(cp.Weights) > 0 {
 			lr := cp.lagrangeMax(ps.su.sp.P, -1, 150, int64(len(cp.Weights)))

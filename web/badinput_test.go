@@ -212,9 +212,16 @@ func TestBadInputCorpus(t *testing.T) {
 		t.Fatalf("create the scenario to PUT against: %d %v", code, m)
 	}
 	scID := int64(m["scenario"].(map[string]any)["id"].(float64))
-	cases := badInputCorpus(t, scID)
-	if len(cases) < 60 {
-		t.Fatalf("corpus has %d requests, want ≥ 60", len(cases))
+	cases := append(badInputCorpus(t, scID), badInputLimits(scID)...)
+	if len(cases) < 200 {
+		t.Fatalf("corpus has %d requests, want ≥ 200", len(cases))
+	}
+	seen := map[string]bool{}
+	for _, bc := range cases {
+		if seen[bc.name] {
+			t.Fatalf("two corpus cases are named %q", bc.name)
+		}
+		seen[bc.name] = true
 	}
 	before := checkpointedDump(t, e.store)
 	for _, bc := range cases {

@@ -49,6 +49,11 @@ func decodeBody(c *gin.Context, v any) error {
 	if err == nil && !utf8.Valid(body) {
 		return problemOf(http.StatusBadRequest, "body is not valid UTF-8 (bad byte at offset %d); send JSON as UTF-8", invalidUTF8At(body))
 	}
+	if err == nil {
+		if at := loneSurrogateAt(body); at >= 0 { // encoding/json would store U+FFFD (input_limits.go)
+			return problemOf(http.StatusBadRequest, "body has a \\u escape at offset %d that is half of a UTF-16 surrogate pair (%.6s), not a character", at, body[at:])
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err == nil {
@@ -98,11 +103,10 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		f.Kind = k.Kind
 	}
 	if in.Name != nil {
-		name := strings.TrimSpace(*in.Name)
-		if name == "" || len([]rune(name)) > 200 || strings.ContainsAny(name, "\x00\r\n") {
-			return badParam("name", errors.New("want 1–200 characters on one line"))
+		if p := checkName("name", *in.Name); p != nil { // input_limits.go
+			return p
 		}
-		f.Name = name
+		f.Name = strings.TrimSpace(*in.Name)
 	}
 	if in.DivisionCode != nil {
 		code, p := parseCodeParam("division_code", *in.DivisionCode)

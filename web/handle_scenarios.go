@@ -32,6 +32,10 @@ func scenarioProblem(err error) error {
 	if !errors.Is(err, assess.ErrInvalid) {
 		return err
 	}
+	var ie *divisions.InputError
+	if errors.As(err, &ie) {
+		return badParam(ie.Field, errors.New(ie.Reason))
+	}
 	var oe *divisions.OpError
 	if errors.As(err, &oe) {
 		return &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest, Detail: oe.Error(),
@@ -42,7 +46,7 @@ func scenarioProblem(err error) error {
 
 // evalOptions are the impact options read from the query (kind, mode, elderly, seat_growth_m).
 func (s *Server) evalOptions(c *gin.Context, snap *snapshot) (assess.Options, error) {
-	opt := assess.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}}
+	opt := assess.Options{Vintages: snap.vintages(), Impact: facilities.ImpactOptions{Base: snap.analyzer}, Context: c.Request.Context()}
 	if k := c.Query("kind"); k != "" {
 		for _, w := range strings.Split(k, ",") {
 			ki, err := facilities.ParseKind(w)
@@ -122,8 +126,8 @@ func (s *Server) scenarioOf(c *gin.Context) (divisions.Scenario, *assess.Evaluat
 	if err := decodeBody(c, &in); err != nil {
 		return divisions.Scenario{}, nil, err
 	}
-	if strings.TrimSpace(in.Name) == "" {
-		return divisions.Scenario{}, nil, badParam("name", errors.New("required"))
+	if p := checkScenarioText(&in); p != nil {
+		return divisions.Scenario{}, nil, p
 	}
 	st, err := divisions.ParseScenarioStatus(in.Status)
 	if err != nil {

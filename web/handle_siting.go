@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -93,6 +94,11 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	if in.Candidates != nil {
 		sp.Candidates = []facilities.CandidateSite{}
 		for k, c := range in.Candidates {
+			if c.Name != "" {
+				if p := checkName(fmt.Sprintf("candidates[%d].name", k), c.Name); p != nil {
+					return sp, nil, geo.WGS84, p
+				}
+			}
 			if !finite(c.Lon) || !finite(c.Lat) || c.Lon < -180 || c.Lon > 180 || c.Lat < -90 || c.Lat > 90 {
 				return sp, nil, geo.WGS84, badParam("candidates", fmt.Errorf("candidate %d: lon/lat %g,%g is not a point", k+1, c.Lon, c.Lat))
 			}
@@ -144,12 +150,12 @@ func sitingSummary(s *facilities.Siting) (map[string]any, error) {
 }
 
 // runSiting runs a siting request on the current snapshot.
-func (s *Server) runSiting(in *sitingInput) (*facilities.Siting, geo.CRS, error) {
+func (s *Server) runSiting(ctx context.Context, in *sitingInput) (*facilities.Siting, geo.CRS, error) {
 	sp, an, crs, err := in.params(s.current())
 	if err != nil {
 		return nil, crs, err
 	}
-	res, err := an.Siting(sp)
+	res, err := an.SitingContext(ctx, sp)
 	if err != nil {
 		return nil, crs, domainProblem(err)
 	}
@@ -164,7 +170,7 @@ func (s *Server) handleSiting(c *gin.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	res, crs, err := s.runSiting(&in)
+	res, crs, err := s.runSiting(c.Request.Context(), &in)
 	if err != nil {
 		return err
 	}
@@ -194,8 +200,8 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	if err := decodeBody(c, &pin); err != nil {
 		return err
 	}
-	if pin.Name == "" {
-		return badParam("name", errors.New("required"))
+	if p := checkName("name", pin.Name); p != nil {
+		return p
 	}
 	if len(pin.Siting) == 0 {
 		return badParam("siting", errors.New("required: the siting request whose answer to save"))
@@ -211,7 +217,7 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := an.Siting(sp)
+	res, err := an.SitingContext(c.Request.Context(), sp)
 	if err != nil {
 		return domainProblem(err)
 	}

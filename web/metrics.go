@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -15,6 +16,9 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec   // by route, method, status
 	latency  *prometheus.HistogramVec // seconds, by route, method
+	// abandoned counts heavy requests stopped by their context, by stage (waiting for a slot,
+	// computing) and reason (client_gone, deadline).
+	abandoned *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -27,9 +31,12 @@ func newMetrics(s *Server) *metrics {
 			Name: "civplan_http_request_duration_seconds", Help: "HTTP request latency by route pattern and method.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
+		abandoned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civplan_heavy_abandoned_total", Help: "Heavy computations stopped because the client went or the work deadline passed, by stage and reason.",
+		}, []string{"stage", "reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+	m.reg.MustRegister(m.requests, m.latency, m.abandoned,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_age_seconds", Help: "Seconds since the in-memory snapshot was built."},
 			func() float64 {
 				if snap := s.current(); snap != nil {

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"net/http"
 	"strconv"
@@ -15,15 +18,24 @@ import (
 const (
 	defaultRatePerSec = 100
 	defaultBurst      = 200
-	maxLimiters       = 10000 // clients remembered before the table is reset
+	maxLimiters       = 50000 // clients remembered (≈ 250 bytes each); the least recently seen is forgotten first
 )
 
-// limiter is a token bucket per client key.
+// limiter is a token bucket per client key, in a table of at most max keys that forgets the
+// least recently used key when full (so a flood of new keys cannot reset busy clients' buckets).
 type limiter struct {
 	mu    sync.Mutex
 	per   rate.Limit
 	burst int
-	by    map[string]*rate.Limiter
+	max   int
+	by    map[string]*list.Element // of *bucket
+	lru   list.List                // front = most recently used
+}
+
+// bucket is one client's token bucket in the LRU list.
+type bucket struct {
+	key string
+	lim *rate.Limiter
 }
 
 func newLimiter(perSec float64, burst int) *limiter {
@@ -33,7 +45,7 @@ func newLimiter(perSec float64, burst int) *limiter {
 	if burst <= 0 {
 		burst = defaultBurst
 	}
-	l := &limiter{per: rate.Limit(perSec), burst: burst, by: map[string]*rate.Limiter{}}
+	l := &limiter{per: rate.Limit(perSec), burst: burst, max: maxLimiters, by: map[string]*list.Element{}}
 	if perSec < 0 {
 		l.per = rate.Inf
 	}
@@ -46,13 +58,18 @@ func (l *limiter) allow(key string) (bool, int) {
 		return true, 0
 	}
 	l.mu.Lock()
-	lim := l.by[key]
-	if lim == nil {
-		if len(l.by) >= maxLimiters {
-			l.by = map[string]*rate.Limiter{}
+	var lim *rate.Limiter
+	if el, ok := l.by[key]; ok {
+		l.lru.MoveToFront(el)
+		lim = el.Value.(*bucket).lim
+	} else {
+		for len(l.by) >= l.max {
+			old := l.lru.Back()
+			l.lru.Remove(old)
+			delete(l.by, old.Value.(*bucket).key)
 		}
 		lim = rate.NewLimiter(l.per, l.burst)
-		l.by[key] = lim
+		l.by[key] = l.lru.PushFront(&bucket{key: key, lim: lim})
 	}
 	l.mu.Unlock()
 	if lim.Allow() {
@@ -61,14 +78,21 @@ func (l *limiter) allow(key string) (bool, int) {
 	return false, int(math.Ceil(1 / float64(l.per)))
 }
 
-// rateLimit answers 429 with Retry-After when the client (its token when it sent one, else its
-// address) exceeds Config.RatePerSec.
-func (s *Server) rateLimit(c *gin.Context) {
-	key := "ip:" + c.ClientIP()
-	if secret, ok := bearer(c); ok && len(secret) >= 12 {
-		key = "tok:" + secret[:12] // the public prefix; a forged token still costs its sender
+// clientKey names the client a request counts against: the SHA-256 of its whole bearer token
+// when it sent one (a forged token sharing a real one's prefix gets a bucket of its own), else
+// its address — the connection's, unless it came through a configured trusted proxy
+// (Config.TrustedProxies) whose X-Forwarded-For/X-Real-IP then names the client.
+func clientKey(c *gin.Context) string {
+	if secret, ok := bearer(c); ok && secret != "" {
+		h := sha256.Sum256([]byte(secret))
+		return "tok:" + hex.EncodeToString(h[:])
 	}
-	if ok, wait := s.limiter.allow(key); !ok {
+	return "ip:" + c.ClientIP()
+}
+
+// rateLimit answers 429 with Retry-After when the client exceeds Config.RatePerSec.
+func (s *Server) rateLimit(c *gin.Context) {
+	if ok, wait := s.limiter.allow(clientKey(c)); !ok {
 		c.Header("Retry-After", strconv.Itoa(wait))
 		writeProblem(c, problemOf(http.StatusTooManyRequests, "more than %g requests a second from this client; retry after %d s", float64(s.limiter.per), wait))
 		return

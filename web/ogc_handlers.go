@@ -517,7 +517,11 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 		Attribution: d.snap.attribution()}
 	var last int64
 	more := false
+	ctx := c.Request.Context()
 	for i := range set.items {
+		if i&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err() // the client went or the work deadline passed (middleware_work.go)
+		}
 		it := &set.items[i]
 		if !q.matches(it) {
 			continue

@@ -257,6 +257,9 @@ func TestHEADOnEveryGETRoute(t *testing.T) {
 				for _, h := range []http.Header{get.Header, head.Header} {
 					h.Del("Date")
 					h.Del("X-Request-Id")
+					if r.path == "/readyz" || r.path == "/metrics" {
+						h.Del("Content-Length") // their bodies change from one request to the next (age, counters)
+					}
 				}
 				if !reflect.DeepEqual(get.Header, head.Header) {
 					t.Errorf("headers differ:\nGET  %v\nHEAD %v", get.Header, head.Header)

@@ -48,7 +48,9 @@ func problemOf(status int, format string, args ...any) *Problem {
 // writeProblem renders err: a *Problem as itself, anything else as a 500 without internals.
 func writeProblem(c *gin.Context, err error) {
 	var p *Problem
-	if !errors.As(err, &p) {
+	if cp := contextProblem(c, err); cp != nil {
+		p = cp
+	} else if !errors.As(err, &p) {
 		c.Error(err) //nolint:errcheck // recorded for the access log
 		p = problemOf(http.StatusInternalServerError, "internal error; see the server log for request %s", requestID(c))
 	}

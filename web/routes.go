@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/civplan/civplan/data/store"
@@ -69,11 +70,16 @@ func (s *Server) baseRoutes() []route {
 	}
 }
 
-func (s *Server) router() *gin.Engine {
+func (s *Server) router() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestID, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
+	// gin trusts every proxy by default, so anyone could pick their own address with
+	// X-Forwarded-For; only the configured proxies are believed (none by default).
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	e.Use(s.deadline, s.requestID, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
 		if r.method == "GET" { // HEAD on every GET route: the same handler; net/http drops the body
@@ -84,5 +90,5 @@ func (s *Server) router() *gin.Engine {
 	e.NoMethod(wrap(func(c *gin.Context) error {
 		return problemOf(405, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path)
 	}))
-	return e
+	return e, nil
 }

@@ -9,7 +9,7 @@ func (s *Server) ogcRoutes() []route {
 		{"GET", "/ogc/collections", viewer, s.handleOGCCollections},
 		{"GET", "/ogc/collections/:collection", viewer, s.handleOGCCollection},
 		{"GET", "/ogc/collections/:collection/queryables", viewer, s.handleOGCQueryables},
-		{"GET", "/ogc/collections/:collection/items", viewer, s.handleOGCItems},
+		{"GET", "/ogc/collections/:collection/items", viewer, s.heavyWhen(hasFilter, s.handleOGCItems)},
 		{"GET", "/ogc/collections/:collection/items/:fid", viewer, s.handleOGCItem},
 		{"GET", "/tiles/:name", viewer, s.handleTileJSON},
 		{"GET", "/tiles/:name/:z/:x/:y", viewer, s.handleTile},

@@ -32,6 +32,13 @@ type Config struct {
 	MaxHeavy int
 	// HeavyWait is how long such a computation may wait for its turn before a 503 (0 = 10 s).
 	HeavyWait time.Duration
+	// TrustedProxies lists the proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP name
+	// the client (for rate limiting and logs); empty = none: the connection's address is the client.
+	TrustedProxies []string
+	// WorkDeadline bounds how long a request may compute, counted from its arrival; past it the
+	// computation is cancelled and the answer is 503 with Retry-After. Keep it a little shorter than
+	// the http.Server's WriteTimeout so the 503 is still delivered (0 = no deadline).
+	WorkDeadline time.Duration
 }
 
 // Server serves civplan's HTTP API from the current snapshot of a store.
@@ -47,6 +54,8 @@ type Server struct {
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
 	work    chan struct{} // one token per running heavy computation (middleware_work.go)
+
+	testHookHeavy atomic.Pointer[func(ctx context.Context)] // tests: called once a heavy request holds its slot
 }
 
 // New loads the first snapshot from st and builds the router.
@@ -63,10 +72,13 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
 	s.metrics = newMetrics(s)
 	s.work = make(chan struct{}, cfg.MaxHeavy)
-	if err := s.Reload(); err != nil {
+	err := s.Reload()
+	if err != nil {
 		return nil, err
 	}
-	s.engine = s.router()
+	if s.engine, err = s.router(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

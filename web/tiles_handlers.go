@@ -341,7 +341,11 @@ func vectorLayer(col *ogcCollection) gin.H {
 	case srcGaps:
 		fields = map[string]string{"code": "String", "name": "String", "elderly": "Number", "facility_kind": "String", "nearest_distance_m": "Number"}
 	}
-	return gin.H{"id": col.id, "description": col.title, "minzoom": col.minZoom, "maxzoom": tileMaxZoom, "fields": fields}
+	desc := col.title
+	if col.minZoom >= villageMinZoom {
+		desc += fmt.Sprintf("; name and nearest_distance_m from zoom %d (the tile size budget)", tileDetailZoom)
+	}
+	return gin.H{"id": col.id, "description": desc, "minzoom": col.minZoom, "maxzoom": tileMaxZoom, "fields": fields}
 }
 
 // handleTileJSON answers GET /tiles/{collection}.json (TileJSON 3.0.0) and /tiles/style.json.

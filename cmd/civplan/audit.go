@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/data/store"
 )
 
@@ -68,8 +69,8 @@ func cmdAudit(args []string, stdout, _ io.Writer) error {
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"id", "at", "actor", "token_id", "action", "target", "request_id", "before", "after"})
 		for _, e := range all {
-			_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), e.Actor, strconv.FormatInt(e.TokenID, 10),
-				e.Action, e.Target, e.RequestID, string(e.Before), string(e.After)})
+			_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), formats.CSVText(e.Actor), strconv.FormatInt(e.TokenID, 10),
+				formats.CSVText(e.Action), formats.CSVText(e.Target), formats.CSVText(e.RequestID), formats.CSVText(string(e.Before)), formats.CSVText(string(e.After))})
 		}
 		cw.Flush()
 		return cw.Error()

@@ -20,6 +20,13 @@ import (
 	"github.com/civplan/civplan/web"
 )
 
+// writeTimeout is the server's WriteTimeout; heavy work stops workMargin before it so its 503
+// still reaches the client (web.Config.WorkDeadline).
+const (
+	writeTimeout = 120 * time.Second
+	workMargin   = 10 * time.Second
+)
+
 func cmdServe(args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -30,6 +37,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
 	dsPath := fs.String("dataset", "", "dataset file (gzipped JSON, e.g. from bench/national) to seed a missing or empty database from instead of the embedded Hubei data")
+	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/X-Real-IP name the client (default: none; the connection's address is the client)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) != 0 {
@@ -41,7 +49,16 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst}
+	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin}
+	if *trusted != "" {
+		for _, p := range strings.Split(*trusted, ",") {
+			p = strings.TrimSpace(p)
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return usageError{fmt.Sprintf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)}
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
 	switch *openReads {
 	case "auto":
 		cfg.OpenReads = web.IsLoopback(*addr)
@@ -67,7 +84,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+		WriteTimeout: writeTimeout, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go srv.Watch(ctx, 5*time.Second) // picks up writes from other processes (civplan import)

@@ -49,7 +49,7 @@ func WriteTableCSV(w io.Writer, t facilities.Table) error {
 		for i := range row {
 			row[i] = ""
 			if i < len(r) {
-				row[i] = cellText(r[i])
+				row[i] = csvValue(r[i], cellText)
 			}
 		}
 		_ = cw.Write(row)
@@ -57,7 +57,7 @@ func WriteTableCSV(w io.Writer, t facilities.Table) error {
 	if len(t.Notes) > 0 {
 		_ = cw.Write([]string{})
 		for _, n := range t.Notes {
-			_ = cw.Write([]string{n})
+			_ = cw.Write([]string{CSVText(n)})
 		}
 	}
 	cw.Flush()

@@ -153,7 +153,7 @@ func WriteCSV(w io.Writer, l *Layer, crs ExportCRS) error {
 		r := &l.Rows[i]
 		rec = rec[:0]
 		for _, v := range r.Values {
-			rec = append(rec, exportCell(v))
+			rec = append(rec, csvValue(v, exportCell))
 		}
 		rec = append(rec, geometryCells(l, r, crs)...)
 		if err := cw.Write(rec); err != nil {

@@ -5,6 +5,7 @@
 package assess
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ type Options struct {
 	Retired  map[divisions.Code]bool  // codes never to be proposed again (besides the base tree's)
 	Geometry *divisions.UnionOptions  // nil = DefaultUnionOptions
 	Vintages map[string]string        // data vintages to print
+	// Context, when set, stops the evaluation (operations, unions, impact) once it ends; the
+	// error is then the context's. nil = never stopped.
+	Context context.Context
 }
 
 // Evaluation is a scenario applied to a base tree with everything the report shows.
@@ -79,7 +83,7 @@ func evaluate(base *divisions.Tree, fs []facilities.Facility, sc divisions.Scena
 	}
 	plans := facilities.PlanIDs(fs)
 	res, err := divisions.Apply(base, sc.Ops, divisions.ApplyOptions{Retired: opt.Retired, Geometry: opt.Geometry,
-		PlanExists: func(id int64) bool { return plans[id] }})
+		PlanExists: func(id int64) bool { return plans[id] }, Context: opt.Context})
 	if err != nil {
 		var oe *divisions.OpError
 		if errors.As(err, &oe) {
@@ -87,7 +91,9 @@ func evaluate(base *divisions.Tree, fs []facilities.Facility, sc divisions.Scena
 		}
 		return nil, err
 	}
-	imp, err := facilities.Impact(res, fs, opt.Config, opt.Impact)
+	impOpt := opt.Impact
+	impOpt.Context = opt.Context
+	imp, err := facilities.Impact(res, fs, opt.Config, impOpt)
 	if err != nil {
 		if facilities.IsParamError(err) {
 			return nil, wrapInvalid(err)

@@ -98,6 +98,20 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 	pg := page{Title: "行政区划调整方案影响评估报告", Scenario: ev.Scenario, StatusZH: statusZH[ev.Scenario.Status],
 		Generated: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Disclaimer: Disclaimer, Vintages: ev.Vintages,
 		Notes: append(append([]string(nil), ev.Notes...), ev.Impact.Notes...), Replay: ev.Replay}
+	pg.operations(ev)
+	pg.MapBefore, pg.MapAfter = ev.maps(560, 460)
+	pg.divisionRows(ev)
+	pg.flagRows(ev)
+	pg.villageRows(ev)
+	pg.geometryRows(ev)
+	pg.statutoryRows(ev)
+	pg.codeRows(ev)
+	pg.replayRows(ev)
+	return reportTemplate.Execute(w, pg)
+}
+
+// operations lists the operations in Chinese (at most MaxOpRows).
+func (pg *page) operations(ev *Evaluation) {
 	for i, op := range ev.Scenario.Ops {
 		if i >= MaxOpRows {
 			pg.OpsMore = len(ev.Scenario.Ops) - i
@@ -105,7 +119,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 		}
 		pg.Ops = append(pg.Ops, opText(ev.Result.Base, op))
 	}
-	pg.MapBefore, pg.MapAfter = ev.maps(560, 460)
+}
+
+// divisionRows fills the affected units' before/after rows, one column per facility kind.
+func (pg *page) divisionRows(ev *Evaluation) {
 	kinds := ev.Impact.Kinds
 	for _, k := range kinds {
 		pg.KindCols = append(pg.KindCols, k.NameZH)
@@ -134,6 +151,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 			pg.Divisions = append(pg.Divisions, row)
 		}
 	}
+}
+
+// flagRows fills 需关注的问题.
+func (pg *page) flagRows(ev *Evaluation) {
 	kindZHOf := map[facilities.Kind]string{}
 	for _, k := range facilities.Kinds() {
 		kindZHOf[k.Kind] = k.NameZH
@@ -144,6 +165,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 	for _, f := range ev.Impact.Flags {
 		pg.Flags = append(pg.Flags, []string{flagZH[f.Kind], string(f.Code), f.Name, kindZHOf[f.Facility], f.Detail})
 	}
+}
+
+// villageRows fills the per-village reach rows (at most MaxVillageRows).
+func (pg *page) villageRows(ev *Evaluation) {
 	for i, v := range ev.Impact.Villages {
 		if i >= MaxVillageRows {
 			pg.VillageMore = len(ev.Impact.Villages) - i
@@ -165,6 +190,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 		}
 		pg.Villages = append(pg.Villages, row)
 	}
+}
+
+// geometryRows fills the boundary union checks.
+func (pg *page) geometryRows(ev *Evaluation) {
 	for _, g := range ev.Geometry {
 		gaps := fmt.Sprintf("%d", len(g.Gaps))
 		for _, b := range g.Gaps {
@@ -178,6 +207,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 			strconv.FormatFloat(g.AreaKM2, 'f', 2, 64), strconv.FormatFloat(g.PartsAreaKM2, 'f', 2, 64),
 			strconv.FormatFloat(g.PerimeterKM, 'f', 1, 64), gaps, ovs, g.Problem})
 	}
+}
+
+// statutoryRows fills the statutory checks, approvals, dossier and deadlines.
+func (pg *page) statutoryRows(ev *Evaluation) {
 	for _, c := range ev.Statutory.Checks {
 		cv := checkView{Title: c.Title, Source: c.Source, Level: c.Level, Unit: c.UnitName + " " + c.Unit.Short(), Verdict: verdictZH[c.Verdict], Note: c.Note}
 		for _, cd := range c.Conditions {
@@ -204,6 +237,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 		pg.Dossier = append(pg.Dossier, []string{strconv.Itoa(d.No), d.Item, st, d.Civplan})
 	}
 	pg.Deadlines = ev.Statutory.Deadlines
+}
+
+// codeRows fills the code table.
+func (pg *page) codeRows(ev *Evaluation) {
 	for _, r := range ev.CodeTable().Rows {
 		row := make([]string, len(r))
 		for i, v := range r {
@@ -211,6 +248,10 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 		}
 		pg.Codes = append(pg.Codes, row)
 	}
+}
+
+// replayRows fills the replay's inferences and what it could not express.
+func (pg *page) replayRows(ev *Evaluation) {
 	if ev.Replay != nil {
 		for i, inf := range ev.Replay.Inferences {
 			if i >= MaxVillageRows {
@@ -222,7 +263,6 @@ func (ev *Evaluation) WriteHTML(w io.Writer) error {
 			pg.NotExpr = append(pg.NotExpr, []string{string(u.Code), u.Name, u.Change, u.Reason})
 		}
 	}
-	return reportTemplate.Execute(w, pg)
 }
 
 var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>

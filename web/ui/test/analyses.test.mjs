@@ -32,6 +32,11 @@ const MET = classColour(1, 0.8);
 const diff = (a, b) => Math.max(...[0, 1, 2].map((i) => Math.abs(a[i] - b[i])));
 const hex = (c) => '#' + c.slice(0, 3).map((v) => v.toString(16).padStart(2, '0')).join('');
 
+async function apiPost(path, body) {
+  const r = await fetch(BASE + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(r.status, 200, `POST ${path} → ${r.status}`);
+  return r.json();
+}
 async function apiGet(path) {
   const r = await fetch(BASE + path);
   assert.equal(r.status, 200, `GET ${path} → ${r.status}`);
@@ -81,17 +86,21 @@ async function fillPixels(p, step = 16) {
   }, [png, step]);
 }
 
-// zoomToCounty selects 兴山县 through the search box (unless it is selected), waits for its
-// townships' coverage and shows it with its neighbours at zoom 8.6, where townships are painted.
+// selectCounty selects 兴山县 through the search box (unless it is selected) and waits for its
+// townships' coverage.
+async function selectCounty(p) {
+  if (await p.evaluate((c) => window.civplanUI.division?.properties.code === c, COUNTY + '000000')) return;
+  await p.fill('#search', '兴山');
+  await p.waitForSelector('#search-results li');
+  await p.keyboard.press('ArrowDown');
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent));
+  await p.waitForSelector('#children-table tbody tr');
+}
+
+// zoomToCounty selects 兴山县 and shows it with its neighbours at zoom 8.6, where townships are painted.
 async function zoomToCounty(p) {
-  if (await p.evaluate((c) => window.civplanUI.division?.properties.code !== c, COUNTY + '000000')) {
-    await p.fill('#search', '兴山');
-    await p.waitForSelector('#search-results li');
-    await p.keyboard.press('ArrowDown');
-    await p.keyboard.press('Enter');
-    await p.waitForFunction(() => /兴山县/.test(document.querySelector('#sc-title').textContent));
-    await p.waitForSelector('#children-table tbody tr');
-  }
+  await selectCounty(p);
   await p.evaluate((c) => window.civplanUI.map.jumpTo({ center: c, zoom: 8.6 }), [110.75, 31.25]);
   await idle(p);
 }
@@ -118,7 +127,7 @@ describe('analyses and map', () => {
   test('6: every colour the choropleth paints is a legend colour, at county and at township zoom', async () => {
     await page.evaluate(() => window.civplanUI.map.jumpTo({ center: [112.3, 31.0], zoom: 5.8 }));
     await idle(page);
-    const province = await fillPixels(page, 8);
+    const province = await fillPixels(page, 12);
     await zoomToCounty(page);
     const towns = await fillPixels(page);
     await page.screenshot({ path: join(OUT, '06-township-zoom.png') });
@@ -159,7 +168,7 @@ describe('analyses and map', () => {
   });
 
   test('8: the siting form shows only the fields of the chosen objective and sends only those', async () => {
-    await zoomToCounty(page); // siting needs a county
+    await selectCounty(page); // siting needs a county
     await page.click('#tab-siting');
     const want = { mclp: { p: true, target: false, weight: true }, lscp: { p: false, target: true, weight: true }, pcenter: { p: true, target: false, weight: false } };
     for (const [objective, fields] of Object.entries(want)) {
@@ -190,13 +199,13 @@ describe('analyses and map', () => {
   });
 
   // runStubbed runs an LSCP siting for 兴山县 whose real answer is changed: optimal, with the
-  // given official indicator (placed where the API puts it: in the answer or in "siting").
-  async function runStubbed(indicator, where) {
+  // given official indicator (in "siting", where the API puts it).
+  async function runStubbed(indicator) {
     await page.route('**/api/v1/siting', async (route) => {
       const res = await route.fetch();
       const body = await res.json();
       body.siting.optimal = true;
-      if (where === 'top') body.indicator = indicator; else body.siting.indicator = indicator;
+      body.siting.indicator = indicator;
       await route.fulfill({ response: res, json: body });
     });
     try {
@@ -225,9 +234,9 @@ describe('analyses and map', () => {
   }
 
   test('9: a siting answer is shown met (green) only when the official indicator is met; "proven optimal" stays neutral', async () => {
-    await zoomToCounty(page);
+    await selectCounty(page);
     await page.click('#tab-siting');
-    const notMet = await runStubbed({ name: 'village_committee_share', value: 0.761, target: 0.8, met: false }, 'top');
+    const notMet = await runStubbed({ name: 'village_committee_share', value: 0.761, target: 0.8, met: false });
     assert.ok(notMet.optimal, `the summary says "proven optimal": ${notMet.text}`);
     assert.notEqual(notMet.optimal.color, notMet.green, '"proven optimal" is not green');
     assert.equal(notMet.yes, 0, 'no "met" badge');
@@ -238,11 +247,36 @@ describe('analyses and map', () => {
     assert.deepEqual(notMet.greenTexts, [], 'nothing is green when the indicator is not met');
     await page.screenshot({ path: join(OUT, '09-siting-not-met.png') });
 
-    const met = await runStubbed({ name: 'village_committee_share', value: 0.825, target: 0.8, met: true }, 'siting');
+    const met = await runStubbed({ name: 'village_committee_share', value: 0.825, target: 0.8, met: true });
     assert.equal(met.yes, 1, `one "met" badge: ${met.text}`);
     assert.equal(met.no, 0);
     assert.equal(met.badge, '达标');
     assert.ok(met.greenTexts.includes('达标'), `the met badge is green (${met.greenTexts})`);
     assert.notEqual(met.optimal && met.optimal.color, met.green, '"proven optimal" is not green');
+  });
+
+  test('10: against the real API, the siting summary says met exactly when the answer\'s indicator is met', async () => {
+    await selectCounty(page);
+    await page.click('#tab-siting');
+    const seen = [];
+    // LSCP to 80 % of the village committees reaches its target; one MCLP site leaves 兴山县 below it.
+    for (const [objective, field, value] of [['lscp', '#siting-target', '80'], ['mclp', '#siting-p', '1']]) {
+      await page.selectOption('#siting-objective', objective);
+      await page.fill(field, value);
+      await page.evaluate(() => { document.querySelector('#siting-result').replaceChildren(); });
+      const [req] = await Promise.all([page.waitForRequest('**/api/v1/siting'), page.click('#siting-run')]);
+      await page.waitForSelector('#siting-summary, #pane-siting .err:not([hidden])');
+      assert.equal(await page.$eval('#pane-siting .err', (e) => (e.hidden ? '' : e.textContent)), '', `${objective} answered`);
+      const ind = (await apiPost('/api/v1/siting', req.postDataJSON())).siting.indicator;
+      assert.equal(ind.name, 'village_committee_share');
+      const ui = await page.evaluate(() => {
+        const s = document.querySelector('#siting-summary');
+        return { yes: s.querySelectorAll('.met-yes').length, no: s.querySelectorAll('.met-no').length, met: s.querySelector('#siting-indicator')?.dataset.met, text: s.textContent };
+      });
+      assert.deepEqual([ui.yes, ui.no, ui.met], ind.met ? [1, 0, 'true'] : [0, 1, 'false'], `${objective}: indicator ${JSON.stringify(ind)}, page: ${ui.text}`);
+      assert.ok(ui.text.includes((ind.value * 100).toFixed(1) + '%'), `${objective}: the page shows the indicator ${(ind.value * 100).toFixed(1)}%`);
+      seen.push(ind.met);
+    }
+    assert.deepEqual(seen, [true, false], 'one answer meets the indicator and one does not');
   });
 });

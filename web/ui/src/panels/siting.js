@@ -35,7 +35,6 @@ async function runSiting(ev) {
   const res = await withPane(pane, () => api('/api/v1/siting', { method: 'POST', body: req }));
   if (!res) return;
   S.siting = res.siting || res; S.sitingSites = sitingSites(res); S.sitingReq = req;
-  S.siting.indicator = res.indicator || S.siting.indicator || null;
   renderSiting();
 }
 
