@@ -11,7 +11,7 @@ test: lint deps unit race crash-short fuzz-short uitest
 # Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
 # font (the report and browser tests) — installed once, before test packages run in parallel
 # (two apt-get runs at once would fight over dpkg's lock).
-DEBS := gdal-bin chromium fonts-wqy-zenhei
+DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
