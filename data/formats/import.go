@@ -30,13 +30,17 @@ type ParseOptions struct {
 // ImportReport counts what an import did. Derived counts facilities placed at their
 // village's (or township's) point because the row had no coordinates.
 type ImportReport struct {
-	Read      int      `json:"read"`
-	Inserted  int      `json:"inserted"`
-	Updated   int      `json:"updated"`
-	Deleted   int      `json:"deleted"`
-	Unchanged int      `json:"unchanged"`
-	Derived   int      `json:"derived"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Read      int `json:"read"`
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Deleted   int `json:"deleted"`
+	Unchanged int `json:"unchanged"`
+	Derived   int `json:"derived"`
+	Located   int `json:"located"` // rows without a division, registered where their point lies
+	// ReplaceScope lists what a replacing import replaced ("mutual_aid_elderly in 420526 兴山县").
+	ReplaceScope []string `json:"replace_scope,omitempty"`
+	DryRun       bool     `json:"dry_run,omitempty"` // nothing was written
+	Warnings     []string `json:"warnings,omitempty"`
 }
 
 // maxWarnings caps ImportReport.Warnings; the last entry then says how many were dropped.

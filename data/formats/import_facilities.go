@@ -125,12 +125,13 @@ type FacilityFile struct {
 
 // facilityParser validates records against the tree.
 type facilityParser struct {
-	tree   *divisions.Tree
-	conv   func(orb.Point) orb.Point
-	kinds  map[string]facilities.Kind
-	rep    *ImportReport
-	byName map[string][]*divisions.Division // village name or short name → villages
-	loc    *divisions.Locator               // built on the first row with coordinates
+	tree    *divisions.Tree
+	conv    func(orb.Point) orb.Point
+	kinds   map[string]facilities.Kind
+	rep     *ImportReport
+	byName  map[string][]*divisions.Division // village name or short name → villages
+	loc     *divisions.Locator               // built on the first row with coordinates
+	offsets offsetStats                      // GCJ-02 look-alike detection (import_offset.go)
 }
 
 func newFacilityParser(tree *divisions.Tree, conv func(orb.Point) orb.Point, rep *ImportReport) *facilityParser {
@@ -301,9 +302,6 @@ func (p *facilityParser) parse(r *record) (FacilityRow, []*RowError) {
 			}
 		}
 	}
-	if div == nil && r.get("division_code") == "" && r.get("village") == "" {
-		fail(r.errf("division_code", "missing: give division_code or village"))
-	}
 	pt, havePt, e := parsePoint(r, "lon", "lat")
 	fail(e)
 	if r.geom != nil {
@@ -313,21 +311,35 @@ func (p *facilityParser) parse(r *record) (FacilityRow, []*RowError) {
 		pt, havePt, e = checkChina(r, r.geom.point, "geometry", "geometry")
 		fail(e)
 	}
+	located := div == nil && r.get("division_code") == "" && r.get("village") == ""
+	if located && !havePt && e == nil {
+		fail(r.errf("division_code", "missing: give division_code, village or the coordinates (lon, lat)"))
+	}
 	if len(errs) > 0 {
 		return out, errs
 	}
-	f.DivisionCode = div.Code
 	if havePt {
 		f.Point = p.conv(pt)
 		f.Provenance = divisions.Real
 		if p.loc == nil {
 			p.loc = divisions.NewLocator(p.tree)
 		}
-		if err := p.loc.CheckNear(div.Code, f.Point); err != nil {
+		if located {
+			if div = p.locate(f.Point); div == nil {
+				return out, []*RowError{p.outside(r, pt, f.Point)}
+			}
+			p.rep.Located++
+		} else if err := p.loc.CheckNear(div.Code, f.Point); err != nil {
+			if len(p.loc.CountiesAt(f.Point)) == 0 {
+				return out, []*RowError{p.outside(r, pt, f.Point)}
+			}
 			return out, []*RowError{r.errf("lon", "%v", err)}
 		}
+		f.DivisionCode = div.Code
 		p.checkInside(r, f.Point, div)
+		p.offsets.add(p.tree, div, pt, f.Point)
 	} else {
+		f.DivisionCode = div.Code
 		if !div.HasSeat {
 			return out, []*RowError{r.errf("lon", "no coordinates, and %s %s has no seat point to place the facility at", div.Code, div.Name)}
 		}
@@ -337,6 +349,43 @@ func (p *facilityParser) parse(r *record) (FacilityRow, []*RowError) {
 	}
 	return out, nil
 }
+
+// locate finds the unit a facility at pt (WGS84) is registered in when the row names none: the
+// village whose point is nearest within the township area containing pt, else the township or
+// county containing it; nil outside every county.
+func (p *facilityParser) locate(pt orb.Point) *divisions.Division {
+	chain := p.loc.Locate(pt)
+	if len(chain) == 0 {
+		return nil
+	}
+	return chain[len(chain)-1]
+}
+
+// outside is the error for a point in no county of the tree: it names the province (the tree's
+// root) and gives the coordinates as typed.
+func (p *facilityParser) outside(r *record, typed, wgs orb.Point) *RowError {
+	var provs []string
+	for _, d := range p.tree.All() {
+		if d.Level == divisions.Province {
+			provs = append(provs, d.Name)
+		}
+	}
+	where := "every county of the division tree"
+	if len(provs) > 0 && len(provs) <= 3 {
+		where = strings.Join(provs, ", ")
+	}
+	msg := fmt.Sprintf("point %s, %s lies outside %s", fmtCoord(typed[0]), fmtCoord(typed[1]), where)
+	if typed != wgs {
+		msg += fmt.Sprintf(" (%.6f, %.6f in WGS84)", wgs[0], wgs[1])
+	}
+	e := r.errf("lon", "%s", msg)
+	if r.geom != nil {
+		e.Field, e.Value = "geometry", ""
+	}
+	return e
+}
+
+func fmtCoord(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // checkInside warns when a point lies outside the boundary of the nearest enclosing unit
 // that has one (a derived township area, usually: approximate, so only a warning; a point
@@ -360,7 +409,7 @@ func (p *facilityParser) checkInside(r *record, pt orb.Point, div *divisions.Div
 // error names up to 20 rows and fields (see RowError).
 func ParseFacilities(r io.Reader, name string, o ParseOptions) (*FacilityFile, error) {
 	var rep ImportReport
-	in, err := readImport(r, name, o, FacilityFieldAliases(), [][]string{{"kind"}, {"name"}, {"division_code", "village"}}, []string{"Point"}, &rep)
+	in, err := readImport(r, name, o, FacilityFieldAliases(), [][]string{{"kind"}, {"name"}, {"division_code", "village", "lon"}}, []string{"Point"}, &rep)
 	if err != nil {
 		return nil, err
 	}
@@ -377,6 +426,12 @@ func ParseFacilities(r io.Reader, name string, o ParseOptions) (*FacilityFile, e
 	}
 	if err := bad.err(); err != nil {
 		return nil, fmt.Errorf("import %s: nothing imported: %w", name, err)
+	}
+	if err := p.offsets.check(o.CRS); err != nil {
+		return nil, fmt.Errorf("import %s: nothing imported: %w", name, err)
+	}
+	if w := p.offsets.warning(o.CRS); w != "" {
+		rep.Warn("%s", w)
 	}
 	for _, fr := range rows {
 		if fr.Derived {

@@ -20,10 +20,18 @@ import (
 type ImportOptions struct {
 	Format   string          // "csv" | "geojson"; "" = from the file name's extension (.csv, .geojson/.json)
 	CRS      string          // coordinates of the input: "wgs84" (default) | "gcj02" | "bd09"; stored as WGS84
-	Replace  bool            // facilities: soft-delete the live facilities of the kinds in the file, then insert every row
+	Replace  bool            // facilities: the file is the whole registry of its scope: live facilities in scope that no row matches are removed
+	Scope    divisions.Code  // with Replace: the division whose facilities (of the kinds in the file) the file replaces; "" = each (kind × county) cell present in the file
+	DryRun   bool            // facilities: work out the report, write nothing
 	Tree     *divisions.Tree // validates codes and places rows given only a village; nil = the store's divisions
 	Progress func(done, total int)
+	// Plan, when set, sees the report of what the import will do (removed, inserted, updated)
+	// after every row is checked and before the transaction commits.
+	Plan func(formats.ImportReport)
 }
+
+// errDryRun rolls a dry-run import back.
+var errDryRun = errors.New("dry run")
 
 // parseOptions resolves o.Tree (nil = the stored divisions) for the formats parsers.
 func (s *SQLite) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
@@ -112,98 +120,125 @@ func updateDivisionSQL() string {
 // ImportFacilities reads facilities from CSV or GeoJSON (parsed and validated by
 // formats.ParseFacilities) and writes them in one transaction with one audit entry (action
 // "import"): any bad row means nothing is written (the error names the rows and fields, see
-// formats.RowError). With o.Replace the live facilities of the kinds present (except planned
-// facilities of saved plans) are soft-deleted and every row inserted; otherwise rows are
-// merged: matched by id when given, else by kind + division_code + name, and updated, or
-// inserted.
+// formats.RowError). Rows are merged: matched by id when given, else by kind + division_code +
+// name, and updated, or inserted; a row repeating an earlier one updates the same facility. With
+// o.Replace the file is also the whole registry of its scope — the (kind × county) cells present
+// in the file, or the kinds of the file within o.Scope — and live facilities there (except
+// planned facilities of saved plans) that no row matched are removed. o.Plan sees the report
+// before the commit; o.DryRun rolls back and returns it with nothing written.
 func (s *SQLite) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
 	po, err := s.parseOptions(o, name)
 	if err != nil {
 		return formats.ImportReport{}, err
+	}
+	if o.Scope != "" && !o.Replace {
+		return formats.ImportReport{}, fmt.Errorf("import %s: a scope (%s) only applies with replace", name, o.Scope)
+	}
+	if o.Scope != "" && po.Tree.Get(o.Scope) == nil {
+		return formats.ImportReport{}, fmt.Errorf("import %s: scope %s is not in the division tree", name, o.Scope)
 	}
 	file, err := formats.ParseFacilities(r, name, po)
 	if err != nil {
 		return formats.ImportReport{}, err
 	}
 	rep, rows := file.Report, file.Rows
+	var cells []replaceCell
 	if o.Replace {
-		for _, fr := range rows {
-			if fr.ID != 0 {
-				rep.Warn("ids are ignored when replacing (row %d has id %d)", fr.Row, fr.ID)
-				break
-			}
+		if cells, err = replaceCells(po.Tree, rows, o.Scope); err != nil {
+			return formats.ImportReport{Read: rep.Read}, fmt.Errorf("import %s: nothing imported: %w", name, err)
+		}
+		for _, c := range cells {
+			rep.ReplaceScope = append(rep.ReplaceScope, c.String(po.Tree))
 		}
 	}
-
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		if o.Replace {
-			if err := s.replaceKinds(ctx, tx, rows, &rep); err != nil {
-				return err
-			}
-		}
-		live, err := liveFacilityKeys(ctx, tx)
+		touched, err := s.mergeFacilityRows(ctx, tx, rows, o.Progress, &rep)
 		if err != nil {
 			return err
 		}
-		seen := map[string]int{}
-		for i, fr := range rows {
-			if err := ctx.Err(); err != nil {
+		for _, c := range cells {
+			if err := s.removeUnmatched(ctx, tx, c, touched, &rep); err != nil {
 				return err
 			}
-			if o.Progress != nil && (i%500 == 0 || i == len(rows)-1) {
-				o.Progress(i+1, len(rows))
-			}
-			key := facilityKey(fr.Facility)
-			if prev, dup := seen[key]; dup {
-				rep.Warn("row %d repeats row %d (same kind, division and name): it updates that facility", fr.Row, prev)
-			}
-			seen[key] = fr.Row
-			id := int64(0)
-			if !o.Replace {
-				id = live[key]
-				if fr.ID != 0 {
-					id = fr.ID
-				}
-			}
-			if id == 0 {
-				nid, err := s.InsertFacility(ctx, tx, fr.Facility)
-				if err != nil {
-					return &formats.RowError{Row: fr.Row, Err: err}
-				}
-				live[key] = nid
-				rep.Inserted++
-				continue
-			}
-			old, err := GetFacility(ctx, tx, id)
-			if errors.Is(err, ErrNotFound) {
-				return &formats.RowError{Row: fr.Row, Field: "id", Value: strconv.FormatInt(id, 10), Err: errors.New("no live facility has this id")}
-			}
-			if err != nil {
-				return err
-			}
-			f := fr.Facility
-			f.ID, f.PlanID = id, old.PlanID
-			if reflect.DeepEqual(f, old.Facility) {
-				rep.Unchanged++
-				continue
-			}
-			if _, err := s.UpdateFacility(ctx, tx, f, old.Version); err != nil {
-				return &formats.RowError{Row: fr.Row, Err: err}
-			}
-			delete(live, facilityKey(old.Facility))
-			live[key] = id
-			rep.Updated++
+		}
+		if o.Plan != nil {
+			o.Plan(rep)
+		}
+		if o.DryRun {
+			return errDryRun
 		}
 		_, err = s.insertAudit(ctx, tx, a, "import", "facilities/"+name, nil, map[string]any{
-			"file": name, "format": file.Format, "crs": file.CRS, "replace": o.Replace,
+			"file": name, "format": file.Format, "crs": file.CRS, "replace": o.Replace, "scope": rep.ReplaceScope,
 			"read": rep.Read, "inserted": rep.Inserted, "updated": rep.Updated, "unchanged": rep.Unchanged,
-			"deleted": rep.Deleted, "derived": rep.Derived, "warnings": len(rep.Warnings)})
+			"deleted": rep.Deleted, "derived": rep.Derived, "located": rep.Located, "warnings": len(rep.Warnings)})
 		return err
 	})
+	if errors.Is(err, errDryRun) {
+		rep.DryRun = true
+		return rep, nil
+	}
 	if err != nil {
 		return formats.ImportReport{Read: rep.Read}, fmt.Errorf("import %s: nothing imported: %w", name, err)
 	}
 	return rep, nil
+}
+
+// mergeFacilityRows inserts or updates each row (matched by id, else by kind + division +
+// name) and returns the ids of the facilities the rows inserted or matched.
+func (s *SQLite) mergeFacilityRows(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, progress func(int, int), rep *formats.ImportReport) (map[int64]bool, error) {
+	live, err := liveFacilityKeys(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	touched := map[int64]bool{}
+	seen := map[string]int{}
+	for i, fr := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if progress != nil && (i%500 == 0 || i == len(rows)-1) {
+			progress(i+1, len(rows))
+		}
+		key := facilityKey(fr.Facility)
+		if prev, dup := seen[key]; dup {
+			rep.Warn("row %d repeats row %d (same kind, division and name): it updates that facility", fr.Row, prev)
+		}
+		seen[key] = fr.Row
+		id := live[key]
+		if fr.ID != 0 {
+			id = fr.ID
+		}
+		if id == 0 {
+			nid, err := s.InsertFacility(ctx, tx, fr.Facility)
+			if err != nil {
+				return nil, &formats.RowError{Row: fr.Row, Err: err}
+			}
+			live[key], touched[nid] = nid, true
+			rep.Inserted++
+			continue
+		}
+		old, err := GetFacility(ctx, tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, &formats.RowError{Row: fr.Row, Field: "id", Value: strconv.FormatInt(id, 10), Err: errors.New("no live facility has this id")}
+		}
+		if err != nil {
+			return nil, err
+		}
+		touched[id] = true
+		f := fr.Facility
+		f.ID, f.PlanID = id, old.PlanID
+		if reflect.DeepEqual(f, old.Facility) {
+			rep.Unchanged++
+			continue
+		}
+		if _, err := s.UpdateFacility(ctx, tx, f, old.Version); err != nil {
+			return nil, &formats.RowError{Row: fr.Row, Err: err}
+		}
+		delete(live, facilityKey(old.Facility))
+		live[key] = id
+		rep.Updated++
+	}
+	return touched, nil
 }
 
 func facilityKey(f facilities.Facility) string {
@@ -231,29 +266,71 @@ func liveFacilityKeys(ctx context.Context, tx *sql.Tx) (map[string]int64, error)
 	return m, rows.Err()
 }
 
-// replaceKinds soft-deletes the live facilities (not belonging to a saved plan) of every
-// kind present in rows.
-func (s *SQLite) replaceKinds(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, rep *formats.ImportReport) error {
-	kinds := map[facilities.Kind]bool{}
+// replaceCell is one part of what a replacing import is about: the live facilities of Kind
+// registered within Within (a county, or the explicit scope).
+type replaceCell struct {
+	Kind   facilities.Kind
+	Within divisions.Code
+}
+
+// String names the cell for reports: "mutual_aid_elderly in 420526 兴山县".
+func (c replaceCell) String(t *divisions.Tree) string {
+	name := ""
+	if d := t.Get(c.Within); d != nil {
+		name = " " + d.Name
+	}
+	return fmt.Sprintf("%s in %s%s", c.Kind, c.Within, name)
+}
+
+// replaceCells is the scope of a replacing import: each (kind × county) cell of the rows, or
+// with scope the kinds of the rows within scope — then a row outside scope is an error.
+func replaceCells(t *divisions.Tree, rows []formats.FacilityRow, scope divisions.Code) ([]replaceCell, error) {
+	set := map[replaceCell]bool{}
 	for _, fr := range rows {
-		kinds[fr.Facility.Kind] = true
+		c := replaceCell{Kind: fr.Facility.Kind, Within: scope}
+		if scope == "" {
+			for code := fr.Facility.DivisionCode; code != ""; code = code.Parent() {
+				if code.Level() == divisions.County {
+					c.Within = code
+				}
+			}
+			if c.Within == "" {
+				return nil, &formats.RowError{Row: fr.Row, Field: "division_code", Value: string(fr.Facility.DivisionCode), Err: errors.New("a replacing import needs every row within a county")}
+			}
+		} else if !fr.Facility.DivisionCode.Within(scope) {
+			return nil, &formats.RowError{Row: fr.Row, Field: "division_code", Value: string(fr.Facility.DivisionCode), Err: fmt.Errorf("outside the replace scope %s", scope)}
+		}
+		set[c] = true
 	}
-	var ks []string
-	for k := range kinds {
-		ks = append(ks, string(k))
+	out := make([]replaceCell, 0, len(set))
+	for c := range set {
+		out = append(out, c)
 	}
-	sort.Strings(ks)
-	for _, k := range ks {
-		ids, err := queryIDs(ctx, tx, "SELECT id FROM facilities WHERE deleted_at IS NULL AND plan_id IS NULL AND kind = ? ORDER BY id", k)
-		if err != nil {
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Within < out[j].Within
+	})
+	return out, nil
+}
+
+// removeUnmatched soft-deletes the live facilities of cell (not planned facilities of saved
+// plans) that no row of the import touched.
+func (s *SQLite) removeUnmatched(ctx context.Context, tx *sql.Tx, c replaceCell, touched map[int64]bool, rep *formats.ImportReport) error {
+	ids, err := queryIDs(ctx, tx, "SELECT id FROM facilities WHERE deleted_at IS NULL AND plan_id IS NULL AND kind = ? AND division_code LIKE ? ORDER BY id",
+		string(c.Kind), c.Within.Short()+"%")
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if touched[id] {
+			continue
+		}
+		if _, err := s.DeleteFacility(ctx, tx, id, 0); err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if _, err := s.DeleteFacility(ctx, tx, id, 0); err != nil {
-				return err
-			}
-			rep.Deleted++
-		}
+		rep.Deleted++
 	}
 	return nil
 }

@@ -169,7 +169,8 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 		{"unknown status", "x.csv", []byte(hdr + "mutual_aid_elderly,x,420526100201,110.7,31.3,open,,,\n"), "row 2, field status (\"open\")"},
 		{"code not in tree", "x.csv", []byte(hdr + "mutual_aid_elderly,x,420526100299,110.7,31.3,,,,\n"), "row 2, field division_code (\"420526100299\"): not in the division tree"},
 		{"malformed code", "x.csv", []byte(hdr + "mutual_aid_elderly,x,42052610020,110.7,31.3,,,,\n"), "row 2, field division_code (\"42052610020\")"},
-		{"no place", "x.csv", []byte(hdr + "mutual_aid_elderly,x,,110.7,31.3,,,,\n"), "row 2, field division_code: missing"},
+		{"no place", "x.csv", []byte(hdr + "mutual_aid_elderly,x,,,,,,,\n"), "row 2, field division_code: missing: give division_code, village or the coordinates"},
+		{"no place, point outside the province", "x.csv", []byte(hdr + "mutual_aid_elderly,x,,116.4,39.9,,,,\n"), "row 2, field lon (\"116.4\"): point 116.4, 39.9 lies outside 湖北省"},
 		{"bad date", "x.csv", []byte(hdr + "mutual_aid_elderly,x,420526100201,110.7,31.3,,,,2019-13-01\n"), "row 2, field opened (\"2019-13-01\"): not a date"},
 		{"no seat to derive from", "x.csv", []byte(hdr + "welfare_home,x,420526200000,,,,,,\n"), "has no seat point"},
 		{"two bad rows both named", "x.csv", []byte(hdr + "mutual_aid_elderly,,420526100201,110.7,31.3,,,,\n" + ok + "mutual_aid_elderly,x,420526100201,110.7,31.3,,x,,\n"),
@@ -177,7 +178,7 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 		{"ragged row", "x.csv", []byte(hdr + "mutual_aid_elderly,x,420526100201,110.7,31.3,,,,,extra\n"), "row 2 (\"extra\"): 10 fields"},
 		{"header only", "x.csv", []byte(hdr), "no data rows"},
 		{"no kind column", "x.csv", []byte("name,division_code\nx,420526100201\n"), "row 1: the header has no kind column"},
-		{"no place column", "x.csv", []byte("kind,name,lon,lat\nwelfare_home,x,110.7,31.3\n"), "row 1: the header has no division_code or village column"},
+		{"no place column", "x.csv", []byte("kind,name\nwelfare_home,x\n"), "row 1: the header has no division_code or village or lon column"},
 		{"duplicate column", "x.csv", []byte("kind,类型,name,division_code\n"), "row 1, field kind (\"类型\"): columns 1 and 2 both mean kind"},
 		{"geojson linestring", "facilities_linestring.geojson", readTestdata(t, "facilities_linestring.geojson"), "feature 2, field geometry: geometry type \"LineString\" not accepted here (want Point)"},
 		{"geojson syntax", "facilities_syntax.geojson", readTestdata(t, "facilities_syntax.geojson"), "invalid JSON at line 3, column 42"},
@@ -377,8 +378,13 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Deleted != 1 || rep.Inserted != 2 || rep.Updated != 0 {
-			t.Errorf("report %+v, want 1 deleted (11; 12 belongs to a plan), 2 inserted", rep)
+		// 11 is matched by kind + division + name and updated (it keeps its id); 12 belongs to a
+		// plan and stays; nothing else of the cell (mutual_aid_elderly × 420526) is left to remove.
+		if rep.Deleted != 0 || rep.Inserted != 1 || rep.Updated != 1 {
+			t.Errorf("report %+v, want 0 removed, 1 inserted, 1 updated", rep)
+		}
+		if !reflect.DeepEqual(rep.ReplaceScope, []string{"mutual_aid_elderly in 420526000000 兴山县"}) {
+			t.Errorf("replace scope %q", rep.ReplaceScope)
 		}
 		fs, _ := s.LoadFacilities()
 		var ids []int64
@@ -386,8 +392,14 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 			ids = append(ids, f.ID)
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		if !reflect.DeepEqual(ids, []int64{10, 12, 13, 14, 15}) {
-			t.Errorf("live ids %v, want [10 12 13 14 15]", ids)
+		if !reflect.DeepEqual(ids, []int64{10, 11, 12, 13, 14}) {
+			t.Errorf("live ids %v, want [10 11 12 13 14]", ids)
+		}
+		// A second replace without 平水村's site removes it (soft delete: the row stays, marked).
+		rep, err = s.ImportFacilities(ctx, strings.NewReader("kind,name,division_code,lon,lat\n"+
+			"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n"), "r.csv", ImportOptions{Replace: true}, importer)
+		if err != nil || rep.Deleted != 1 || rep.Unchanged != 1 {
+			t.Fatalf("second replace: %+v %v; want 1 removed, 1 unchanged", rep, err)
 		}
 		var deleted int
 		s.DB().QueryRow("SELECT count(*) FROM facilities WHERE id = 11 AND deleted_at IS NOT NULL").Scan(&deleted)
@@ -519,4 +531,28 @@ func TestImportDivisions(t *testing.T) {
 			t.Fatalf("%+v, %v", rep, err)
 		}
 	})
+}
+
+// A row with coordinates and no division (no column, or an empty cell) is registered where its
+// point lies: the fixture's 古夫镇 area is lon 110.5–111, lat 31.25–31.5 and its nearest village
+// point to (110.701, 31.301) is 平水村 (110.70, 31.30), worked out by hand.
+func TestImportFacilitiesLocatedByPoint(t *testing.T) {
+	ctx := context.Background()
+	for _, file := range []string{
+		"kind,name,lon,lat\nmutual_aid_elderly,点A,110.701,31.301\n",
+		"kind,name,division_code,village,lon,lat\nmutual_aid_elderly,点A,,,110.701,31.301\n",
+	} {
+		s := seeded(t)
+		rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "p.csv", ImportOptions{}, importer)
+		if err != nil {
+			t.Fatalf("%q: %v", file, err)
+		}
+		if rep.Located != 1 || rep.Inserted != 1 {
+			t.Errorf("report %+v, want 1 located and inserted", rep)
+		}
+		got := newFacilities(t, s)["点A"]
+		if got.DivisionCode != cVil1 || got.Point != (orb.Point{110.701, 31.301}) || got.Provenance != divisions.Real {
+			t.Errorf("facility %+v; want it in 平水村 %s at its own point", got, cVil1)
+		}
+	}
 }
