@@ -172,9 +172,9 @@ func (c CRS) Title() string {
 	case CGCS2000:
 		return "China Geodetic Coordinate System 2000"
 	case GCJ02:
-		return "GCJ-02 (AMap offset coordinates)"
+		return "GCJ-02 (AMap offset coordinates, not WGS 84)"
 	case BD09:
-		return "BD-09 (Baidu offset coordinates)"
+		return "BD-09 (Baidu offset coordinates, not WGS 84)"
 	}
 	_, cm, _ := c.gkZone()
 	return fmt.Sprintf("CGCS2000 / 3-degree Gauss-Kruger CM %gE", cm)

@@ -225,8 +225,8 @@ func TestCRSMetadata(t *testing.T) {
 	}{
 		{WGS84, "WGS 84", `GEOGCS["WGS 84"`, false},
 		{CGCS2000, "China Geodetic Coordinate System 2000", `GEOGCS["China Geodetic Coordinate System 2000"`, false},
-		{GCJ02, "GCJ-02 (AMap offset coordinates)", "", false},
-		{BD09, "BD-09 (Baidu offset coordinates)", "", false},
+		{GCJ02, "GCJ-02 (AMap offset coordinates, not WGS 84)", "", false},
+		{BD09, "BD-09 (Baidu offset coordinates, not WGS 84)", "", false},
 		{gk, "CGCS2000 / 3-degree Gauss-Kruger CM 114E", `PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 114E",GEOGCS["China Geodetic`, true},
 	}
 	for _, tt := range tests {

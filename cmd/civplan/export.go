@@ -88,13 +88,13 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		if err := formats.WriteGeoPackage(context.Background(), *out, layers, crs, attr); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title)
+		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title())
 		return nil
 	case "xlsx":
 		if err := formats.WriteFile(*out, func(w io.Writer) error { return formats.WriteXLSX(w, layers, crs, attr) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title)
+		fmt.Fprintf(stdout, "wrote %s: %s (%s)\n", *out, summary(layers), crs.Title())
 		return nil
 	}
 	single := len(layers) == 1 && !isDir(*out)
@@ -121,7 +121,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d features (%s)\n", path, len(l.Rows), crs.Title)
+		fmt.Fprintf(stdout, "wrote %s: %d features (%s)\n", path, len(l.Rows), crs.Title())
 	}
 	return nil
 }

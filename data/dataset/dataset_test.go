@@ -80,22 +80,6 @@ func readCSV(t *testing.T, path string) []map[string]string {
 	}
 }
 
-func toSF(mp orb.MultiPolygon) geom.Geometry {
-	ps := make([]geom.Polygon, len(mp))
-	for i, p := range mp {
-		rs := make([]geom.LineString, len(p))
-		for j, r := range p {
-			c := make([]float64, 0, 2*len(r))
-			for _, pt := range r {
-				c = append(c, pt[0], pt[1])
-			}
-			rs[j] = geom.NewLineString(geom.NewSequence(c, geom.DimXY))
-		}
-		ps[i] = geom.NewPolygon(rs)
-	}
-	return geom.NewMultiPolygon(ps).AsGeometry()
-}
-
 // areaM2 is the geodesic area of mp on WGS84.
 func areaM2(mp orb.MultiPolygon) float64 { return geo.MultiAreaM2(mp) }
 
@@ -326,7 +310,7 @@ func TestEmbeddedCountyPolygonsValid(t *testing.T) {
 		if d.Level > divisions.County || d.Boundary == nil {
 			continue
 		}
-		if err := toSF(d.Boundary).Validate(); err != nil {
+		if err := geo.ToSF(d.Boundary).Validate(); err != nil {
 			t.Errorf("%s %s: boundary invalid: %v", d.Code, d.Name, err)
 		}
 		if err := geo.Validate(d.Boundary); err != nil {
@@ -363,7 +347,7 @@ func TestEmbeddedTownshipAreas(t *testing.T) {
 				continue
 			}
 			county := m[d.Parent]
-			if err := toSF(d.Boundary).Validate(); err != nil {
+			if err := geo.ToSF(d.Boundary).Validate(); err != nil {
 				t.Errorf("%s %s: area invalid: %v", d.Code, d.Name, err)
 			}
 			if err := geo.Validate(d.Boundary); err != nil {
@@ -422,7 +406,7 @@ func TestEmbeddedTownshipCover(t *testing.T) {
 			var gs []geom.Geometry
 			for _, tw := range towns[c.Code] {
 				sum += areaM2(tw.Boundary)
-				gs = append(gs, toSF(tw.Boundary))
+				gs = append(gs, geo.ToSF(tw.Boundary).AsGeometry())
 			}
 			if math.Abs(sum-ca)/ca > 0.001 {
 				t.Errorf("%s: township areas add up to %.0f m², county %.0f m²", c.Name, sum, ca)
@@ -432,40 +416,18 @@ func TestEmbeddedTownshipCover(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Overlap = Σ areas − area of the union; outside = union minus county.
-			if ov := sum - areaM2(fromSF(u)); ov/ca > 1e-5 {
+			if ov := sum - areaM2(geo.FromSF(u)); ov/ca > 1e-5 {
 				t.Errorf("%s: township areas overlap by %.0f m²", c.Name, ov)
 			}
-			out, err := geom.Difference(u, toSF(c.Boundary))
+			out, err := geom.Difference(u, geo.ToSF(c.Boundary).AsGeometry())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a := areaM2(fromSF(out)); a/ca > 1e-5 {
+			if a := areaM2(geo.FromSF(out)); a/ca > 1e-5 {
 				t.Errorf("%s: township areas reach %.0f m² outside the county", c.Name, a)
 			}
 		})
 	}
-}
-
-func fromSF(g geom.Geometry) orb.MultiPolygon {
-	var out orb.MultiPolygon
-	for _, part := range g.Dump() {
-		p, ok := part.AsPolygon()
-		if !ok {
-			continue
-		}
-		var op orb.Polygon
-		for _, ls := range p.DumpRings() {
-			seq := ls.Coordinates()
-			r := make(orb.Ring, seq.Length())
-			for i := range r {
-				xy := seq.GetXY(i)
-				r[i] = orb.Point{xy.X, xy.Y}
-			}
-			op = append(op, r)
-		}
-		out = append(out, op)
-	}
-	return out
 }
 
 func TestEmbeddedFacilities(t *testing.T) {

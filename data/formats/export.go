@@ -7,6 +7,7 @@ import (
 
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -104,7 +105,7 @@ func codeID(c divisions.Code) int64 {
 // every village committee for every facility kind with the analyzer's defaults (mode and radius).
 // Seat coordinates are converted with crs; geometries stay WGS84 (writers convert them). names
 // picks layers by name, in that order (none = all); an unknown name is an error.
-func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS, names ...string) ([]Layer, error) {
+func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs geo.CRS, names ...string) ([]Layer, error) {
 	want := map[string]bool{}
 	for _, n := range names {
 		known := false
@@ -143,7 +144,7 @@ func ExportLayers(t *divisions.Tree, fs []facilities.Facility, crs ExportCRS, na
 			}
 			var sx, sy any
 			if d.HasSeat {
-				p := crs.Point(d.Seat)
+				p := crs.Forward(d.Seat)
 				sx, sy = p[0], p[1]
 			}
 			ly.Rows = append(ly.Rows, Row{ID: codeID(d.Code), Geom: g, Values: []any{

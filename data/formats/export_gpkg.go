@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/civplan/civplan/geo"
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver GeoPackages are written with
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -32,6 +33,21 @@ const (
 	gcj02Description = "GCJ-02: longitude/latitude in degrees with the Chinese web-map offset (hundreds of metres from WGS 84), declared as a local engineering system because it is not a datum; for overlays on AMap/Tencent maps only, not for measurement or reprojection"
 )
 
+// gpkgSRSRow is how a GeoPackage declares a CRS in gpkg_spatial_ref_sys.
+type gpkgSRSRow struct {
+	name, org, wkt, description string
+	id                          int // srs_id and organization_coordsys_id
+}
+
+// gpkgSRS declares crs: its EPSG code and definition, or for GCJ-02 civplan's own srs 990002
+// as a local engineering system (above).
+func gpkgSRS(crs geo.CRS) gpkgSRSRow {
+	if crs == geo.GCJ02 {
+		return gpkgSRSRow{name: crs.Title(), org: "civplan", wkt: wktGCJ02, description: gcj02Description, id: gcj02SRSID}
+	}
+	return gpkgSRSRow{name: crs.Title(), org: "EPSG", wkt: crs.WKT(), description: crs.Note(), id: crs.EPSG()}
+}
+
 var gpkgSchema = []string{
 	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
 		organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
@@ -46,7 +62,7 @@ var gpkgSchema = []string{
 		CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))`,
 	`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system')`,
 	`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')`,
-	`INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '` + wkt4326 + `', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')`,
+	`INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '` + geo.WGS84.WKT() + `', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')`,
 }
 
 // gpkgGeometry encodes g as a GeoPackage geometry blob: header (GP, version 0, little-endian,
@@ -94,7 +110,7 @@ func gpkgType(t ColumnType) string {
 // crs. The file is built under a temporary name and renamed when complete, so a failure leaves
 // nothing half-written; an existing file at path is replaced only on success. attribution goes
 // into every layer's description.
-func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs ExportCRS, attribution string) error {
+func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs geo.CRS, attribution string) error {
 	tmp, err := CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("geopackage %s: %w", path, err)
@@ -117,7 +133,7 @@ func WriteGeoPackage(ctx context.Context, path string, layers []Layer, crs Expor
 	return nil
 }
 
-func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, attribution string) error {
+func writeGPKG(ctx context.Context, file string, layers []Layer, crs geo.CRS, attribution string) error {
 	db, err := sql.Open("sqlite3", "file:"+file+"?_journal_mode=DELETE")
 	if err != nil {
 		return err
@@ -139,10 +155,10 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, 
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
-	if crs.SRSID != 4326 {
+	if srs := gpkgSRS(crs); srs.id != 4326 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)`,
-			crs.Title, crs.SRSID, crs.Org, crs.SRSID, crs.WKT, crs.Description); err != nil {
-			return fmt.Errorf("srs %d: %w", crs.SRSID, err)
+			srs.name, srs.id, srs.org, srs.id, srs.wkt, srs.description); err != nil {
+			return fmt.Errorf("srs %d: %w", srs.id, err)
 		}
 	}
 	for _, l := range layers {
@@ -153,7 +169,8 @@ func writeGPKG(ctx context.Context, file string, layers []Layer, crs ExportCRS, 
 	return tx.Commit()
 }
 
-func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, attribution string) error {
+func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs geo.CRS, attribution string) error {
+	srsID := gpkgSRS(crs).id
 	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "geom " + l.GeomType}
 	names := []string{"fid", "geom"}
 	for _, c := range l.Columns {
@@ -182,11 +199,11 @@ func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, att
 		args[0] = r.ID
 		args[1] = nil
 		if r.Geom != nil {
-			g := crs.Geometry(r.Geom)
+			g := crs.ForwardGeometry(r.Geom)
 			if mp, ok := g.(orb.Polygon); ok && l.GeomType == "MULTIPOLYGON" {
 				g = orb.MultiPolygon{mp}
 			}
-			blob, err := gpkgGeometry(g, crs.SRSID)
+			blob, err := gpkgGeometry(g, srsID)
 			if err != nil {
 				return fmt.Errorf("row %d: geometry: %w", r.ID, err)
 			}
@@ -209,17 +226,17 @@ func writeGPKGLayer(ctx context.Context, tx *sql.Tx, l Layer, crs ExportCRS, att
 	if attribution != "" {
 		desc += " Sources: " + attribution
 	}
-	if crs.Description != "" {
-		desc += " CRS: " + crs.Description + "."
+	if crs.Note() != "" {
+		desc += " CRS: " + crs.Note() + "."
 	}
 	var minX, minY, maxX, maxY any
 	if hasExt {
 		minX, minY, maxX, maxY = ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1]
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
-		VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)`, l.Name, l.Name, desc, minX, minY, maxX, maxY, crs.SRSID); err != nil {
+		VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?)`, l.Name, l.Name, desc, minX, minY, maxX, maxY, srsID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)`, l.Name, l.GeomType, crs.SRSID)
+	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)`, l.Name, l.GeomType, srsID)
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/xuri/excelize/v2"
@@ -153,7 +154,9 @@ func TestWriteGeoPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	srs, g := readGPKGBlob(t, blob)
-	e, nn := GaussKruger(orb.Point{110.2, 31.4}, 111)
+	gk, _ := geo.GaussKruger(4546) // checked against pyproj in geo
+	en := gk.Forward(orb.Point{110.2, 31.4})
+	e, nn := en[0], en[1]
 	if p := g.(orb.Point); srs != 4546 || math.Abs(p[0]-e) > 1e-6 || math.Abs(p[1]-nn) > 1e-6 || name != "古夫村村民委员会" {
 		t.Errorf("village 201: srs %d %v %s, want %v %v", srs, g, name, e, nn)
 	}

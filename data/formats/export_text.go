@@ -8,20 +8,21 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 )
 
 // featureJSON renders a row as a GeoJSON feature in crs.
-func featureJSON(l *Layer, r *Row, crs ExportCRS) ([]byte, error) {
+func featureJSON(l *Layer, r *Row, crs geo.CRS) ([]byte, error) {
 	props := make(map[string]any, len(l.Columns))
 	for i, c := range l.Columns {
 		props[c.Name] = r.Values[i]
 	}
 	var g *geojson.Geometry
 	if r.Geom != nil {
-		g = geojson.NewGeometry(crs.Geometry(r.Geom))
+		g = geojson.NewGeometry(crs.ForwardGeometry(r.Geom))
 	}
 	return json.Marshal(struct {
 		Type       string            `json:"type"`
@@ -33,23 +34,23 @@ func featureJSON(l *Layer, r *Row, crs ExportCRS) ([]byte, error) {
 
 // crsMember is the legacy GeoJSON "crs" member GDAL reads for non-WGS84 output (RFC 7946 has
 // none); nil for WGS84.
-func crsMember(crs ExportCRS) any {
-	if crs.SRSID == 4326 || crs.Org != "EPSG" {
+func crsMember(crs geo.CRS) any {
+	if crs.EPSG() == 4326 || crs.EPSG() == 0 {
 		return nil
 	}
-	return map[string]any{"type": "name", "properties": map[string]any{"name": fmt.Sprintf("urn:ogc:def:crs:EPSG::%d", crs.SRSID)}}
+	return map[string]any{"type": "name", "properties": map[string]any{"name": fmt.Sprintf("urn:ogc:def:crs:EPSG::%d", crs.EPSG())}}
 }
 
 // WriteGeoJSON writes one layer as a GeoJSON FeatureCollection in crs, with the attribution and
 // the layer description as foreign members.
-func WriteGeoJSON(w io.Writer, l *Layer, crs ExportCRS, attribution string) error {
+func WriteGeoJSON(w io.Writer, l *Layer, crs geo.CRS, attribution string) error {
 	bw := bufio.NewWriter(w)
 	head := map[string]any{"type": "FeatureCollection", "name": l.Name, "description": l.Description, "attribution": attribution}
 	if m := crsMember(crs); m != nil {
 		head["crs"] = m
 	}
-	if crs.Description != "" {
-		head["crs_note"] = crs.Description
+	if crs.Note() != "" {
+		head["crs_note"] = crs.Note()
 	}
 	hb, err := json.Marshal(head)
 	if err != nil {
@@ -74,7 +75,7 @@ func WriteGeoJSON(w io.Writer, l *Layer, crs ExportCRS, attribution string) erro
 
 // WriteGeoJSONSeq writes one layer as RFC 8142 GeoJSON text sequences: each feature is preceded
 // by the record separator 0x1E and ended by a newline.
-func WriteGeoJSONSeq(w io.Writer, l *Layer, crs ExportCRS) error {
+func WriteGeoJSONSeq(w io.Writer, l *Layer, crs geo.CRS) error {
 	bw := bufio.NewWriter(w)
 	for i := range l.Rows {
 		b, err := featureJSON(l, &l.Rows[i], crs)
@@ -110,9 +111,9 @@ func exportCell(v any) string {
 
 // geometryHeaders are the CSV/XLSX columns that carry a layer's geometry: x/y for points, WKT
 // for polygons.
-func geometryHeaders(l *Layer, crs ExportCRS) []string {
+func geometryHeaders(l *Layer, crs geo.CRS) []string {
 	if l.GeomType == "POINT" {
-		if crs.Projected {
+		if crs.Projected() {
 			return []string{"X(东向,米)", "Y(北向,米)"}
 		}
 		return []string{"经度", "纬度"}
@@ -120,10 +121,10 @@ func geometryHeaders(l *Layer, crs ExportCRS) []string {
 	return []string{"边界WKT"}
 }
 
-func geometryCells(l *Layer, r *Row, crs ExportCRS) []string {
+func geometryCells(l *Layer, r *Row, crs geo.CRS) []string {
 	if l.GeomType == "POINT" {
 		if p, ok := r.Geom.(orb.Point); ok {
-			q := crs.Point(p)
+			q := crs.Forward(p)
 			return []string{strconv.FormatFloat(q[0], 'f', -1, 64), strconv.FormatFloat(q[1], 'f', -1, 64)}
 		}
 		return []string{"", ""}
@@ -131,12 +132,12 @@ func geometryCells(l *Layer, r *Row, crs ExportCRS) []string {
 	if r.Geom == nil {
 		return []string{""}
 	}
-	return []string{wkt.MarshalString(crs.Geometry(r.Geom))}
+	return []string{wkt.MarshalString(crs.ForwardGeometry(r.Geom))}
 }
 
 // WriteCSV writes one layer as UTF-8 CSV with a byte-order mark (so Excel opens Chinese text) and
 // Chinese headers; points get two coordinate columns, polygons a WKT column.
-func WriteCSV(w io.Writer, l *Layer, crs ExportCRS) error {
+func WriteCSV(w io.Writer, l *Layer, crs geo.CRS) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\uFEFF")
 	cw := csv.NewWriter(bw)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -13,7 +14,7 @@ const xlsxCellLimit = 32767
 // WriteXLSX writes layers as one worksheet each (Chinese headers; points get two coordinate
 // columns; polygon boundaries are left out because they exceed Excel's cell limit — use gpkg or
 // geojson for them), plus a sheet "说明" with the attribution and notes.
-func WriteXLSX(w io.Writer, layers []Layer, crs ExportCRS, attribution string) error {
+func WriteXLSX(w io.Writer, layers []Layer, crs geo.CRS, attribution string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	for i, l := range layers {
@@ -77,7 +78,7 @@ func WriteXLSX(w io.Writer, layers []Layer, crs ExportCRS, attribution string) e
 	if _, err := f.NewSheet("说明"); err != nil {
 		return err
 	}
-	notes := [][]any{{"来源 / Sources", attribution}, {"坐标系 / CRS", crs.Title + " " + crs.Description}, {"说明 / Note", ExportNote}}
+	notes := [][]any{{"来源 / Sources", attribution}, {"坐标系 / CRS", crs.Title() + " " + crs.Note()}, {"说明 / Note", ExportNote}}
 	for _, l := range layers {
 		notes = append(notes, []any{l.Name, l.Description})
 	}

@@ -23,7 +23,7 @@ import (
 // ParseOptions says how to read an import file.
 type ParseOptions struct {
 	Format string          // "csv" | "geojson"; "" = from the file name's extension (.csv, .geojson/.json)
-	CRS    string          // coordinates of the input: "wgs84" (default) | "gcj02" | "bd09"; rows come out in WGS84
+	CRS    string          // coordinates of the input (geo.ParseCRS): "wgs84" (default) | "cgcs2000" | "gcj02" | "bd09"; rows come out in WGS84
 	Tree   *divisions.Tree // validates codes and places rows given only a village; required
 }
 
@@ -138,19 +138,15 @@ func inputFormat(format, name string) (string, error) {
 	return f, nil
 }
 
-// toWGS84 returns the converter for an input CRS name.
-func toWGS84(crs string) (func(orb.Point) orb.Point, error) {
-	switch strings.ToLower(strings.TrimSpace(crs)) {
-	case "", "wgs84", "wgs-84", "epsg:4326":
-		return func(p orb.Point) orb.Point { return p }, nil
-	case "gcj02", "gcj-02":
-		return geo.GCJ02ToWGS84, nil
-	case "bd09", "bd-09":
-		// Through the iterative GCJ-02 inverse: geo.BD09ToWGS84's one-step inverse is off by
-		// up to ≈ 5 m; this is limited by BD09ToGCJ02's ≈ 1e-6° (≈ 0.1 m).
-		return func(p orb.Point) orb.Point { return geo.GCJ02ToWGS84(geo.BD09ToGCJ02(p)) }, nil
+// inputCRS reads an input file's CRS with geo.ParseCRS: wgs84 (the default), cgcs2000, gcj02
+// or bd09, longitude first; rows are converted to WGS84 with its exact Inverse. Projected
+// systems are refused (the importer checks lon/lat ranges before converting).
+func inputCRS(s string) (geo.CRS, error) {
+	c, err := geo.ParseCRS(s)
+	if err == nil && !c.Projected() {
+		return c, nil
 	}
-	return nil, fmt.Errorf("unknown CRS %q (want wgs84, gcj02 or bd09)", crs)
+	return geo.WGS84, fmt.Errorf("unknown CRS %q (want wgs84, cgcs2000, gcj02 or bd09)", s)
 }
 
 // maxImportBytes bounds an input file (larger files should be split).
@@ -679,7 +675,8 @@ func parseDate(s string) (string, error) {
 // importInput is what every importer reads first.
 type importInput struct {
 	format string                    // "csv" or "geojson"
-	conv   func(orb.Point) orb.Point // the file's CRS to WGS84
+	crs    geo.CRS                   // the file's CRS
+	conv   func(orb.Point) orb.Point // the file's CRS to WGS84 (crs.Inverse)
 	tree   *divisions.Tree           // to check codes against
 	recs   []record                  // at least one
 }
@@ -692,9 +689,10 @@ func readImport(r io.Reader, name string, o ParseOptions, aliases map[string][]s
 	if in.format, err = inputFormat(o.Format, name); err != nil {
 		return in, err
 	}
-	if in.conv, err = toWGS84(o.CRS); err != nil {
+	if in.crs, err = inputCRS(o.CRS); err != nil {
 		return in, err
 	}
+	in.conv = in.crs.Inverse
 	if in.tree = o.Tree; in.tree == nil {
 		return in, fmt.Errorf("import %s: no division tree to check codes against", name)
 	}
@@ -715,12 +713,4 @@ func readImport(r io.Reader, name string, o ParseOptions, aliases map[string][]s
 		return in, fmt.Errorf("import %s: no data rows", name)
 	}
 	return in, nil
-}
-
-// CRSName is the canonical lower-case name of an input CRS ("" = "wgs84").
-func CRSName(c string) string {
-	if c == "" {
-		return "wgs84"
-	}
-	return strings.ToLower(c)
 }

@@ -6,8 +6,9 @@ import (
 	"sort"
 
 	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
-	"github.com/peterstace/simplefeatures/geom"
+	"github.com/paulmach/orb/project"
 )
 
 // DivisionFieldAliases lists, for each division import field, the header names accepted
@@ -46,32 +47,6 @@ func kindsByLevel(l divisions.Level) []divisions.Kind {
 // urCodes are the 2016 urban-rural classification codes.
 var urCodes = map[string]bool{"111": true, "112": true, "121": true, "122": true, "123": true, "210": true, "220": true}
 
-// ValidatePolygon checks mp with simplefeatures' OGC validity rules; the error names the
-// rule and the location (lon/lat of the offending vertex or intersection).
-func ValidatePolygon(mp orb.MultiPolygon) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("polygon validation failed: %v", r)
-		}
-	}()
-	polys := make([]geom.Polygon, len(mp))
-	for i, p := range mp {
-		rings := make([]geom.LineString, len(p))
-		for j, r := range p {
-			flat := make([]float64, 0, 2*len(r))
-			for _, v := range r {
-				flat = append(flat, v[0], v[1])
-			}
-			rings[j] = geom.NewLineString(geom.NewSequence(flat, geom.DimXY))
-		}
-		polys[i] = geom.NewPolygon(rings)
-	}
-	if len(polys) == 1 {
-		return polys[0].Validate()
-	}
-	return geom.NewMultiPolygon(polys).Validate()
-}
-
 // DivisionRow is a validated input row: the division as it will be stored.
 type DivisionRow struct {
 	Row      int                // line (CSV) or feature number (GeoJSON), see RowError
@@ -83,7 +58,7 @@ type DivisionRow struct {
 type DivisionFile struct {
 	Name   string        // the file name as given
 	Format string        // "csv" or "geojson"
-	CRS    string        // the input CRS (CRSName); rows are in WGS84
+	CRS    string        // the input CRS (geo.CRS.String); rows are in WGS84
 	Rows   []DivisionRow // sorted by code, so parents come before their children
 	Report ImportReport  // Read and Warnings filled
 }
@@ -182,7 +157,7 @@ func parseDivision(r *record, tree *divisions.Tree, conv func(orb.Point) orb.Poi
 			pt, havePt, e = checkChina(r, g.point, "geometry", "geometry")
 			fail(e)
 		default:
-			if err := ValidatePolygon(g.multi); err != nil {
+			if err := geo.Validate(g.multi); err != nil {
 				fail(&RowError{Row: r.row, Feature: r.feature, Field: "geometry", Err: fmt.Errorf("invalid %s: %w", g.typ, err)})
 				break
 			}
@@ -191,17 +166,8 @@ func parseDivision(r *record, tree *divisions.Tree, conv func(orb.Point) orb.Poi
 				fail(e)
 				break
 			}
-			mp := make(orb.MultiPolygon, len(g.multi))
-			for i, p := range g.multi {
-				mp[i] = make(orb.Polygon, len(p))
-				for j, ring := range p {
-					mp[i][j] = make(orb.Ring, len(ring))
-					for k, v := range ring {
-						mp[i][j][k] = conv(v)
-					}
-				}
-			}
-			if err := ValidatePolygon(mp); err != nil {
+			mp := project.MultiPolygon(g.multi.Clone(), conv)
+			if err := geo.Validate(mp); err != nil {
 				fail(&RowError{Row: r.row, Feature: r.feature, Field: "geometry", Err: fmt.Errorf("invalid after conversion to WGS84: %w", err)})
 				break
 			}
@@ -218,7 +184,7 @@ func parseDivision(r *record, tree *divisions.Tree, conv func(orb.Point) orb.Poi
 
 // ParseDivisions reads divisions from CSV or GeoJSON (attributes, populations, seat from
 // lon/lat or a Point geometry, boundary from a Polygon or MultiPolygon geometry, validated with
-// simplefeatures) against o.Tree. Absent fields keep the tree's values; a new division needs a
+// geo.Validate before and after conversion to WGS84) against o.Tree. Absent fields keep the tree's values; a new division needs a
 // name and a parent that is in the tree or in the same file. Any bad row fails the whole file:
 // the error names up to 20 rows and fields (see RowError).
 func ParseDivisions(r io.Reader, name string, o ParseOptions) (*DivisionFile, error) {
@@ -255,5 +221,5 @@ func ParseDivisions(r io.Reader, name string, o ParseOptions) (*DivisionFile, er
 		return nil, fmt.Errorf("import %s: nothing imported: %w", name, err)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Division.Code < rows[j].Division.Code })
-	return &DivisionFile{Name: name, Format: in.format, CRS: CRSName(o.CRS), Rows: rows, Report: rep}, nil
+	return &DivisionFile{Name: name, Format: in.format, CRS: in.crs.String(), Rows: rows, Report: rep}, nil
 }

@@ -118,7 +118,7 @@ type FacilityRow struct {
 type FacilityFile struct {
 	Name   string        // the file name as given
 	Format string        // "csv" or "geojson"
-	CRS    string        // the input CRS (CRSName); rows are in WGS84
+	CRS    string        // the input CRS (geo.CRS.String); rows are in WGS84
 	Rows   []FacilityRow // in file order
 	Report ImportReport  // Read, Derived and Warnings filled
 }
@@ -438,5 +438,5 @@ func ParseFacilities(r io.Reader, name string, o ParseOptions) (*FacilityFile, e
 			rep.Derived++
 		}
 	}
-	return &FacilityFile{Name: name, Format: in.format, CRS: CRSName(o.CRS), Rows: rows, Report: rep}, nil
+	return &FacilityFile{Name: name, Format: in.format, CRS: in.crs.String(), Rows: rows, Report: rep}, nil
 }

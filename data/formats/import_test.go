@@ -4,13 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
-
-func square(x0, y0, x1, y1 float64) orb.MultiPolygon {
-	return orb.MultiPolygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}}
-}
 
 func TestDecodeText(t *testing.T) {
 	zh := "名称,床位\n敬老院,12\n"
@@ -51,22 +46,5 @@ func TestParseDate(t *testing.T) {
 		if got, err := parseDate(in); err == nil {
 			t.Errorf("parseDate(%q) = %q, want an error", in, got)
 		}
-	}
-}
-
-func TestValidatePolygonLocation(t *testing.T) {
-	// A bowtie: the ring crosses itself at (110.75, 31.125); simplefeatures names the rule
-	// and a location near the fault.
-	bow := orb.MultiPolygon{{{{110.5, 31.0}, {111.0, 31.25}, {111.0, 31.0}, {110.5, 31.25}, {110.5, 31.0}}}}
-	err := ValidatePolygon(bow)
-	if err == nil || !strings.Contains(err.Error(), "not simple") || !strings.Contains(err.Error(), "at or near") {
-		t.Errorf("bowtie: %v; want the rule and a location", err)
-	}
-	if err := ValidatePolygon(square(110, 31, 111, 32)); err != nil {
-		t.Errorf("square: %v", err)
-	}
-	overlap := append(square(110, 31, 111, 32), square(110.5, 31.5, 111.5, 32.5)...)
-	if err := ValidatePolygon(overlap); err == nil {
-		t.Error("overlapping multipolygon accepted")
 	}
 }

@@ -217,8 +217,8 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 }
 
 func TestImportFacilitiesCRS(t *testing.T) {
-	// The file holds points in the input CRS made with the forward transforms; the importer
-	// must store the WGS84 originals (GCJ-02 inverse ≈ 1e-9°, BD-09 → GCJ-02 ≈ 1e-6°).
+	// The file holds points in the input CRS made with the forward transforms (written with 10
+	// decimals, ≈ 0.01 mm); the importer must store the WGS84 originals: both inverses are exact.
 	wgs := []orb.Point{{110.61, 31.11}, {110.7005, 31.3005}, {110.95, 31.45}}
 	cases := []struct {
 		crs  string
@@ -226,8 +226,10 @@ func TestImportFacilitiesCRS(t *testing.T) {
 		tol  float64 // degrees
 		tell float64 // the shift the conversion undoes must exceed this, so skipping it would fail
 	}{
-		{"gcj02", geo.WGS84ToGCJ02, 1e-8, 1e-4},
-		{"bd09", geo.WGS84ToBD09, 1e-7, 1e-3}, // geo.BD09ToWGS84 alone is off by up to 2e-5° here
+		{"gcj02", geo.WGS84ToGCJ02, 2e-10, 1e-4},
+		{"bd09", geo.WGS84ToBD09, 2e-10, 1e-3}, // the published one-step inverse misses by up to 2e-5° here
+		{"BD-09", geo.WGS84ToBD09, 2e-10, 1e-3},
+		{"cgcs2000", func(p orb.Point) orb.Point { return p }, 0, -1},
 		{"wgs84", func(p orb.Point) orb.Point { return p }, 0, -1},
 	}
 	for _, c := range cases {
@@ -258,8 +260,10 @@ func TestImportFacilitiesCRS(t *testing.T) {
 		})
 	}
 	s := seeded(t)
-	if _, err := s.ImportFacilities(context.Background(), strings.NewReader("x"), "p.csv", ImportOptions{CRS: "epsg:3857"}, importer); err == nil {
-		t.Error("unknown CRS accepted")
+	for _, bad := range []string{"epsg:3857", "epsg:4545", "gk3"} {
+		if _, err := s.ImportFacilities(context.Background(), strings.NewReader("x"), "p.csv", ImportOptions{CRS: bad}, importer); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("CRS %q: %v, want an error naming it", bad, err)
+		}
 	}
 }
 
@@ -496,7 +500,7 @@ func TestImportDivisions(t *testing.T) {
 		data       []byte
 		want       string
 	}{
-		{"bowtie", "b.geojson", readTestdata(t, "divisions_bowtie.geojson"), "feature 1, field geometry: invalid Polygon: validating ring at index 0"},
+		{"bowtie", "b.geojson", readTestdata(t, "divisions_bowtie.geojson"), "feature 1, field geometry: invalid Polygon: ring 0 of polygon 0 self-intersects at 110.75, 31.125 (vertex 0)"},
 		{"unclosed ring", "u.geojson", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"420526200"},
 			"geometry":{"type":"Polygon","coordinates":[[[110.5,31.0],[111.0,31.0],[111.0,31.25],[110.5,31.25]]]}}]}`), "feature 1, field geometry: invalid Polygon"},
 		{"polygon in Europe", "e.geojson", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"420526200"},

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
 )
@@ -135,7 +136,7 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 		field.add(p)
 	}
 	labels, _ := g.grow(in, seeds)
-	countyG := toSF(cs.shape)
+	countyG := geo.ToSF(cs.shape).AsGeometry()
 	pieces := make([][]orb.Polygon, len(towns))
 	for ti := range towns {
 		raster, err := g.polygonize(labels, int32(ti))
@@ -145,11 +146,11 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 		if err := validate(raster); err != nil {
 			return fmt.Errorf("county %s township %s: raster polygon invalid: %w", cs.code, towns[ti].code, err)
 		}
-		x, err := geom.Intersection(toSF(raster), countyG)
+		x, err := geom.Intersection(geo.ToSF(raster).AsGeometry(), countyG)
 		if err != nil {
 			return fmt.Errorf("county %s township %s: clipping to the county: %w", cs.code, towns[ti].code, err)
 		}
-		pieces[ti] = fromSF(x)
+		pieces[ti] = geo.FromSF(x)
 	}
 	// The main piece of each township holds its primary seed; the others are orphans.
 	main := make([]orb.Polygon, len(towns))
@@ -186,12 +187,12 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 		for _, o := range orphans {
 			to, shared := -1, 0.0
 			ob := o.p.Bound()
-			og := polyToSF(o.p).AsGeometry()
+			og := polySF(o.p).AsGeometry()
 			for tj := range towns {
 				if tj == o.owner || !main[tj].Bound().Intersects(ob) {
 					continue
 				}
-				l, err := sharedLength(og, polyToSF(main[tj]).AsGeometry())
+				l, err := sharedLength(og, polySF(main[tj]).AsGeometry())
 				if err != nil {
 					return fmt.Errorf("county %s: shared edge of a piece of %s and %s: %w", cs.code, towns[o.owner].code, towns[tj].code, err)
 				}
@@ -203,11 +204,11 @@ func partitionCounty(cs *countyShape, towns []*township, st *partStats, notes *[
 				rest = append(rest, o)
 				continue
 			}
-			u, err := geom.Union(polyToSF(main[to]).AsGeometry(), og)
+			u, err := geom.Union(polySF(main[to]).AsGeometry(), og)
 			if err != nil {
 				return fmt.Errorf("county %s: merging a piece of %s into %s: %w", cs.code, towns[o.owner].code, towns[to].code, err)
 			}
-			um := fromSF(u)
+			um := geo.FromSF(u)
 			if len(um) != 1 {
 				rest = append(rest, o)
 				continue

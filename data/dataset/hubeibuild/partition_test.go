@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/civplan/civplan/divisions"
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
@@ -46,7 +47,7 @@ func TestPartitionCountyInvariants(t *testing.T) {
 	if err := partitionCounty(cs, towns, &st, &notes); err != nil {
 		t.Fatal(err)
 	}
-	county := toSF(cs.shape)
+	county := geo.ToSF(cs.shape).AsGeometry()
 	var gs []geom.Geometry
 	sum := 0.0
 	for _, tw := range towns {
@@ -65,7 +66,7 @@ func TestPartitionCountyInvariants(t *testing.T) {
 			}
 		}
 		sum += planar.Area(tw.area)
-		gs = append(gs, toSF(tw.area))
+		gs = append(gs, geo.ToSF(tw.area).AsGeometry())
 	}
 	if st.orphanPieces == 0 {
 		t.Error("the far-arm village's piece should have been handed to a neighbour")
@@ -85,10 +86,10 @@ func TestPartitionCountyInvariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := planar.Area(fromSF(sd)); a > 1e-9*ca {
+	if a := planar.Area(geo.FromSF(sd)); a > 1e-9*ca {
 		t.Errorf("union of the areas differs from the county by %g deg²", a)
 	}
-	if ua := planar.Area(fromSF(u)); math.Abs(ua-sum) > 1e-9*ca {
+	if ua := planar.Area(geo.FromSF(u)); math.Abs(ua-sum) > 1e-9*ca {
 		t.Errorf("areas overlap: union %g, sum %g", ua, sum)
 	}
 }

@@ -2,9 +2,9 @@ package hubeibuild
 
 import (
 	"fmt"
-	"github.com/civplan/civplan/geo"
 	"math"
 
+	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
 )
@@ -14,55 +14,8 @@ func roundPt(p orb.Point) orb.Point {
 	return orb.Point{math.Round(p[0]*1e6) / 1e6, math.Round(p[1]*1e6) / 1e6}
 }
 
-func ringToSF(r orb.Ring) geom.LineString {
-	c := make([]float64, 0, 2*len(r))
-	for _, p := range r {
-		c = append(c, p[0], p[1])
-	}
-	return geom.NewLineString(geom.NewSequence(c, geom.DimXY))
-}
-
-func polyToSF(p orb.Polygon) geom.Polygon {
-	rs := make([]geom.LineString, len(p))
-	for i, r := range p {
-		rs[i] = ringToSF(r)
-	}
-	return geom.NewPolygon(rs)
-}
-
-// toSF converts an orb multipolygon to a simplefeatures geometry (not validated).
-func toSF(mp orb.MultiPolygon) geom.Geometry {
-	ps := make([]geom.Polygon, len(mp))
-	for i, p := range mp {
-		ps[i] = polyToSF(p)
-	}
-	return geom.NewMultiPolygon(ps).AsGeometry()
-}
-
-func polyFromSF(p geom.Polygon) orb.Polygon {
-	var out orb.Polygon
-	for _, ls := range p.DumpRings() {
-		seq := ls.Coordinates()
-		r := make(orb.Ring, seq.Length())
-		for i := range r {
-			xy := seq.GetXY(i)
-			r[i] = orb.Point{xy.X, xy.Y}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// fromSF extracts the areal parts of g (lower-dimensional parts of an overlay are dropped).
-func fromSF(g geom.Geometry) orb.MultiPolygon {
-	var out orb.MultiPolygon
-	for _, part := range g.Dump() {
-		if p, ok := part.AsPolygon(); ok && !p.IsEmpty() {
-			out = append(out, polyFromSF(p))
-		}
-	}
-	return out
-}
+// polySF converts one non-empty polygon with geo.ToSF.
+func polySF(p orb.Polygon) geom.Polygon { return geo.ToSF(orb.MultiPolygon{p}).PolygonN(0) }
 
 // validate checks mp with geo.Validate (OGC rules through simplefeatures, plus finite
 // coordinates, closed rings and no spikes).
@@ -139,18 +92,18 @@ func contains(mp orb.MultiPolygon, p orb.Point) bool {
 func unionAll(mps []orb.MultiPolygon) (orb.MultiPolygon, error) {
 	gs := make([]geom.Geometry, len(mps))
 	for i, mp := range mps {
-		gs[i] = toSF(mp)
+		gs[i] = geo.ToSF(mp).AsGeometry()
 	}
 	u, err := geom.UnionMany(gs)
 	if err != nil {
 		return nil, err
 	}
-	return fromSF(u), nil
+	return geo.FromSF(u), nil
 }
 
 // interiorPoint returns a point inside p (simplefeatures PointOnSurface).
 func interiorPoint(p orb.Polygon) orb.Point {
-	pt := polyToSF(p).PointOnSurface()
+	pt := polySF(p).PointOnSurface()
 	xy, ok := pt.XY()
 	if !ok {
 		return p[0][0]
