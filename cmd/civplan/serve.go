@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -35,6 +36,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
+	dsPath := fs.String("dataset", "", "dataset file (gzipped JSON, e.g. from bench/national) to seed a missing or empty database from instead of the embedded Hubei data")
 	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/X-Real-IP name the client (default: none; the connection's address is the client)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
@@ -52,7 +54,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	st, err := openSeeded(*dbPath, stderr)
+	st, err := openSeededFrom(*dbPath, *dsPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -97,6 +99,13 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 
 // openSeeded opens the database and seeds it from the embedded dataset when it is empty.
 func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
+	return openSeededFrom(path, "", stderr)
+}
+
+// openSeededFrom opens the database and, when it is empty, seeds it from the dataset file
+// dsPath (gzipped JSON) or, when dsPath is "", from the embedded Hubei dataset. A dsPath given
+// for a database that already holds data is ignored (the database wins).
+func openSeededFrom(path, dsPath string, stderr io.Writer) (*store.SQLite, error) {
 	st, err := store.Open(path)
 	if err != nil {
 		return nil, err
@@ -107,16 +116,35 @@ func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
 		return nil, err
 	}
 	if empty {
-		ds, err := dataset.EmbeddedHubei()
+		ds, from, err := loadSeedDataset(dsPath)
 		if err != nil {
 			st.Close()
 			return nil, err
 		}
-		bar := newBar(stderr, "seeding "+path+" from the embedded Hubei data")
+		bar := newBar(stderr, "seeding "+path+" from "+from)
 		if err := st.Seed(context.Background(), ds, bar); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("seed %s: %w", path, err)
 		}
 	}
 	return st, nil
+}
+
+// loadSeedDataset reads the dataset file at p, or the embedded Hubei dataset when p is "",
+// and names where it came from.
+func loadSeedDataset(p string) (*dataset.Dataset, string, error) {
+	if p == "" {
+		ds, err := dataset.EmbeddedHubei()
+		return ds, "the embedded Hubei data", err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, "", fmt.Errorf("--dataset: %w", err)
+	}
+	defer f.Close()
+	ds, err := dataset.ReadDataset(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("--dataset %s: %w", p, err)
+	}
+	return ds, p, nil
 }
