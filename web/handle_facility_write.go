@@ -106,7 +106,7 @@ func invalidUTF8At(b []byte) int {
 func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool) error {
 	if full {
 		for name, missing := range map[string]bool{"kind": in.Kind == nil, "name": in.Name == nil,
-			"division_code": in.DivisionCode == nil, "lon": in.Lon == nil, "lat": in.Lat == nil} {
+			"lon": in.Lon == nil, "lat": in.Lat == nil} {
 			if missing {
 				return badParam(name, errors.New("required"))
 			}
@@ -185,6 +185,14 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 			return p
 		}
 		f.Point = crs.Inverse(pt)
+	}
+	if f.DivisionCode == "" { // no division_code: registered where the point lies
+		chain := snap.locator.Locate(f.Point)
+		if len(chain) == 0 {
+			return badParam("lon", fmt.Errorf("no division_code, and the point %.6f, %.6f lies in no county of the division tree", f.Point[0], f.Point[1]))
+		}
+		f.DivisionCode = chain[len(chain)-1].Code
+		return nil
 	}
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
