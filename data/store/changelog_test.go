@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"sort"
+	"sync"
 	"testing"
 )
 
@@ -157,5 +160,85 @@ func TestChangeLogMigration(t *testing.T) {
 	set, err := s.ChangesSince(ctx, 7)
 	if err != nil || set.To != 8 || len(set.Changes) != 1 || len(set.Facilities) != 1 || set.Facilities[0].Version != 8 {
 		t.Errorf("after the first write: %+v %v", set, err)
+	}
+}
+
+// Concurrent writes share commits (group commit) but stay separate changes: each successful
+// one has its own version (contiguous, no gaps), audit entry and row; a failing, panicking or
+// cancelled one leaves nothing and does not take its group down.
+func TestGroupCommitKeepsWritesSeparate(t *testing.T) {
+	s := seeded(t)
+	ctx := context.Background()
+	v0, _ := s.Version()
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			wctx := ctx
+			if i%10 == 9 {
+				c, cancel := context.WithCancel(ctx)
+				cancel()
+				wctx = c
+			}
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("panic: %v", p)
+				}
+			}()
+			errs[i] = s.Write(wctx, CLIActor(), "token.test", fmt.Sprintf("w/%d", i), func(tx *sql.Tx) (any, any, error) {
+				if _, err := tx.ExecContext(wctx, "INSERT INTO meta (key, value) VALUES (?, 'x')", fmt.Sprintf("w%d", i)); err != nil {
+					return nil, nil, err
+				}
+				switch i % 10 {
+				case 3:
+					return nil, nil, errors.New("refused")
+				case 6:
+					panic("boom")
+				}
+				return nil, i, nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	var want []string
+	for i, err := range errs {
+		switch i % 10 {
+		case 3, 6, 9:
+			if err == nil {
+				t.Errorf("write %d should have failed", i)
+			}
+		default:
+			if err != nil {
+				t.Errorf("write %d: %v", i, err)
+			}
+			want = append(want, fmt.Sprintf("w/%d", i))
+		}
+	}
+	cs, err := s.Changes(ctx, v0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k, c := range cs {
+		if c.Version != v0+int64(k)+1 || len(c.Actions) != 1 {
+			t.Fatalf("change %d: %+v (want version %d with one action)", k, c, v0+int64(k)+1)
+		}
+		got = append(got, c.Actions[0].Target)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("log targets %v, want %v", got, want)
+	}
+	var rows int
+	s.DB().QueryRow("SELECT count(*) FROM meta WHERE key LIKE 'w%'").Scan(&rows)
+	if rows != len(want) {
+		t.Errorf("%d rows written, want %d (failed writes must leave none)", rows, len(want))
+	}
+	if v, _ := s.Version(); v != v0+int64(len(want)) {
+		t.Errorf("write counter %d, want %d", v, v0+int64(len(want)))
 	}
 }

@@ -21,11 +21,15 @@ import (
 // thanks to WAL, never wait for a writer. Safe for concurrent use.
 type SQLite struct {
 	path string
-	wdb  *sql.DB // exactly one connection; BEGIN IMMEDIATE
-	rdb  *sql.DB // many connections, query_only
-	wmu  sync.Mutex
+	wdb  *sql.DB          // exactly one connection; BEGIN IMMEDIATE
+	rdb  *sql.DB          // many connections, query_only
+	wmu  sync.Mutex       // held by the transaction that writes (a commit group, a migration)
 	now  func() time.Time // UTC clock; replaced in tests
 	lock *fileLock        // shared flock on <path>.lock while open (lock.go)
+
+	gmu     sync.Mutex  // guards pending and leading (groupcommit.go)
+	pending []*writeReq // writes waiting for the next group commit
+	leading bool        // a writer is committing a group
 }
 
 // timeFormat is how times are stored: fixed-width UTC, so text order is time order.
@@ -145,39 +149,6 @@ func (s *SQLite) Path() string { return s.path }
 
 // DB is the read-only pool, for queries other packages of data add later.
 func (s *SQLite) DB() *sql.DB { return s.rdb }
-
-// writeTx runs fn in one write transaction numbered by the change log (changelog.go): the
-// write version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
-// written after. Every write of the store goes through here.
-func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done { // fn failed or panicked: never leave the one write connection inside a transaction
-			tx.Rollback()
-		}
-	}()
-	start, err := beginChange(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if _, err := s.finishChange(ctx, tx, start); err != nil {
-		return err
-	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
 
 // Version is a counter bumped by every committed write; a reader that remembers it can tell
 // whether anything changed since.
