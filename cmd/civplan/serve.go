@@ -43,6 +43,16 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	} else if len(pos) != 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
+	var proxies []string // checked before the database is opened
+	if *trusted != "" {
+		for _, p := range strings.Split(*trusted, ",") {
+			p = strings.TrimSpace(p)
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return usageError{fmt.Sprintf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)}
+			}
+			proxies = append(proxies, p)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	st, err := openSeededFrom(*dbPath, *dsPath, stderr)
 	if err != nil {
@@ -50,15 +60,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	}
 	defer st.Close()
 	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin}
-	if *trusted != "" {
-		for _, p := range strings.Split(*trusted, ",") {
-			p = strings.TrimSpace(p)
-			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
-				return usageError{fmt.Sprintf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)}
-			}
-			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
-		}
-	}
+	cfg.TrustedProxies = proxies
 	switch *openReads {
 	case "auto":
 		cfg.OpenReads = web.IsLoopback(*addr)
@@ -87,7 +89,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		WriteTimeout: writeTimeout, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go srv.Watch(ctx, 5*time.Second) // picks up writes from other processes (civplan import)
+	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import) from the change log
 	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err
