@@ -11,7 +11,7 @@ test: lint deps unit race crash-short fuzz-short uitest
 # Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
 # font (the report and browser tests) — installed once, before test packages run in parallel
 # (two apt-get runs at once would fight over dpkg's lock).
-DEBS := gdal-bin chromium fonts-wqy-zenhei
+DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -20,10 +20,13 @@ deps:
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
 	  fi
 
+# gofmt, go vet and staticcheck (pinned; `go run` fetches it through the module proxy once).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "not gofmt-formatted: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 unit:
 	$(GO) test -count=1 ./...

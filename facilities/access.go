@@ -84,7 +84,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 	if err != nil {
 		return nil, err
 	}
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	if !ki.info.BedBased {
 		return nil, paramErr("kind", q.Kind, "accessibility needs a bed-based kind (welfare_home, regional_care_center, disability_care_center)")
 	}
@@ -128,11 +128,11 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 		inDemand[i] = keepVillage(v, &q, &ex)
 	}
 	// Step 1: supply-to-demand ratio per facility.
-	rj := make([]float64, len(ki.pos))
-	res.Supply = len(ki.pos)
-	parallel(len(ki.pos), func(lo, hi int) {
+	rj := make([]float64, len(ki.fs))
+	res.Supply = len(ki.fs)
+	parallel(len(ki.fs), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			f := &a.reg.fs[ki.pos[j]]
+			f := ki.fs[j]
 			if f.Beds <= 0 {
 				continue
 			}
@@ -149,8 +149,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 			}
 		}
 	})
-	for j, p := range ki.pos {
-		f := &a.reg.fs[p]
+	for j, f := range ki.fs {
 		if q.Division != "" && !codeWithin(f.DivisionCode, q.Division) {
 			continue
 		}
@@ -176,7 +175,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 					if w := weight(d * f); w > 0 {
 						ai += w * rj[j]
 						va.Facilities++
-						provs = append(provs, a.reg.fs[ki.pos[j]].Provenance)
+						provs = append(provs, ki.fs[j].Provenance)
 					}
 					return true
 				})

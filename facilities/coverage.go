@@ -320,15 +320,15 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 // over hundreds of thousands of villages writes no pointers and gives the GC nothing to scan).
 type villageCover struct {
 	covered bool
-	fi      int32 // covering facility, index into kindIndex.pos; -1 = not named
-	near    int32 // nearest facility, index into kindIndex.pos; -1 = none or not asked
+	fi      int32 // covering facility, index into kindIndex.fs; -1 = not named
+	near    int32 // nearest facility, index into kindIndex.fs; -1 = none or not asked
 	nearD   float64
 	detour  float64
 }
 
 // coverCompact answers every village in vs (in order) in compact form.
 func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest bool) []villageCover {
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	cs := make([]villageCover, len(vs))
 	parallel(len(vs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -365,7 +365,7 @@ func (a *Analyzer) provenanceOf(q *Query, ki *kindIndex, v *divisions.Division, 
 	}
 	if c.covered {
 		if c.fi >= 0 {
-			prov = weaker(prov, a.reg.fs[ki.pos[c.fi]].Provenance)
+			prov = weaker(prov, ki.fs[c.fi].Provenance)
 		} else {
 			prov = weaker(prov, ki.weakest)
 		}
@@ -386,7 +386,7 @@ func weaker(p, q divisions.Provenance) divisions.Provenance {
 
 // results expands compact answers into VillageResults.
 func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover) []VillageResult {
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	res := make([]VillageResult, len(vs))
 	var nears []NearestFacility
 	for i := range cs {
@@ -401,10 +401,10 @@ func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover
 			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
 			r.Rural, r.Elderly, r.Covered, r.Detour = ruralWord(v), q.Elderly.of(v.Population), c.covered, c.detour
 			if c.covered && c.fi >= 0 {
-				r.CoveredBy = a.reg.fs[ki.pos[c.fi]].ID
+				r.CoveredBy = ki.fs[c.fi].ID
 			}
 			if c.near >= 0 {
-				f := &a.reg.fs[ki.pos[c.near]]
+				f := ki.fs[c.near]
 				nears[i] = NearestFacility{ID: f.ID, Name: f.Name, DistanceM: c.nearD, DetourM: c.nearD * c.detour}
 				r.Nearest = &nears[i]
 			}
@@ -423,7 +423,7 @@ func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) [
 type rowFunc func(i int) (code divisions.Code, elderly int64, covered, hasPoint bool, prov divisions.Provenance)
 
 func (a *Analyzer) compactRow(q *Query, vs []*divisions.Division, cs []villageCover) rowFunc {
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	return func(i int) (divisions.Code, int64, bool, bool, divisions.Provenance) {
 		v := vs[i]
 		return v.Code, q.Elderly.of(v.Population), cs[i].covered, v.HasSeat, a.provenanceOf(q, ki, v, &cs[i])
@@ -437,7 +437,7 @@ func resultRow(res []VillageResult) rowFunc {
 	}
 }
 
-// coveredBy reports whether v is covered and, where known, the index (into ki.pos) of a
+// coveredBy reports whether v is covered and, where known, the index (into ki.fs) of a
 // usable facility that covers it (-1 when not named).
 func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, detour float64) (int, bool) {
 	switch q.Mode {
@@ -462,7 +462,7 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 		if len(list) > 32 { // many facilities in the unit: ask the index, filter by unit
 			found := -1
 			ki.ix.Within(v.Seat, r, func(i int, _ float64) bool {
-				if shortAt(a.reg.fs[ki.pos[i]].DivisionCode, ki.info.Serves) == unit {
+				if shortAt(ki.fs[i].DivisionCode, ki.info.Serves) == unit {
 					found = i
 					return false
 				}
@@ -472,7 +472,7 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 		}
 		best, bestD := -1, math.Inf(1)
 		for _, i := range list {
-			if d := distanceM(v.Seat, a.reg.fs[ki.pos[i]].Point); d <= r && d < bestD {
+			if d := distanceM(v.Seat, ki.fs[i].Point); d <= r && d < bestD {
 				best, bestD = i, d
 			}
 		}

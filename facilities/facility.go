@@ -137,4 +137,7 @@ type Facility struct {
 	Opened       string               `json:"opened,omitempty"`
 	PlanID       int64                `json:"plan_id,omitempty"` // set on planned facilities of a saved siting plan
 	Provenance   divisions.Provenance `json:"provenance"`
+	// Version is the store's change-log version of the facility's last change (its ETag); 0
+	// where unknown (a facility not read from a store).
+	Version int64 `json:"version,omitempty"`
 }

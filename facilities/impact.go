@@ -176,9 +176,8 @@ func (s *side) within(k Kind) map[divisions.Code]facAgg {
 	for c := range s.need {
 		levels[c.Level()] = true
 	}
-	if ki := s.a.reg.kinds[k]; ki != nil {
-		for _, p := range ki.pos {
-			f := &s.a.reg.fs[p]
+	if ki := s.a.reg.kind(k); ki != nil {
+		for _, f := range ki.fs {
 			for l := range levels {
 				if u := unitAt(f.DivisionCode, l); u != "" && s.need[u] {
 					a := m[u]
@@ -216,14 +215,14 @@ func (s *side) covered(v *divisions.Division, k Kind) bool {
 	if q.Mode == ModeRadius {
 		a = s.full
 	}
-	_, ok := a.coveredBy(&q, a.reg.kinds[k], v, q.detourOf(v.Code))
+	_, ok := a.coveredBy(&q, a.reg.kind(k), v, q.detourOf(v.Code))
 	return ok
 }
 
 // reach answers one village for one kind: covered, and the nearest facility it may use.
 func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	q := s.q[k.Kind]
-	ki := s.a.reg.kinds[k.Kind]
+	ki := s.a.reg.kind(k.Kind)
 	var r Reach
 	r.Covered = s.covered(v, k.Kind)
 	if !v.HasSeat || ki == nil {
@@ -232,19 +231,19 @@ func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	if jurisdictionBound(k) {
 		best, bestD := -1, math.Inf(1)
 		for _, i := range ki.byUnit[unitAt(v.Code, k.Serves)] {
-			if d := distanceM(v.Seat, s.a.reg.fs[ki.pos[i]].Point); d < bestD {
+			if d := distanceM(v.Seat, ki.fs[i].Point); d < bestD {
 				best, bestD = i, d
 			}
 		}
 		if best >= 0 {
-			f := &s.a.reg.fs[ki.pos[best]]
+			f := ki.fs[best]
 			r.Nearest = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: bestD, DetourM: bestD * q.detourOf(v.Code)}
 		}
 		return r
 	}
-	fk := s.full.reg.kinds[k.Kind]
+	fk := s.full.reg.kind(k.Kind)
 	if j, d, ok := fk.ix.Nearest(v.Seat, 0); ok {
-		f := &s.full.reg.fs[fk.pos[j]]
+		f := fk.fs[j]
 		r.Nearest = &NearestFacility{ID: f.ID, Name: f.Name, DistanceM: d, DetourM: d * q.detourOf(v.Code)}
 	}
 	return r

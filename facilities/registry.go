@@ -2,6 +2,8 @@ package facilities
 
 import (
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/geo"
@@ -10,67 +12,362 @@ import (
 
 // Registry is an immutable set of facilities with a point index per kind over the facilities
 // that count for coverage ("usable"): operating ones, plus the planned facilities of one saved
-// plan when built with WithPlanned. Safe for concurrent readers.
+// plan when built with WithPlanned. Safe for concurrent readers. Apply makes a copy-on-write
+// successor: the facilities live in chunks by id that successors share, and a kind's index is
+// reused (a pointer swapped for an attribute change) or rebuilt on first use.
 type Registry struct {
-	fs     []Facility // sorted by id
-	byID   map[int64]int
+	chunks [][]Facility // every facility sorted by id, in chunks of at most 2·chunkSize; never modified once published
+	n      int
 	planID int64
-	kinds  map[Kind]*kindIndex
+	kinds  map[Kind]*kindSlot // one per kind of Kinds()
+
+	flatOnce sync.Once
+	flat     []Facility // All(), materialised on first use
+}
+
+// chunkSize is the target length of a chunk: an Apply of one facility copies one chunk
+// (≈ 45 KB) and the chunk list (n/chunkSize pointers).
+const chunkSize = 256
+
+// kindSlot holds the index of one kind, built on first use from the registry it was made for.
+type kindSlot struct {
+	once  sync.Once
+	built atomic.Bool // set once ki is ready
+	info  KindInfo
+	src   *Registry // cleared once built
+	ki    *kindIndex
+}
+
+// index returns the kind's index, building it on first use.
+func (s *kindSlot) index() *kindIndex {
+	s.once.Do(func() {
+		s.ki = s.src.buildKind(s.info)
+		s.src = nil
+		s.built.Store(true)
+	})
+	return s.ki
+}
+
+// builtSlot is a slot holding a ready index.
+func builtSlot(ki *kindIndex) *kindSlot {
+	s := &kindSlot{info: ki.info, ki: ki}
+	s.once.Do(func() {})
+	s.built.Store(true)
+	return s
 }
 
 // kindIndex holds the usable facilities of one kind.
 type kindIndex struct {
 	info    KindInfo
-	pos     []int                    // positions in Registry.fs, in index order
-	ix      *geo.PointIndex          // over fs[pos[i]].Point
-	byUnit  map[divisions.Code][]int // unit at info.Serves → indexes into pos
+	fs      []*Facility              // the usable facilities, in index order (pointing into registry chunks)
+	at      map[int64]int32          // id → position in fs
+	ix      *geo.PointIndex          // over fs[i].Point
+	byUnit  map[divisions.Code][]int // unit at info.Serves → indexes into fs
 	byShort map[string][]int         // the same keyed by the unit's significant digits (no allocation to look up)
 	weakest divisions.Provenance     // weakest provenance over the usable facilities of the kind
 }
 
 // NewRegistry indexes a copy of fs. Facilities with an unknown kind are kept for listing but never
-// count for coverage; a facility's division_code is expected in 12-digit form.
-func NewRegistry(fs []Facility) *Registry { return newRegistry(fs, 0) }
-
-func newRegistry(fs []Facility, planID int64) *Registry {
-	r := &Registry{fs: append([]Facility(nil), fs...), planID: planID, kinds: map[Kind]*kindIndex{}}
-	sort.SliceStable(r.fs, func(i, j int) bool { return r.fs[i].ID < r.fs[j].ID })
-	r.byID = make(map[int64]int, len(r.fs))
-	for i, f := range r.fs {
-		r.byID[f.ID] = i
+// count for coverage; a facility's division_code is expected in 12-digit form. Of several
+// facilities with one id the last wins.
+func NewRegistry(fs []Facility) *Registry {
+	all := append([]Facility(nil), fs...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	w := 0
+	for i := range all {
+		if w > 0 && all[w-1].ID == all[i].ID {
+			all[w-1] = all[i]
+			continue
+		}
+		all[w] = all[i]
+		w++
 	}
-	for _, info := range Kinds() {
-		ki := &kindIndex{info: info, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}}
-		var pts []orb.Point
-		for i := range r.fs {
-			f := &r.fs[i]
+	return fromSorted(all[:w], 0)
+}
+
+// fromSorted makes a registry over all (sorted by unique id; owned by the registry).
+func fromSorted(all []Facility, planID int64) *Registry {
+	r := &Registry{n: len(all), planID: planID}
+	for lo := 0; lo < len(all); lo += chunkSize {
+		r.chunks = append(r.chunks, all[lo:min(lo+chunkSize, len(all)):min(lo+chunkSize, len(all))])
+	}
+	r.resetKinds()
+	return r
+}
+
+// resetKinds gives r a fresh, unbuilt slot for every kind.
+func (r *Registry) resetKinds() {
+	r.kinds = make(map[Kind]*kindSlot, len(kindInfos))
+	for _, info := range kindInfos {
+		r.kinds[info.Kind] = &kindSlot{info: info, src: r}
+	}
+}
+
+// kind returns the index of kind k (nil for an unknown kind).
+func (r *Registry) kind(k Kind) *kindIndex {
+	if s := r.kinds[k]; s != nil {
+		return s.index()
+	}
+	return nil
+}
+
+// buildKind indexes the usable facilities of one kind.
+func (r *Registry) buildKind(info KindInfo) *kindIndex {
+	ki := &kindIndex{info: info, at: map[int64]int32{}, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}}
+	var pts []orb.Point
+	for _, c := range r.chunks {
+		for i := range c {
+			f := &c[i]
 			if f.Kind != info.Kind || !r.usable(f) {
 				continue
 			}
 			if u := unitAt(f.DivisionCode, info.Serves); u != "" {
-				ki.byUnit[u] = append(ki.byUnit[u], len(ki.pos))
+				ki.byUnit[u] = append(ki.byUnit[u], len(ki.fs))
 				ki.byShort[string(u[:codeLen[info.Serves]])] = ki.byUnit[u]
 			}
-			ki.pos = append(ki.pos, i)
+			ki.at[f.ID] = int32(len(ki.fs))
+			ki.fs = append(ki.fs, f)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
 			pts = append(pts, f.Point)
 		}
-		ki.ix = geo.NewPointIndex(pts)
-		r.kinds[info.Kind] = ki
 	}
-	return r
+	ki.ix = geo.NewPointIndex(pts)
+	return ki
 }
 
 // WithPlanned returns a registry in which the planned facilities of saved plan planID (status
 // planned, PlanID == planID) also count as usable; planID ≤ 0 returns the operating-only view.
 func (r *Registry) WithPlanned(planID int64) *Registry {
-	if planID <= 0 {
-		if r.planID == 0 {
-			return r
-		}
-		return newRegistry(r.fs, 0)
+	if planID < 0 {
+		planID = 0
 	}
-	return newRegistry(r.fs, planID)
+	if planID == r.planID {
+		return r
+	}
+	v := &Registry{chunks: r.chunks, n: r.n, planID: planID}
+	v.resetKinds()
+	return v
+}
+
+// Apply returns a successor of r in which the facilities of changed replace those with their
+// ids (or are added) and the facilities with the ids in deleted are gone; r is unchanged.
+// Kinds no change touches share r's indexes; a change of attributes only (not kind, point,
+// division or whether it counts) swaps one pointer in its kind's index; other touched kinds
+// are rebuilt on first use. A large change rebuilds everything.
+func (r *Registry) Apply(changed []Facility, deleted []int64) *Registry {
+	if len(changed)+len(deleted) == 0 {
+		return r
+	}
+	if len(changed)+len(deleted) > 64 && (len(changed)+len(deleted))*16 > r.n {
+		return r.rebuildWith(changed, deleted)
+	}
+	next := &Registry{chunks: append([][]Facility(nil), r.chunks...), n: r.n, planID: r.planID}
+	copied := map[int]bool{} // chunks already copied for this successor
+	type touch struct {
+		old *Facility // nil: new
+		pos int       // the changed facility's index in changed (-1: deleted)
+	}
+	var touched []touch
+	for _, id := range deleted {
+		if old, ok := r.Get(id); ok {
+			o := old
+			touched = append(touched, touch{&o, -1})
+			next.remove(id, copied)
+		}
+	}
+	for i := range changed {
+		var o *Facility
+		if old, ok := next.Get(changed[i].ID); ok {
+			o = &old
+		}
+		touched = append(touched, touch{o, i})
+		next.upsert(changed[i], copied)
+	}
+	// Decide per kind: keep the slot, swap pointers, or rebuild.
+	rebuild := map[Kind]bool{}
+	swap := map[Kind][]int64{}
+	for _, t := range touched {
+		var nf *Facility
+		if t.pos >= 0 {
+			nf = &changed[t.pos]
+		}
+		oldU := t.old != nil && r.usable(t.old)
+		newU := nf != nil && r.usable(nf)
+		switch {
+		case oldU && newU && t.old.Kind == nf.Kind && t.old.Point == nf.Point && t.old.DivisionCode == nf.DivisionCode:
+			swap[nf.Kind] = append(swap[nf.Kind], nf.ID)
+		default:
+			if oldU {
+				rebuild[t.old.Kind] = true
+			}
+			if newU {
+				rebuild[nf.Kind] = true
+			}
+		}
+	}
+	next.kinds = make(map[Kind]*kindSlot, len(r.kinds))
+	for k, s := range r.kinds {
+		switch {
+		case rebuild[k]:
+			next.kinds[k] = &kindSlot{info: s.info, src: next}
+		case len(swap[k]) > 0:
+			next.kinds[k] = next.swapped(s, swap[k])
+		default:
+			next.kinds[k] = s
+		}
+	}
+	return next
+}
+
+// swapped returns a slot for kind s whose index is s's with the facilities ids pointing at
+// their versions in r (same positions, points and units; provenance recomputed). An unbuilt s
+// gives an unbuilt slot over r.
+func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
+	if !s.built.Load() { // nothing built to reuse: build r's own on first use
+		return &kindSlot{info: s.info, src: r}
+	}
+	old := s.ki
+	ki := *old
+	ki.fs = append([]*Facility(nil), old.fs...)
+	for _, id := range ids {
+		j, ok := old.at[id]
+		if !ok {
+			continue
+		}
+		ci, i := r.find(id)
+		if ci < 0 {
+			continue
+		}
+		ki.fs[j] = &r.chunks[ci][i]
+	}
+	ki.weakest = ""
+	for _, f := range ki.fs {
+		ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
+	}
+	return builtSlot(&ki)
+}
+
+// rebuildWith is Apply by a full rebuild.
+func (r *Registry) rebuildWith(changed []Facility, deleted []int64) *Registry {
+	gone := make(map[int64]bool, len(deleted)+len(changed))
+	for _, id := range deleted {
+		gone[id] = true
+	}
+	for i := range changed {
+		gone[changed[i].ID] = true
+	}
+	all := make([]Facility, 0, r.n+len(changed))
+	for _, c := range r.chunks {
+		for i := range c {
+			if !gone[c[i].ID] {
+				all = append(all, c[i])
+			}
+		}
+	}
+	all = append(all, changed...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return fromSorted(all, r.planID)
+}
+
+// find locates id: the chunk index and the position in it, or (-1, -1).
+func (r *Registry) find(id int64) (int, int) {
+	ci := sort.Search(len(r.chunks), func(i int) bool { c := r.chunks[i]; return c[len(c)-1].ID >= id })
+	if ci == len(r.chunks) {
+		return -1, -1
+	}
+	c := r.chunks[ci]
+	i := sort.Search(len(c), func(i int) bool { return c[i].ID >= id })
+	if i == len(c) || c[i].ID != id {
+		return -1, -1
+	}
+	return ci, i
+}
+
+// own returns chunk ci of a successor under construction, copied once so it can be modified.
+func (r *Registry) own(ci int, copied map[int]bool, extra int) []Facility {
+	if !copied[ci] {
+		c := r.chunks[ci]
+		r.chunks[ci] = append(make([]Facility, 0, len(c)+extra), c...)
+		copied[ci] = true
+	}
+	return r.chunks[ci]
+}
+
+// upsert puts f into a successor under construction (replacing the facility with its id).
+func (r *Registry) upsert(f Facility, copied map[int]bool) {
+	if ci, i := r.find(f.ID); ci >= 0 {
+		r.own(ci, copied, 0)[i] = f
+		return
+	}
+	r.n++
+	if len(r.chunks) == 0 {
+		r.chunks = [][]Facility{{f}}
+		copied[0] = true
+		return
+	}
+	// The chunk whose range should hold f: the first whose last id is above f.ID, else the last.
+	ci := sort.Search(len(r.chunks), func(i int) bool { c := r.chunks[i]; return c[len(c)-1].ID > f.ID })
+	if ci == len(r.chunks) {
+		ci--
+		if len(r.chunks[ci]) >= chunkSize { // appending past the end: start a new chunk
+			r.chunks = append(r.chunks, []Facility{f})
+			copied[len(r.chunks)-1] = true
+			return
+		}
+	}
+	c := r.own(ci, copied, 1)
+	i := sort.Search(len(c), func(i int) bool { return c[i].ID > f.ID })
+	c = append(c, Facility{})
+	copy(c[i+1:], c[i:])
+	c[i] = f
+	r.chunks[ci] = c
+	if len(c) > 2*chunkSize { // split an overfull chunk
+		a := append([]Facility(nil), c[:len(c)/2]...)
+		b := append([]Facility(nil), c[len(c)/2:]...)
+		r.chunks = append(r.chunks[:ci], append([][]Facility{a, b}, r.chunks[ci+1:]...)...)
+		shifted := map[int]bool{}
+		for k := range copied {
+			if k > ci {
+				shifted[k+1] = true
+			} else {
+				shifted[k] = true
+			}
+		}
+		shifted[ci+1] = true
+		clear(copied)
+		for k := range shifted {
+			copied[k] = true
+		}
+	}
+}
+
+// remove deletes id from a successor under construction (no-op if absent).
+func (r *Registry) remove(id int64, copied map[int]bool) {
+	ci, i := r.find(id)
+	if ci < 0 {
+		return
+	}
+	r.n--
+	c := r.own(ci, copied, 0)
+	c = append(c[:i], c[i+1:]...)
+	if len(c) > 0 {
+		r.chunks[ci] = c
+		return
+	}
+	r.chunks = append(r.chunks[:ci], r.chunks[ci+1:]...)
+	shifted := map[int]bool{}
+	for k := range copied {
+		switch {
+		case k > ci:
+			shifted[k-1] = true
+		case k < ci:
+			shifted[k] = true
+		}
+	}
+	clear(copied)
+	for k := range shifted {
+		copied[k] = true
+	}
 }
 
 // PlanID is the plan whose planned facilities count as usable (0 = none).
@@ -85,29 +382,60 @@ func (r *Registry) usable(f *Facility) bool {
 func (r *Registry) Usable(f Facility) bool { return r.usable(&f) }
 
 // Len is the number of facilities (every status).
-func (r *Registry) Len() int { return len(r.fs) }
+func (r *Registry) Len() int { return r.n }
 
-// All returns every facility sorted by id. The slice is shared: do not modify it.
-func (r *Registry) All() []Facility { return r.fs }
+// All returns every facility sorted by id. The slice is shared: do not modify it. The first
+// call on a registry made by Apply copies every facility once.
+func (r *Registry) All() []Facility {
+	r.flatOnce.Do(func() {
+		if len(r.chunks) == 1 {
+			r.flat = r.chunks[0]
+			return
+		}
+		r.flat = make([]Facility, 0, r.n)
+		for _, c := range r.chunks {
+			r.flat = append(r.flat, c...)
+		}
+	})
+	return r.flat
+}
+
+// Each calls fn with every facility whose id is above after, ascending, until fn returns
+// false. fn must not modify the facility; the pointer stays valid (registries never change).
+func (r *Registry) Each(after int64, fn func(f *Facility) bool) {
+	ci := sort.Search(len(r.chunks), func(i int) bool { c := r.chunks[i]; return c[len(c)-1].ID > after })
+	for ; ci < len(r.chunks); ci++ {
+		c := r.chunks[ci]
+		i := 0
+		if c[0].ID <= after {
+			i = sort.Search(len(c), func(i int) bool { return c[i].ID > after })
+		}
+		for ; i < len(c); i++ {
+			if !fn(&c[i]) {
+				return
+			}
+		}
+	}
+}
 
 // Get returns the facility with id, or ok=false.
 func (r *Registry) Get(id int64) (Facility, bool) {
-	i, ok := r.byID[id]
-	if !ok {
+	ci, i := r.find(id)
+	if ci < 0 {
 		return Facility{}, false
 	}
-	return r.fs[i], true
+	return r.chunks[ci][i], true
 }
 
 // UsableOf returns the usable facilities of kind k sorted by id (nil for an unknown kind).
 func (r *Registry) UsableOf(k Kind) []Facility {
-	ki := r.kinds[k]
+	ki := r.kind(k)
 	if ki == nil {
 		return nil
 	}
-	out := make([]Facility, len(ki.pos))
-	for j, p := range ki.pos {
-		out[j] = r.fs[p]
+	out := make([]Facility, len(ki.fs))
+	for j, f := range ki.fs {
+		out[j] = *f
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
@@ -125,21 +453,13 @@ type Filter struct {
 // List returns the facilities matching f, sorted by id.
 func (r *Registry) List(f Filter) []Facility {
 	var out []Facility
-	for _, x := range r.fs {
-		if f.Kind != "" && x.Kind != f.Kind {
-			continue
+	r.Each(0, func(x *Facility) bool {
+		if (f.Kind == "" || x.Kind == f.Kind) && (f.Status == "" || x.Status == f.Status) &&
+			(f.Division == "" || codeWithin(x.DivisionCode, f.Division)) && (f.BBox == nil || f.BBox.Contains(x.Point)) {
+			out = append(out, *x)
 		}
-		if f.Status != "" && x.Status != f.Status {
-			continue
-		}
-		if f.Division != "" && !codeWithin(x.DivisionCode, f.Division) {
-			continue
-		}
-		if f.BBox != nil && !f.BBox.Contains(x.Point) {
-			continue
-		}
-		out = append(out, x)
-	}
+		return true
+	})
 	return out
 }
 

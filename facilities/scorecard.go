@@ -135,7 +135,7 @@ func fracItem(it ScoreItem, unknownBlocks bool) ScoreItem {
 }
 
 func (a *Analyzer) communityAreaItem(vcs []*divisions.Division) ScoreItem {
-	ki := a.reg.kinds[CommunityServiceCenter]
+	ki := a.reg.kind(CommunityServiceCenter)
 	it := ScoreItem{ID: "community_service_area_500",
 		TitleZH: "农村社区综合服务设施建筑面积均达到500平方米", TitleEN: "Rural community service facilities ≥ 500 m² floor area",
 		Target: 1.0, Deadline: "2020", Source: SeedDoc + " 一(二)2、二(二)2", nothing: reasonNoVillages,
@@ -145,7 +145,7 @@ func (a *Analyzer) communityAreaItem(vcs []*divisions.Division) ScoreItem {
 		fs := ki.byUnit[v.Code]
 		meets, unknown := false, len(fs) > 0
 		for _, i := range fs {
-			f := &a.reg.fs[ki.pos[i]]
+			f := ki.fs[i]
 			provs = append(provs, f.Provenance)
 			if f.FloorAreaM2 >= 500 {
 				meets = true
@@ -170,12 +170,12 @@ func (a *Analyzer) communityAreaItem(vcs []*divisions.Division) ScoreItem {
 
 func (a *Analyzer) renovationItems(c divisions.Code) []ScoreItem {
 	var homes []*Facility
-	for i := range a.reg.fs {
-		f := &a.reg.fs[i]
+	a.reg.Each(0, func(f *Facility) bool {
 		if f.Kind == WelfareHome && f.Status == StatusOperating && codeWithin(f.DivisionCode, c) {
 			homes = append(homes, f)
 		}
-	}
+		return true
+	})
 	var provs []divisions.Provenance
 	for _, f := range homes {
 		provs = append(provs, f.Provenance)

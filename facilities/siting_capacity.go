@@ -176,10 +176,9 @@ func (a *Analyzer) newCapacityRun(su *sitingSetup) *capacityRun {
 		cr.total += cr.demand[i]
 		cr.srcEdge[i] = cr.net.addEdge(cr.src, i, cr.demand[i])
 	}
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	var exist []candidate
-	for _, p := range ki.pos {
-		f := &a.reg.fs[p]
+	for _, f := range ki.fs {
 		exist = append(exist, candidate{code: f.DivisionCode, name: f.Name, point: f.Point, hasPoint: true, facilityID: f.ID, prov: f.Provenance, beds: f.Beds})
 	}
 	all := func(int) bool { return true }

@@ -59,7 +59,7 @@ func (a *Analyzer) pcenter(su *sitingSetup) *Siting {
 // nearest usable facility, and indexes them and the candidates; it notes in s what is left out.
 func (a *Analyzer) newPCenterSearch(su *sitingSetup, s *Siting) *pcenterSearch {
 	q := &su.q
-	ki := a.reg.kinds[q.Kind]
+	ki := a.reg.kind(q.Kind)
 	ps := &pcenterSearch{su: su}
 	dm := &ps.dm
 	noPoint := 0

@@ -1,26 +1,43 @@
 package web
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/civplan/civplan/facilities"
+)
 
 // maxCachedAnswers bounds the answers one snapshot memoises (a scorecard is ≈ 10 KB, a
 // province coverage without villages ≈ 5 KB); past it answers are computed every time.
 const maxCachedAnswers = 2048
 
-// answerCache memoises the deterministic analysis answers of one snapshot: the snapshot never
-// changes, so neither do they, and a write builds a new snapshot with an empty cache.
+// answerCache memoises the deterministic analysis answers of one snapshot. Each answer records
+// the one facility kind it depends on ("" = every kind); a snapshot step keeps the answers
+// whose kind no changed facility has (successor), so a write to a welfare home keeps every
+// cached mutual-aid coverage.
 type answerCache struct {
 	mu sync.Mutex
-	m  map[string]any
+	m  map[string]cachedAnswer
 }
 
-// get returns the answer stored under key, or computes, stores and returns it. Errors are not
-// stored. Two concurrent first calls may both compute; they store equal answers.
+type cachedAnswer struct {
+	v    any
+	kind facilities.Kind // "" = depends on every kind
+}
+
+// get returns the answer stored under key, or computes, stores and returns it; the answer is
+// taken to depend on every facility kind. Errors are not stored.
 func (c *answerCache) get(key string, compute func() (any, error)) (any, error) {
+	return c.getFor(key, "", compute)
+}
+
+// getFor is get for an answer that depends only on the facilities of kind k ("" = every
+// kind). Two concurrent first calls may both compute; they store equal answers.
+func (c *answerCache) getFor(key string, k facilities.Kind, compute func() (any, error)) (any, error) {
 	c.mu.Lock()
-	v, ok := c.m[key]
+	e, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
-		return v, nil
+		return e.v, nil
 	}
 	v, err := compute()
 	if err != nil {
@@ -28,11 +45,28 @@ func (c *answerCache) get(key string, compute func() (any, error)) (any, error) 
 	}
 	c.mu.Lock()
 	if c.m == nil {
-		c.m = map[string]any{}
+		c.m = map[string]cachedAnswer{}
 	}
 	if len(c.m) < maxCachedAnswers {
-		c.m[key] = v
+		c.m[key] = cachedAnswer{v: v, kind: k}
 	}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// successor returns the cache of the next snapshot when the facilities of the given kinds
+// changed: the answers that depend on none of them, carried over.
+func (c *answerCache) successor(changed map[facilities.Kind]bool) *answerCache {
+	next := &answerCache{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, e := range c.m {
+		if e.kind != "" && !changed[e.kind] {
+			if next.m == nil {
+				next.m = make(map[string]cachedAnswer, len(c.m))
+			}
+			next.m[key] = e
+		}
+	}
+	return next
 }

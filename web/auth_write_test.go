@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -92,6 +93,16 @@ func TestEveryWriteRouteNeedsItsRole(t *testing.T) {
 	}
 }
 
+// etagOf reads the ETag of facility id.
+func (e *testEnv) etagOf(t *testing.T, id int64) string {
+	t.Helper()
+	code, h, _ := e.get(t, fmt.Sprintf("/api/v1/facilities/%d", id))
+	if code != 200 || h.Get("ETag") == "" {
+		t.Fatalf("GET facility %d: %d, ETag %q", id, code, h.Get("ETag"))
+	}
+	return h.Get("ETag")
+}
+
 func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 	e := newTestEnv(t, Config{OpenReads: true})
 	ctx := context.Background()
@@ -100,11 +111,23 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 
 	// Create: a mutual-aid site in 昭君村, given in GCJ-02.
 	code, h, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"mutual_aid_elderly","name":"昭君村互助点","division_code":"420526101201","lon":110.805,"lat":31.297,"crs":"gcj02"}`, auth...)
-	if code != 201 || h.Get("ETag") != `"1"` || !strings.HasPrefix(h.Get("Location"), "/api/v1/facilities/") {
+	// The ETag is the change-log version of the write, also in the body as properties.version.
+	logVersion := func() string {
+		v, err := e.store.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf(`"%d"`, v)
+	}
+	if code != 201 || h.Get("ETag") != logVersion() || !strings.HasPrefix(h.Get("Location"), "/api/v1/facilities/") {
 		t.Fatalf("create: %d %v %v", code, h, m)
 	}
+	etag1 := h.Get("ETag")
 	id := h.Get("Location")[len("/api/v1/facilities/"):]
 	props := m["properties"].(map[string]any)
+	if fmt.Sprintf(`"%v"`, props["version"]) != etag1 {
+		t.Errorf("properties.version %v, ETag %s", props["version"], etag1)
+	}
 	if props["status"] != "operating" || props["provenance"] != "real" {
 		t.Errorf("created %v", props)
 	}
@@ -124,21 +147,29 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 	if code, _, _ := e.do(t, "PATCH", "/api/v1/facilities/"+id, `{"beds":4}`, append(auth, "If-Match", `"7"`)...); code != 412 {
 		t.Errorf("patch with a stale ETag: %d", code)
 	}
-	code, h, m = e.do(t, "PATCH", "/api/v1/facilities/"+id, `{"beds":4,"status":"suspended"}`, append(auth, "If-Match", `"1"`)...)
-	if code != 200 || h.Get("ETag") != `"2"` || m["properties"].(map[string]any)["beds"].(float64) != 4 || m["properties"].(map[string]any)["name"] != "昭君村互助点" {
+	// A write to another facility does not conflict with this one's ETag.
+	if code, _, m := e.do(t, "PATCH", "/api/v1/facilities/2", `{"beds":9}`, append(auth, "If-Match", e.etagOf(t, 2))...); code != 200 {
+		t.Fatalf("patch of facility 2: %d %v", code, m)
+	}
+	code, h, m = e.do(t, "PATCH", "/api/v1/facilities/"+id, `{"beds":4,"status":"suspended"}`, append(auth, "If-Match", etag1)...)
+	if code != 200 || h.Get("ETag") != logVersion() || m["properties"].(map[string]any)["beds"].(float64) != 4 || m["properties"].(map[string]any)["name"] != "昭君村互助点" {
 		t.Fatalf("patch: %d %v %v", code, h.Get("ETag"), m)
+	}
+	etag2 := h.Get("ETag")
+	if code, _, _ := e.do(t, "PATCH", "/api/v1/facilities/"+id, `{"beds":5}`, append(auth, "If-Match", etag1)...); code != 412 {
+		t.Errorf("patch with the ETag before the last change: %d", code)
 	}
 	// Bad bodies: 400 naming the field, nothing written.
 	for _, body := range []string{
 		`{"kind":"hospital"}`, `{"beds":-1}`, `{"lon":116.4,"lat":39.9}`, `{"unknown":1}`, `{"opened":"2020-13-01"}`,
 		`{"division_code":"420526999201"}`, `{"lat":"north"}`, `[1,2]`, `{"name":""}`,
 	} {
-		if code, _, m := e.do(t, "PATCH", "/api/v1/facilities/"+id, body, append(auth, "If-Match", `"2"`)...); code != 400 {
+		if code, _, m := e.do(t, "PATCH", "/api/v1/facilities/"+id, body, append(auth, "If-Match", etag2)...); code != 400 {
 			t.Errorf("PATCH %s: %d %v", body, code, m)
 		}
 	}
 	// DELETE, then the facility is gone but its history stays.
-	if code, _, _ := e.do(t, "DELETE", "/api/v1/facilities/"+id, "", append(auth, "If-Match", `"2"`)...); code != 204 {
+	if code, _, _ := e.do(t, "DELETE", "/api/v1/facilities/"+id, "", append(auth, "If-Match", etag2)...); code != 204 {
 		t.Fatalf("delete: %d", code)
 	}
 	if code, _, _ := e.get(t, "/api/v1/facilities/"+id); code != 404 {
@@ -155,7 +186,7 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 			got = append(got, a.Action+" by "+a.Actor)
 		}
 	}
-	want := []string{"facility.delete by planner-li", "facility.update by planner-li", "facility.create by planner-li"}
+	want := []string{"facility.delete by planner-li", "facility.update by planner-li", "facility.update by planner-li", "facility.create by planner-li"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("audit %v, want %v", got, want)
 	}

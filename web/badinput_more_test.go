@@ -176,5 +176,16 @@ func badInputLimits(scenarioID int64) []badCase {
 		{name: "route: DELETE a division", method: "DELETE", path: "/api/v1/divisions/42", want: 405},
 		{name: "route: PUT the coverage", method: "PUT", path: "/api/v1/coverage", body: `{}`, want: 405},
 		{name: "route: POST to OGC items of villages", method: "POST", path: "/ogc/collections/villages/items", body: `{}`},
+		{name: "route: POST to the health check", method: "POST", path: "/healthz", body: `{}`, want: 405},
+		{name: "route: PUT readiness", method: "PUT", path: "/readyz", body: `{}`, want: 405},
+		{name: "route: DELETE the metrics", method: "DELETE", path: "/metrics", want: 405},
+		{name: "route: POST to the web map", method: "POST", path: "/", body: `{}`, want: 405},
+		{name: "route: DELETE the favicon", method: "DELETE", path: "/favicon.ico", want: 405},
+		{name: "ui: path traversal", method: "GET", path: "/ui/..%2F..%2F..%2Fgo.mod", want: 404},
+		{name: "ui: missing asset", method: "GET", path: "/ui/no-such-file.js", want: 404},
+		{name: "ogc: landing with an unknown parameter", method: "GET", path: "/ogc?x=1", want: 400},
+		{name: "ogc: collections with an unknown parameter", method: "GET", path: "/ogc/collections?x=1", want: 400},
+		{name: "ogc: collection with an unknown parameter", method: "GET", path: "/ogc/collections/villages?x=1", want: 400},
+		{name: "ogc: queryables with an unknown format", method: "GET", path: "/ogc/collections/villages/queryables?f=xml", want: 406},
 	}
 }

@@ -122,7 +122,7 @@ func planAnalyzer(c *gin.Context, snap *snapshot) (*facilities.Analyzer, error) 
 	if err != nil || id <= 0 {
 		return nil, badParam("plan", fmt.Errorf("%q is not a plan id", ps))
 	}
-	if !facilities.PlanIDs(snap.facilities)[id] {
+	if !facilities.PlanIDs(snap.facilityList())[id] {
 		return nil, notFound("no saved plan %d with planned facilities", id)
 	}
 	return snap.analyzer.WithRegistry(snap.registry.WithPlanned(id)), nil
@@ -176,7 +176,7 @@ func (s *Server) handleCoverage(c *gin.Context) error {
 		// Aggregates only: memoised per snapshot under the normalised query.
 		var v any
 		p.SummaryOnly = true
-		v, err = snap.answers.get("coverage "+c.Request.URL.Query().Encode(), func() (any, error) { return an.Coverage(p) })
+		v, err = snap.answers.getFor("coverage "+c.Request.URL.Query().Encode(), p.Kind, func() (any, error) { return an.Coverage(p) })
 		if v != nil {
 			cov = v.(*facilities.Coverage)
 		}

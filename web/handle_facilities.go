@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -23,6 +22,9 @@ func facilityFeature(f *facilities.Facility, crs geo.CRS) feature {
 	}
 	if f.PlanID != 0 {
 		props["plan_id"] = f.PlanID
+	}
+	if f.Version != 0 {
+		props["version"] = f.Version // the change-log version of its last change = its ETag
 	}
 	return feature{Type: "Feature", ID: f.ID, Geometry: geometryOf(crs.Forward(f.Point)), Properties: props}
 }
@@ -97,28 +99,29 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 		return (kinds == nil || kinds[f.Kind]) && (statuses == nil || statuses[f.Status]) &&
 			(box == nil || box.Contains(f.Point)) && (div == "" || f.DivisionCode.Within(div))
 	}
-	fs := snap.facilities
+	reg := snap.registry
 	matched := 0
-	for i := range fs {
-		if match(&fs[i]) {
+	reg.Each(0, func(f *facilities.Facility) bool {
+		if match(f) {
 			matched++
 		}
-	}
-	start := sort.Search(len(fs), func(i int) bool { return fs[i].ID > after })
+		return true
+	})
 	fc := collection{Type: "FeatureCollection", Features: []feature{}, NumberMatched: &matched, Vintages: snap.vintages()}
 	var last int64
 	more := false
-	for i := start; i < len(fs); i++ {
-		if !match(&fs[i]) {
-			continue
+	reg.Each(after, func(f *facilities.Facility) bool {
+		if !match(f) {
+			return true
 		}
 		if len(fc.Features) == limit {
 			more = true
-			break
+			return false
 		}
-		fc.Features = append(fc.Features, facilityFeature(&fs[i], crs))
-		last = fs[i].ID
-	}
+		fc.Features = append(fc.Features, facilityFeature(f, crs))
+		last = f.ID
+		return true
+	})
 	fc.NumberReturned = len(fc.Features)
 	if more {
 		fc.Links = append(fc.Links, link{Href: nextLink(c, map[string]string{"after": itoa(last)}), Rel: "next", Type: geoJSONType})
@@ -127,7 +130,8 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 	return nil
 }
 
-// handleFacility answers GET /api/v1/facilities/{id}.
+// handleFacility answers GET /api/v1/facilities/{id} with its ETag: the change-log version of
+// its last change, also in the body as properties.version.
 func (s *Server) handleFacility(c *gin.Context) error {
 	if p := onlyParams(c, "crs"); p != nil {
 		return p
@@ -140,12 +144,11 @@ func (s *Server) handleFacility(c *gin.Context) error {
 	if err != nil || id <= 0 {
 		return badParam("id", fmt.Errorf("%q is not a facility id", c.Param("id")))
 	}
-	fs := s.current().facilities
-	i := sort.Search(len(fs), func(i int) bool { return fs[i].ID >= id })
-	if i == len(fs) || fs[i].ID != id {
+	f, ok := s.current().registry.Get(id)
+	if !ok {
 		return notFound("no facility with id %d", id)
 	}
-	s.facilityETag(c.Request.Context(), c, id)
-	writeGeoJSON(c, http.StatusOK, facilityFeature(&fs[i], crs))
+	c.Header("ETag", etag(f.Version)) // body and ETag from the same snapshot
+	writeGeoJSON(c, http.StatusOK, facilityFeature(&f, crs))
 	return nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -40,34 +39,52 @@ type facilityInput struct {
 
 // decodeBody reads one JSON object into v, rejecting unknown fields and trailing data.
 func decodeBody(c *gin.Context, v any) error {
-	if ct := c.ContentType(); ct != "application/json" && ct != "application/merge-patch+json" {
-		return problemOf(http.StatusUnsupportedMediaType, "send the body as application/json (got %q)", c.GetHeader("Content-Type"))
+	body, err := readBody(c, "application/json", "application/merge-patch+json")
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v, "body")
+}
+
+// readBody reads the request body, which must have one of the content types and be UTF-8.
+func readBody(c *gin.Context, types ...string) ([]byte, error) {
+	ct := c.ContentType()
+	ok := false
+	for _, t := range types {
+		ok = ok || ct == t
+	}
+	if !ok {
+		return nil, problemOf(http.StatusUnsupportedMediaType, "send the body as %s (got %q)", strings.Join(types, " or "), c.GetHeader("Content-Type"))
 	}
 	// JSON is UTF-8 (RFC 8259); encoding/json would silently turn invalid bytes (or GBK text)
 	// into U+FFFD and store mangled names, so the body is checked first.
 	body, err := io.ReadAll(c.Request.Body)
-	if err == nil && !utf8.Valid(body) {
-		return problemOf(http.StatusBadRequest, "body is not valid UTF-8 (bad byte at offset %d); send JSON as UTF-8", invalidUTF8At(body))
-	}
-	if err == nil {
-		if at := loneSurrogateAt(body); at >= 0 { // encoding/json would store U+FFFD (input_limits.go)
-			return problemOf(http.StatusBadRequest, "body has a \\u escape at offset %d that is half of a UTF-16 surrogate pair (%.6s), not a character", at, body[at:])
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err == nil {
-		err = dec.Decode(v)
-	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return problemOf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", mbe.Limit)
+			return nil, problemOf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", mbe.Limit)
 		}
-		return problemOf(http.StatusBadRequest, "body is not a valid JSON object of the expected shape: %v", err)
+		return nil, problemOf(http.StatusBadRequest, "reading the body: %v", err)
+	}
+	if !utf8.Valid(body) {
+		return nil, problemOf(http.StatusBadRequest, "body is not valid UTF-8 (bad byte at offset %d); send JSON as UTF-8", invalidUTF8At(body))
+	}
+	if at := loneSurrogateAt(body); at >= 0 { // encoding/json would store U+FFFD (input_limits.go)
+		return nil, problemOf(http.StatusBadRequest, "body has a \\u escape at offset %d that is half of a UTF-16 surrogate pair (%.6s), not a character", at, body[at:])
+	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON object of body into v, rejecting unknown fields and trailing
+// data; what names the part of the request in errors ("body", "properties").
+func decodeStrict(body []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problemOf(http.StatusBadRequest, "%s is not a valid JSON object of the expected shape: %v", what, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return problemOf(http.StatusBadRequest, "body has data after the JSON object")
+		return problemOf(http.StatusBadRequest, "%s has data after the JSON object", what)
 	}
 	return nil
 }
@@ -89,7 +106,7 @@ func invalidUTF8At(b []byte) int {
 func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool) error {
 	if full {
 		for name, missing := range map[string]bool{"kind": in.Kind == nil, "name": in.Name == nil,
-			"division_code": in.DivisionCode == nil, "lon": in.Lon == nil, "lat": in.Lat == nil} {
+			"lon": in.Lon == nil, "lat": in.Lat == nil} {
 			if missing {
 				return badParam(name, errors.New("required"))
 			}
@@ -169,6 +186,14 @@ func (in *facilityInput) apply(f *facilities.Facility, snap *snapshot, full bool
 		}
 		f.Point = crs.Inverse(pt)
 	}
+	if f.DivisionCode == "" { // no division_code: registered where the point lies
+		chain := snap.locator.Locate(f.Point)
+		if len(chain) == 0 {
+			return badParam("lon", fmt.Errorf("no division_code, and the point %.6f, %.6f lies in no county of the division tree", f.Point[0], f.Point[1]))
+		}
+		f.DivisionCode = chain[len(chain)-1].Code
+		return nil
+	}
 	return checkNear(snap, f.DivisionCode, f.Point)
 }
 
@@ -221,36 +246,125 @@ func storeProblem(err error, id int64) error {
 	return err
 }
 
-// answerFacility sends the stored facility with its ETag after a write (and a reloaded snapshot).
+// facilityBody is a facility write's body: the flat object (facilityInput), a GeoJSON Feature
+// (what GET answers, so a map can write back the Feature it read), or on POST a GeoJSON
+// FeatureCollection (batch).
+type facilityBody struct {
+	in    facilityInput
+	batch []byte // the FeatureCollection, nil for one facility
+}
+
+// facilityFeatureInput is a GeoJSON Feature as a write body. The read-only properties GET
+// answers (id, version, provenance, plan_id) are accepted and ignored, except that an id must
+// name the facility written.
+type facilityFeatureInput struct {
+	Type     string          `json:"type"`
+	ID       json.RawMessage `json:"id"`
+	BBox     json.RawMessage `json:"bbox"`
+	Geometry *struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+type featureProperties struct {
+	facilityInput
+	ID         *int64          `json:"id"`
+	Version    json.RawMessage `json:"version"`
+	Provenance json.RawMessage `json:"provenance"`
+	PlanID     json.RawMessage `json:"plan_id"`
+}
+
+// readFacilityBody reads a facility write's body; id is the facility written (0 on POST),
+// batch whether a FeatureCollection is allowed.
+func readFacilityBody(c *gin.Context, id int64, batch bool) (facilityBody, error) {
+	var out facilityBody
+	body, err := readBody(c, "application/json", "application/geo+json", "application/merge-patch+json")
+	if err != nil {
+		return out, err
+	}
+	var head struct {
+		Type *string `json:"type"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return out, problemOf(http.StatusBadRequest, "body is not a valid JSON object: %v", err)
+	}
+	switch {
+	case head.Type == nil:
+		return out, decodeStrict(body, &out.in, "body")
+	case *head.Type == "FeatureCollection" && batch:
+		out.batch = body
+		return out, nil
+	case *head.Type != "Feature":
+		want := `"Feature"`
+		if batch {
+			want += ` or "FeatureCollection"`
+		}
+		return out, badParam("type", fmt.Errorf("%q: want %s, or the flat facility object without type", *head.Type, want))
+	}
+	var ft facilityFeatureInput
+	if err := decodeStrict(body, &ft, "Feature"); err != nil {
+		return out, err
+	}
+	var props featureProperties
+	if len(ft.Properties) > 0 && string(ft.Properties) != "null" {
+		if err := decodeStrict(ft.Properties, &props, "properties"); err != nil {
+			return out, err
+		}
+	}
+	if props.ID != nil && *props.ID != id {
+		if id == 0 {
+			return out, badParam("properties.id", errors.New("a new facility gets its id from the store: leave id out (POST)"))
+		}
+		return out, badParam("properties.id", fmt.Errorf("%d is not the facility written (%d)", *props.ID, id))
+	}
+	out.in = props.facilityInput
+	if g := ft.Geometry; g != nil {
+		if g.Type != "Point" || len(g.Coordinates) < 2 || len(g.Coordinates) > 3 {
+			return out, badParam("geometry", fmt.Errorf("want a Point [lon, lat], got %s with %d coordinates", g.Type, len(g.Coordinates)))
+		}
+		if out.in.Lon != nil || out.in.Lat != nil {
+			return out, badParam("properties.lon", errors.New("give the position once: in geometry or as lon/lat, not both"))
+		}
+		out.in.Lon, out.in.Lat = &g.Coordinates[0], &g.Coordinates[1]
+	}
+	return out, nil
+}
+
+// answerFacility applies the committed write to the snapshot (catchUp) and answers the
+// facility from it: body and ETag from the same snapshot, the ETag its last change's version.
 func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
-	if err := s.Reload(); err != nil {
+	if err := s.catchUp(c.Request.Context()); err != nil {
 		return err
 	}
-	rec, err := s.store.Facility(c.Request.Context(), id)
-	if err != nil {
-		if status == http.StatusNoContent {
-			c.Status(status)
-			return nil
-		}
-		return storeProblem(err, id)
+	f, ok := s.current().registry.Get(id)
+	if !ok { // deleted by another writer right after this one
+		c.Status(status)
+		return nil
 	}
-	c.Header("ETag", etag(rec.Version))
-	writeGeoJSON(c, status, facilityFeature(&rec.Facility, geo.WGS84))
+	c.Header("ETag", etag(f.Version))
+	writeGeoJSON(c, status, facilityFeature(&f, geo.WGS84))
 	return nil
 }
 
-// handleFacilityCreate answers POST /api/v1/facilities (planner): 201 with Location and ETag.
+// handleFacilityCreate answers POST /api/v1/facilities (planner): one facility (flat object or
+// GeoJSON Feature) → 201 with Location and ETag; a FeatureCollection → an all-or-nothing batch.
 func (s *Server) handleFacilityCreate(c *gin.Context) error {
-	var in facilityInput
-	if err := decodeBody(c, &in); err != nil {
+	body, err := readFacilityBody(c, 0, true)
+	if err != nil {
 		return err
 	}
+	if body.batch != nil {
+		return s.facilityBatch(c, body.batch)
+	}
+	in := body.in
 	f := facilities.Facility{Provenance: divisions.Real}
 	if err := in.apply(&f, s.current(), true); err != nil {
 		return err
 	}
 	var id int64
-	err := s.store.Write(c.Request.Context(), actor(c), "facility.create", "facility", func(tx *sql.Tx) (any, any, error) {
+	err = s.store.Write(c.Request.Context(), actor(c), "facility.create", "facility", func(tx *sql.Tx) (any, any, error) {
 		var err error
 		id, err = s.store.InsertFacility(c.Request.Context(), tx, f)
 		f.ID = id
@@ -264,7 +378,8 @@ func (s *Server) handleFacilityCreate(c *gin.Context) error {
 }
 
 // handleFacilityUpdate answers PUT (full replacement) and PATCH (merge patch: only the fields
-// sent change) on /api/v1/facilities/{id} (planner); If-Match is required, 412 on a stale one.
+// sent change) on /api/v1/facilities/{id} (planner); If-Match is required and compared with the
+// stored version inside the write transaction: 412 when the facility changed since.
 func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 	id, err := facilityID(c)
 	if err != nil {
@@ -274,10 +389,11 @@ func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var in facilityInput
-	if err := decodeBody(c, &in); err != nil {
+	body, err := readFacilityBody(c, id, false)
+	if err != nil {
 		return err
 	}
+	in := body.in
 	full := c.Request.Method == http.MethodPut
 	ctx := c.Request.Context()
 	err = s.store.Write(ctx, actor(c), "facility.update", "facility/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
@@ -320,16 +436,9 @@ func (s *Server) handleFacilityDelete(c *gin.Context) error {
 	if err != nil {
 		return storeProblem(err, id)
 	}
-	if err := s.Reload(); err != nil {
+	if err := s.catchUp(ctx); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
 	return nil
-}
-
-// facilityETag sets the ETag of a single-facility GET from the store (the snapshot holds no versions).
-func (s *Server) facilityETag(ctx context.Context, c *gin.Context, id int64) {
-	if rec, err := s.store.Facility(ctx, id); err == nil {
-		c.Header("ETag", etag(rec.Version))
-	}
 }

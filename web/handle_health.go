@@ -22,7 +22,7 @@ func (s *Server) handleReadyz(c *gin.Context) error {
 	c.JSON(http.StatusOK, gin.H{
 		"status": "ready", "snapshot_version": snap.version,
 		"snapshot_age_s": time.Since(snap.builtAt).Seconds(),
-		"divisions":      snap.tree.Len(), "facilities": len(snap.facilities),
+		"divisions":      snap.tree.Len(), "facilities": snap.registry.Len(),
 		"vintages": snap.vintages(),
 	})
 	return nil

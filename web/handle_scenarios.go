@@ -87,7 +87,7 @@ func (s *Server) evaluate(c *gin.Context, sc divisions.Scenario) (*assess.Evalua
 	if err != nil {
 		return nil, err
 	}
-	ev, err := assess.Evaluate(snap.tree, snap.facilities, sc, opt)
+	ev, err := assess.Evaluate(snap.tree, snap.facilityList(), sc, opt)
 	if err != nil {
 		return nil, scenarioProblem(err)
 	}

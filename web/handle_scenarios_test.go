@@ -66,7 +66,7 @@ func TestScenarioEndpoints(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(page), "<svg") || !strings.Contains(string(page), "申请材料清单") {
 		t.Errorf("report: %d, %d bytes", res.StatusCode, len(page))
 	}
-	code, h, m = e.do(t, "GET", "/api/v1/scenarios/1/codes.csv", "", auth...)
+	code, _, m = e.do(t, "GET", "/api/v1/scenarios/1/codes.csv", "", auth...)
 	if code != 200 || !strings.Contains(m["raw"].(string), "420526101201") || !strings.Contains(m["raw"].(string), "420526100203") {
 		t.Errorf("codes.csv: %d %v", code, m)
 	}

@@ -108,7 +108,7 @@ func (in *sitingInput) params(snap *snapshot) (facilities.SitingParams, *facilit
 	}
 	an := snap.analyzer
 	if in.Plan != 0 {
-		if in.Plan < 0 || !facilities.PlanIDs(snap.facilities)[in.Plan] {
+		if in.Plan < 0 || !facilities.PlanIDs(snap.facilityList())[in.Plan] {
 			return sp, nil, geo.WGS84, notFound("no saved plan %d with planned facilities", in.Plan)
 		}
 		an = an.WithRegistry(snap.registry.WithPlanned(in.Plan))

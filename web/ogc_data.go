@@ -373,7 +373,7 @@ func newOGCData(snap *snapshot) *ogcData {
 // analyzer returns the coverage analyzer over the snapshot (built once).
 func (d *ogcData) analyzer() (*facilities.Analyzer, error) {
 	d.anOne.Do(func() {
-		d.an, d.anErr = facilities.NewAnalyzer(d.snap.tree, facilities.NewRegistry(d.snap.facilities), nil)
+		d.an, d.anErr = d.snap.analyzer, nil
 	})
 	return d.an, d.anErr
 }
@@ -431,12 +431,12 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 			add(ogcItem{id: id, geom: g, div: dv})
 		}
 	case srcFacilities:
-		for i := range d.snap.facilities {
-			f := &d.snap.facilities[i]
+		d.snap.registry.Each(0, func(f *facilities.Facility) bool {
 			if f.Kind == c.kind {
 				add(ogcItem{id: f.ID, geom: f.Point, fac: f})
 			}
-		}
+			return true
+		})
 	case srcGaps:
 		an, err := d.analyzer()
 		if err != nil {

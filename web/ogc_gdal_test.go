@@ -223,7 +223,7 @@ func TestGDALReadsOGCAndTiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		layers, err := formats.ExportLayers(snap.tree, snap.facilities, crs)
+		layers, err := formats.ExportLayers(snap.tree, snap.facilityList(), crs)
 		if err != nil {
 			t.Fatal(err)
 		}

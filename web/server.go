@@ -47,7 +47,7 @@ type Server struct {
 	store  store.Store
 	log    *slog.Logger
 	snap   atomic.Pointer[snapshot]
-	reload sync.Mutex
+	reload sync.Mutex // serialises snapshot steps (catchUp)
 	engine *gin.Engine
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 
@@ -85,22 +85,39 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Reload rebuilds the snapshot if the store changed since the current one; readers keep
-// using the old snapshot until the new one is swapped in.
-func (s *Server) Reload() error {
+// Reload brings the snapshot up to the store's last committed change-log version: it reads the
+// log from the version it is at and applies the changes as one copy-on-write step (a full
+// reload only when divisions or the dataset changed), then swaps the successor in. Readers keep
+// the old snapshot meanwhile. Steps are serialised, so versions apply in order.
+func (s *Server) Reload() error { return s.catchUp(context.Background()) }
+
+// catchUp is Reload with a context.
+func (s *Server) catchUp(ctx context.Context) error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
-	ver, err := s.store.Version()
-	if err != nil {
-		return fmt.Errorf("reload: %w", err)
-	}
 	cur := s.snap.Load()
-	if cur != nil && cur.version == ver {
+	if cur == nil {
+		next, err := loadSnapshot(ctx, s.store, nil)
+		if err != nil {
+			return err
+		}
+		s.snap.Store(next)
 		return nil
 	}
-	next, err := loadSnapshot(s.store, cur)
+	cs, err := s.store.ChangesSince(ctx, cur.version)
 	if err != nil {
-		return err
+		return fmt.Errorf("catch up: %w", err)
+	}
+	if cs.To == cur.version {
+		return nil
+	}
+	next := (*snapshot)(nil)
+	if cur.needsReload(&cs) {
+		if next, err = loadSnapshot(ctx, s.store, cur); err != nil {
+			return err
+		}
+	} else {
+		next = cur.step(&cs)
 	}
 	s.snap.Store(next)
 	return nil
@@ -136,9 +153,16 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	return srv.Shutdown(sctx)
 }
 
-// Watch reloads the snapshot every interval until ctx ends, so writes made by another process
-// (civplan import while serving) reach the readers too; a failed reload is logged and retried.
+// FollowInterval is how often Watch reads the change log for writes made by other processes
+// (the CLI, a second server on the same file): one indexed read when nothing changed.
+const FollowInterval = 50 * time.Millisecond
+
+// Watch applies the changes other writers commit, reading the change log every interval
+// (≤ 0: FollowInterval) until ctx ends; a failed read is logged and retried.
 func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = FollowInterval
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -146,8 +170,8 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.Reload(); err != nil {
-				s.log.Error("snapshot reload", "error", err.Error())
+			if err := s.catchUp(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("snapshot catch-up", "error", err.Error())
 			}
 		}
 	}

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/civplan/civplan/data/dataset"
@@ -11,57 +11,98 @@ import (
 	"github.com/civplan/civplan/facilities"
 )
 
-// snapshot is an immutable view of the store that readers use without locks; a write builds a
-// new one and swaps it in atomically.
+// snapshot is one version of the store's change log, held in memory for readers that use it
+// without locks: snapshot N = snapshot N−1 + change N. It is never modified; a write (or a
+// change read from the log) makes a copy-on-write successor that is swapped in atomically.
 type snapshot struct {
-	version    int64 // the store's write version when loaded
-	divVersion int64 // the store's divisions version: unchanged means tree and locator are reusable
+	version    int64 // the change-log version this snapshot is at (every write up to it is in)
+	divVersion int64 // the store's divisions counter: unchanged means tree and locator are reusable
 	builtAt    time.Time
 	meta       dataset.Meta
 	tree       *divisions.Tree
 	locator    *divisions.Locator
-	facilities []facilities.Facility // sorted by id; includes every status and planned facilities
-	registry   *facilities.Registry
+	registry   *facilities.Registry // every facility by id (every status, planned ones included), each with its Version
 	analyzer   *facilities.Analyzer // coverage, gaps, scorecard, accessibility, siting over this snapshot
-	answers    answerCache          // memoised analysis answers of this snapshot (answer_cache.go)
+	answers    *answerCache         // memoised analysis answers valid for this snapshot (answer_cache.go)
 }
 
 // loadSnapshot reads the store into a new snapshot. When prev has the store's current
-// divisions version, its tree, locator and village index are reused and only the meta and the
-// facilities are read (a facility or plan write costs tens of milliseconds, not a reload of
-// every boundary).
-func loadSnapshot(st store.Snapshots, prev *snapshot) (*snapshot, error) {
-	ver, divVer, err := st.Versions()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	meta, err := st.Meta()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: meta: %w", err)
-	}
-	next := &snapshot{version: ver, divVersion: divVer, meta: meta}
-	if prev != nil && prev.divVersion == divVer {
-		next.tree, next.locator = prev.tree, prev.locator
-	} else {
-		if next.tree, err = st.LoadTree(); err != nil {
+// divisions version, its tree and locator are reused and only the meta and the facilities are
+// read. The facilities and the version come from one read transaction; a division change that
+// lands while the tree is read is caught by comparing the divisions counter and reading again.
+func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*snapshot, error) {
+	for attempt := 0; ; attempt++ {
+		_, divVer, err := st.Versions()
+		if err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
-		next.locator = divisions.NewLocator(next.tree)
+		next := &snapshot{divVersion: divVer, answers: &answerCache{}}
+		if prev != nil && prev.divVersion == divVer {
+			next.tree, next.locator = prev.tree, prev.locator
+		} else {
+			if next.tree, err = st.LoadTree(); err != nil {
+				return nil, fmt.Errorf("snapshot: %w", err)
+			}
+			next.locator = divisions.NewLocator(next.tree)
+		}
+		state, err := st.LoadFacilityState(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		if state.DivisionsVersion != divVer && attempt < 5 {
+			continue // divisions changed while the tree was read
+		}
+		if next.meta, err = st.Meta(); err != nil {
+			return nil, fmt.Errorf("snapshot: meta: %w", err)
+		}
+		next.version, next.divVersion = state.Version, state.DivisionsVersion
+		next.registry = facilities.NewRegistry(state.Facilities)
+		if prev != nil && prev.tree == next.tree {
+			next.analyzer = prev.analyzer.WithRegistry(next.registry)
+		} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		next.builtAt = time.Now().UTC()
+		return next, nil
 	}
-	fs, err := st.LoadFacilities()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: facilities: %w", err)
-	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
-	next.facilities, next.registry = fs, facilities.NewRegistry(fs)
-	if prev != nil && prev.tree == next.tree {
-		next.analyzer = prev.analyzer.WithRegistry(next.registry)
-	} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	next.builtAt = time.Now().UTC()
-	return next, nil
 }
+
+// needsReload reports whether cs cannot be applied as a step on s: divisions or the dataset
+// meta changed (the tree is rebuilt), or the store went back (a restore under a running server).
+func (s *snapshot) needsReload(cs *store.ChangeSet) bool {
+	return cs.To < s.version || cs.DivisionsVersion != s.divVersion || cs.Has("division") || cs.Has("meta")
+}
+
+// step returns the successor of s with the changes of cs applied: the registry by Apply
+// (copy-on-write), the analyzer over it sharing the tree and village index, and the memoised
+// answers that the changed facility kinds cannot affect. s is unchanged.
+func (s *snapshot) step(cs *store.ChangeSet) *snapshot {
+	next := *s
+	next.version = cs.To
+	next.builtAt = time.Now().UTC()
+	if len(cs.Facilities)+len(cs.Deleted) == 0 {
+		return &next // plans' rows, scenarios, tokens: nothing the snapshot holds
+	}
+	kinds := map[facilities.Kind]bool{}
+	for i := range cs.Facilities {
+		kinds[cs.Facilities[i].Kind] = true
+		if old, ok := s.registry.Get(cs.Facilities[i].ID); ok {
+			kinds[old.Kind] = true
+		}
+	}
+	for _, id := range cs.Deleted {
+		if old, ok := s.registry.Get(id); ok {
+			kinds[old.Kind] = true
+		}
+	}
+	next.registry = s.registry.Apply(cs.Facilities, cs.Deleted)
+	next.analyzer = s.analyzer.WithRegistry(next.registry)
+	next.answers = s.answers.successor(kinds)
+	return &next
+}
+
+// facilityList is every facility of the snapshot sorted by id (shared: do not modify).
+func (s *snapshot) facilityList() []facilities.Facility { return s.registry.All() }
 
 // vintages are the data vintages every answer carries.
 func (s *snapshot) vintages() map[string]string {

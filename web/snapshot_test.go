@@ -23,8 +23,8 @@ func TestReloadReusesTreeUntilDivisionsChange(t *testing.T) {
 	if after == before || after.tree != before.tree || after.locator != before.locator {
 		t.Fatalf("facility write: new snapshot %v, same tree %v", after != before, after.tree == before.tree)
 	}
-	if len(after.facilities) != len(before.facilities)+1 {
-		t.Errorf("facilities %d → %d", len(before.facilities), len(after.facilities))
+	if after.registry.Len() != before.registry.Len()+1 {
+		t.Errorf("facilities %d → %d", before.registry.Len(), after.registry.Len())
 	}
 	csv := "code,name,total,age60,age65\n420526100201,古夫村村民委员会,1300,330,260\n"
 	if _, err := e.store.ImportDivisions(context.Background(), bytes.NewReader([]byte(csv)), "d.csv", store.ImportOptions{}, store.CLIActor()); err != nil {

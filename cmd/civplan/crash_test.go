@@ -128,7 +128,8 @@ func tail(s string, n int) string {
 	return s
 }
 
-// ackedFacility is what a client was told about a facility by the last 2xx answer.
+// ackedFacility is what a client was told about a facility by the last 2xx answer: the
+// change-log version of that write (its ETag; for a delete, at least the patch's version + 1).
 type ackedFacility struct {
 	version int64
 	beds    int
@@ -205,24 +206,25 @@ func facilityWorker(ctx context.Context, t *testing.T, c *crashClient, l *ledger
 			return
 		}
 		id, err := strconv.ParseInt(strings.TrimPrefix(h.Get("Location"), "/api/v1/facilities/"), 10, 64)
-		v, ok := etagVersion(h)
-		if err != nil || !ok || v != 1 {
-			t.Errorf("create answer without id or ETag 1: %v", h)
+		v1, ok := etagVersion(h)
+		if err != nil || !ok || v1 <= 0 {
+			t.Errorf("create answer without id or ETag: %v", h)
 			return
 		}
-		l.facility(id, ackedFacility{version: 1})
+		l.facility(id, ackedFacility{version: v1})
 		beds := 1 + rng.IntN(50)
-		code, h, b, err = c.do(ctx, "PATCH", fmt.Sprintf("/api/v1/facilities/%d", id), fmt.Sprintf(`{"beds":%d}`, beds), "If-Match", `"1"`)
+		code, h, b, err = c.do(ctx, "PATCH", fmt.Sprintf("/api/v1/facilities/%d", id), fmt.Sprintf(`{"beds":%d}`, beds), "If-Match", h.Get("ETag"))
 		if err != nil {
 			return
 		}
-		if v, ok := etagVersion(h); code != 200 || !ok || v != 2 {
-			t.Errorf("patch facility %d: %d %v %s", id, code, h.Get("ETag"), b)
+		v2, ok := etagVersion(h)
+		if code != 200 || !ok || v2 <= v1 {
+			t.Errorf("patch facility %d: %d %v (after %d) %s", id, code, h.Get("ETag"), v1, b)
 			return
 		}
-		l.facility(id, ackedFacility{version: 2, beds: beds})
+		l.facility(id, ackedFacility{version: v2, beds: beds})
 		if n%2 == 1 {
-			code, _, b, err = c.do(ctx, "DELETE", fmt.Sprintf("/api/v1/facilities/%d", id), "", "If-Match", `"2"`)
+			code, _, b, err = c.do(ctx, "DELETE", fmt.Sprintf("/api/v1/facilities/%d", id), "", "If-Match", h.Get("ETag"))
 			if err != nil {
 				return
 			}
@@ -230,7 +232,7 @@ func facilityWorker(ctx context.Context, t *testing.T, c *crashClient, l *ledger
 				t.Errorf("delete facility %d: %d %s", id, code, b)
 				return
 			}
-			l.facility(id, ackedFacility{version: 3, beds: beds, deleted: true})
+			l.facility(id, ackedFacility{version: v2 + 1, beds: beds, deleted: true})
 		}
 	}
 }
@@ -329,6 +331,9 @@ func crashCheck(t *testing.T, db string, l *ledger) (lost int, integrityOK bool)
 		case version < a.version:
 			t.Errorf("facility %d at version %d, but version %d was acknowledged", id, version, a.version)
 			lost++
+		case a.deleted && !deleted:
+			t.Errorf("facility %d: its delete was acknowledged, but it is live", id)
+			lost++
 		case version == a.version && (beds != a.beds || deleted != a.deleted):
 			t.Errorf("facility %d version %d: beds %d deleted %v, acknowledged beds %d deleted %v", id, version, beds, deleted, a.beds, a.deleted)
 			lost++
@@ -348,9 +353,16 @@ func crashCheck(t *testing.T, db string, l *ledger) (lost int, integrityOK bool)
 		{"registry facilities vs facility.create audit entries",
 			"SELECT count(*) FROM facilities WHERE name LIKE '崩溃测试-%'",
 			"SELECT count(*) FROM audit_log WHERE action = 'facility.create'"},
-		{"history rows vs versions above 1",
-			"SELECT coalesce(sum(version - 1), 0) FROM facilities WHERE name LIKE '崩溃测试-%'",
-			"SELECT count(*) FROM facility_history h JOIN facilities f ON f.id = h.facility_id WHERE f.name LIKE '崩溃测试-%'"},
+		// The change log: one entry per committed write, numbered 1 … n without gaps, each
+		// holding its audit entries, and every facility at the version of an entry naming it.
+		{"change-log entries vs the write counter", "SELECT count(*) FROM change_log", "SELECT n FROM write_version"},
+		{"last change-log version vs the write counter", "SELECT coalesce(max(version), 0) FROM change_log", "SELECT n FROM write_version"},
+		{"audit entries vs the audit entries the change log names",
+			"SELECT count(*) FROM audit_log", "SELECT coalesce(sum(json_array_length(actions)), 0) FROM change_log"},
+		{"facilities at a version without a change-log entry",
+			"SELECT count(*) FROM facilities f WHERE NOT EXISTS (SELECT 1 FROM change_log c WHERE c.version = f.version)", "SELECT 0"},
+		{"test facilities whose last change-log entry does not name them",
+			"SELECT count(*) FROM facilities f WHERE f.name LIKE '崩溃测试-%' AND NOT EXISTS (SELECT 1 FROM change_log c, json_each(c.facility_ids) j WHERE c.version = f.version AND j.value = f.id)", "SELECT 0"},
 		{"history rows vs update/delete audit entries",
 			"SELECT count(*) FROM facility_history h JOIN facilities f ON f.id = h.facility_id WHERE f.name LIKE '崩溃测试-%'",
 			"SELECT count(*) FROM audit_log WHERE action IN ('facility.update', 'facility.delete')"},
@@ -376,6 +388,38 @@ func crashCheck(t *testing.T, db string, l *ledger) (lost int, integrityOK bool)
 		}
 	}
 	return lost, integrityOK
+}
+
+// readyVersion is the snapshot version /readyz reports.
+func readyVersion(t *testing.T, base string) int64 {
+	t.Helper()
+	res, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r struct {
+		Version int64 `json:"snapshot_version"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil || res.StatusCode != 200 {
+		t.Fatalf("readyz: %d %v", res.StatusCode, err)
+	}
+	return r.Version
+}
+
+// lastLogVersion is the last committed change-log version of db.
+func lastLogVersion(t *testing.T, db string) int64 {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?_query_only=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var v int64
+	if err := conn.QueryRow("SELECT coalesce(max(version), 0) FROM change_log").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func copyFile(t *testing.T, from, to string) {
@@ -442,8 +486,7 @@ func TestCrashKill9(t *testing.T) {
 		wg.Add(2)
 		go func() { defer wg.Done(); scenarioWorker(ctx, t, c, l, strconv.Itoa(run)) }()
 		go func() { defer wg.Done(); planWorker(ctx, t, c, l, strconv.Itoa(run)) }()
-		// Kill at a random moment between 0.5 s and maxMS into the writes (a facility write takes
-		// about a second on a loaded 2-core machine: it rebuilds the snapshot before answering).
+		// Kill at a random moment between 0.5 s and maxMS into the writes.
 		killAfter := 500*time.Millisecond + time.Duration(rng.Int64N(int64(time.Duration(maxMS-500)*time.Millisecond)))
 		time.Sleep(killAfter)
 		srv.kill()
@@ -453,8 +496,10 @@ func TestCrashKill9(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("run %d: client errors before the kill; server log tail:\n%s", run, tail(srv.logText(), 3000))
 		}
-		// Restart: the server must recover the database and serve; then stop it and inspect.
+		// Restart: the server must recover the database and serve at the last committed
+		// change-log version; then stop it and inspect.
 		srv = startServer(t, bin, db)
+		snapVersion := readyVersion(t, srv.base)
 		for id, a := range l.facilities {
 			res, err := http.Get(fmt.Sprintf("%s/api/v1/facilities/%d", srv.base, id))
 			if err != nil {
@@ -467,6 +512,9 @@ func TestCrashKill9(t *testing.T) {
 			break
 		}
 		srv.stop(t)
+		if logVersion := lastLogVersion(t, db); snapVersion != logVersion {
+			t.Errorf("run %d: restarted server serves snapshot version %d, the last committed log version is %d", run, snapVersion, logVersion)
+		}
 		lost, ok := crashCheck(t, db, l)
 		acked += l.acks
 		lostTotal += lost

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -35,28 +36,31 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
+	dsPath := fs.String("dataset", "", "dataset file (gzipped JSON, e.g. from bench/national) to seed a missing or empty database from instead of the embedded Hubei data")
 	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/X-Real-IP name the client (default: none; the connection's address is the client)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) != 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	st, err := openSeeded(*dbPath, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin}
+	var proxies []string // checked before the database is opened
 	if *trusted != "" {
 		for _, p := range strings.Split(*trusted, ",") {
 			p = strings.TrimSpace(p)
 			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 				return usageError{fmt.Sprintf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)}
 			}
-			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+			proxies = append(proxies, p)
 		}
 	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	st, err := openSeededFrom(*dbPath, *dsPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin}
+	cfg.TrustedProxies = proxies
 	switch *openReads {
 	case "auto":
 		cfg.OpenReads = web.IsLoopback(*addr)
@@ -85,7 +89,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		WriteTimeout: writeTimeout, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go srv.Watch(ctx, 5*time.Second) // picks up writes from other processes (civplan import)
+	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import) from the change log
 	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err
@@ -95,6 +99,13 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 
 // openSeeded opens the database and seeds it from the embedded dataset when it is empty.
 func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
+	return openSeededFrom(path, "", stderr)
+}
+
+// openSeededFrom opens the database and, when it is empty, seeds it from the dataset file
+// dsPath (gzipped JSON) or, when dsPath is "", from the embedded Hubei dataset. A dsPath given
+// for a database that already holds data is ignored (the database wins).
+func openSeededFrom(path, dsPath string, stderr io.Writer) (*store.SQLite, error) {
 	st, err := store.Open(path)
 	if err != nil {
 		return nil, err
@@ -105,16 +116,35 @@ func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
 		return nil, err
 	}
 	if empty {
-		ds, err := dataset.EmbeddedHubei()
+		ds, from, err := loadSeedDataset(dsPath)
 		if err != nil {
 			st.Close()
 			return nil, err
 		}
-		bar := newBar(stderr, "seeding "+path+" from the embedded Hubei data")
+		bar := newBar(stderr, "seeding "+path+" from "+from)
 		if err := st.Seed(context.Background(), ds, bar); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("seed %s: %w", path, err)
 		}
 	}
 	return st, nil
+}
+
+// loadSeedDataset reads the dataset file at p, or the embedded Hubei dataset when p is "",
+// and names where it came from.
+func loadSeedDataset(p string) (*dataset.Dataset, string, error) {
+	if p == "" {
+		ds, err := dataset.EmbeddedHubei()
+		return ds, "the embedded Hubei data", err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, "", fmt.Errorf("--dataset: %w", err)
+	}
+	defer f.Close()
+	ds, err := dataset.ReadDataset(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("--dataset %s: %w", p, err)
+	}
+	return ds, p, nil
 }

@@ -2,8 +2,6 @@ package dataset_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -12,7 +10,7 @@ import (
 // tree link (go list -deps) and fails if cgo SQLite or excelize is among them: the builder
 // must run with a plain Go toolchain, and the store and exports stay out of the embedded path.
 func TestBuilderLinksNoSQLiteOrExcelize(t *testing.T) {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := "go" // the go command on PATH, as `make test` runs it
 	roots := []string{"github.com/civplan/civplan/cmd/build-dataset", "github.com/civplan/civplan/data/dataset/..."}
 	out, err := exec.Command(goBin, append([]string{"list", "-deps"}, roots...)...).CombinedOutput()
 	if err != nil {

@@ -511,7 +511,7 @@ func decodeGeometry(g *geoJSONGeometry, allowed []string) (*geometry, error) {
 	case "Polygon":
 		var c [][][]float64
 		if err := json.Unmarshal(g.Coordinates, &c); err != nil {
-			return nil, fmt.Errorf("Polygon coordinates: %w", err)
+			return nil, fmt.Errorf("polygon coordinates: %w", err)
 		}
 		p, err := toPolygon(c, 0)
 		if err != nil {

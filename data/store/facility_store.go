@@ -20,8 +20,8 @@ var ErrNotFound = errors.New("not found")
 // (an If-Match that no longer matches).
 var ErrVersionConflict = errors.New("version conflict")
 
-// FacilityRecord is a stored facility with its bookkeeping: Version grows by one with every
-// change (use it as the ETag).
+// FacilityRecord is a stored facility with its bookkeeping: Version is the change-log version
+// of its last change (use it as the ETag).
 type FacilityRecord struct {
 	facilities.Facility
 	Created time.Time `json:"created"`
@@ -32,8 +32,9 @@ type FacilityRecord struct {
 const facilityCols = `id, kind, name, division_code, lon, lat, status, beds, floor_area_m2,
 	fire_safety, accessibility, special_care, opened, plan_id, provenance`
 
-const insertFacilitySQL = `INSERT INTO facilities (` + facilityCols + `, created, updated)
-	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+// insertFacilitySQL gives the row the version of the write transaction (changelog.go).
+const insertFacilitySQL = `INSERT INTO facilities (` + facilityCols + `, created, updated, version)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT n FROM write_version))`
 
 func triArg(t facilities.Tri) any {
 	switch t {
@@ -189,7 +190,7 @@ func (s *SQLite) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Fa
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE facilities SET kind=?, name=?, division_code=?, lon=?, lat=?, status=?, beds=?,
 		floor_area_m2=?, fire_safety=?, accessibility=?, special_care=?, opened=?, plan_id=?, provenance=?, updated=?,
-		version=version+1 WHERE id=?`,
+		version=(SELECT n FROM write_version) WHERE id=?`,
 		string(f.Kind), f.Name, string(f.DivisionCode), f.Point[0], f.Point[1], string(f.Status), f.Beds, f.FloorAreaM2,
 		triArg(f.Renovated.FireSafety), triArg(f.Renovated.Accessibility), triArg(f.Renovated.SpecialCare), f.Opened, plan,
 		string(f.Provenance), formatTime(s.now()), f.ID)
@@ -213,7 +214,7 @@ func (s *SQLite) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int
 		return old, fmt.Errorf("delete facility %d: history: %w", id, err)
 	}
 	now := formatTime(s.now())
-	if _, err := tx.ExecContext(ctx, "UPDATE facilities SET deleted_at=?, updated=?, version=version+1 WHERE id=?", now, now, id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE facilities SET deleted_at=?, updated=?, version=(SELECT n FROM write_version) WHERE id=?", now, now, id); err != nil {
 		return old, fmt.Errorf("delete facility %d: %w", id, err)
 	}
 	return old, nil

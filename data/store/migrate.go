@@ -24,6 +24,7 @@ func schemaMigrations() []migration {
 		{3, "plans", schemaPlans},
 		{4, "scenario replay lists", schemaScenarioReplay},
 		{5, "divisions version", schemaDivisionsVersion},
+		{6, "change log", schemaChangeLog},
 	}
 }
 

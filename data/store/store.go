@@ -146,8 +146,9 @@ func (s *SQLite) Path() string { return s.path }
 // DB is the read-only pool, for queries other packages of data add later.
 func (s *SQLite) DB() *sql.DB { return s.rdb }
 
-// writeTx runs fn in one write transaction and bumps the write version when it commits.
-// Every write of the store goes through here.
+// writeTx runs fn in one write transaction numbered by the change log (changelog.go): the
+// write version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
+// written after. Every write of the store goes through here.
 func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -161,11 +162,15 @@ func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			tx.Rollback()
 		}
 	}()
+	start, err := beginChange(ctx, tx)
+	if err != nil {
+		return err
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE write_version SET n = n + 1"); err != nil {
-		return fmt.Errorf("bump write version: %w", err)
+	if _, err := s.finishChange(ctx, tx, start); err != nil {
+		return err
 	}
 	done = true
 	if err := tx.Commit(); err != nil {

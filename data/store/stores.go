@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"io"
 
 	"github.com/civplan/civplan/data/dataset"
+	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 )
@@ -16,6 +18,7 @@ import (
 type Store interface {
 	Snapshots
 	Writer
+	ChangeLog
 	Facilities
 	Plans
 	Scenarios
@@ -35,15 +38,32 @@ type Snapshots interface {
 	LoadTree() (*divisions.Tree, error)
 	// LoadFacilities returns every live facility, sorted by id.
 	LoadFacilities() ([]facilities.Facility, error)
+	// LoadFacilityState reads every live facility (Version = the change-log version of its
+	// last change) and the log version they are at, as one consistent read.
+	LoadFacilityState(ctx context.Context) (FacilityState, error)
+	// ChangesSince reads what changed after log version from (entries, facility rows changed,
+	// facilities deleted) as one consistent read; To == from means nothing did.
+	ChangesSince(ctx context.Context, from int64) (ChangeSet, error)
 	// Path names where the store lives (a file for SQLite), for logs and metrics.
 	Path() string
 }
 
-// Writer runs audited writes.
+// Writer runs audited writes. Every committed write transaction is one change-log entry: its
+// version is taken from a one-row counter updated inside the transaction (so versions follow
+// commit order without gaps), and every row it writes carries that version.
 type Writer interface {
 	// Write runs fn in one write transaction and records one audit entry (actor, action,
-	// target, fn's before/after) in it; nothing is written when fn fails.
+	// target, fn's before/after) and the change-log entry in it; nothing is written when fn fails.
 	Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error
+	// ImportFacilities validates every row of a CSV or GeoJSON file and writes them as one
+	// batch (one transaction, one audit entry, one log version) or nothing.
+	ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error)
+}
+
+// ChangeLog reads the change log.
+type ChangeLog interface {
+	// Changes returns the entries after version from, oldest first, at most limit (≤ 0: all).
+	Changes(ctx context.Context, from int64, limit int) ([]Change, error)
 }
 
 // Facilities is the facility registry.
