@@ -55,7 +55,7 @@ func ogcConformance() []string {
 		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 	}
-	return append(out, cql2.Conformance()...)
+	return append(append(out, cql2.Conformance()...), ogcPart4Conformance()...)
 }
 
 // ogcFormat picks json or html from f= or the Accept header; anything else is 406.
@@ -599,6 +599,9 @@ func (s *Server) handleOGCItem(c *gin.Context) error {
 		{Href: collURL, Rel: "collection", Type: jsonType, Title: col.title},
 	}}
 	c.Header("Content-Crs", "<"+crs.URI()+">")
+	if fac := set.items[i].fac; fac != nil && fac.Version != 0 {
+		c.Header("ETag", etag(fac.Version)) // from the same snapshot as the body; If-Match for Part 4
+	}
 	if f == "html" {
 		return renderHTML(c, fmt.Sprintf("%s %d", col.id, id), body)
 	}

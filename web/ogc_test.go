@@ -843,3 +843,119 @@ func TestTileBudgetHubei(t *testing.T) {
 		t.Errorf("the largest sampled tile is %d bytes: the sample misses the heavy tiles", largest)
 	}
 }
+
+// TestOGCPart4 runs create, replace, update and delete through OGC API Part 4 on a facility
+// collection with GeoJSON Feature bodies and ETags: stale and missing If-Match are refused,
+// kinds stay in their collection, read-only collections answer 405, every accepted write is in
+// the audit log, and each change is visible on the next OGC read with a new ETag.
+func TestOGCPart4(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	ctx := context.Background()
+	tok, _, err := e.store.CreateToken(ctx, "planner-ogc", store.RolePlanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(method, path, body string, hdr ...string) (int, http.Header, map[string]any) {
+		t.Helper()
+		return e.do(t, method, path, body, append([]string{"Authorization", "Bearer " + tok, "Content-Type", geoJSONType}, hdr...)...)
+	}
+	const item = "/ogc/collections/welfare_home/items/1"
+	code, h, m := e.get(t, item)
+	e1 := h.Get("ETag")
+	if code != 200 || e1 == "" {
+		t.Fatalf("GET %s: %d ETag %q", item, code, e1)
+	}
+	// PUT: a Feature without kind (the collection's) and with the geometry it read.
+	put := `{"type":"Feature","geometry":{"type":"Point","coordinates":[110.312,31.501]},"properties":{"name":"古夫镇中心敬老院","division_code":"420526100000","status":"operating","beds":70}}`
+	if code, _, _ := send("PUT", item, put); code != 428 {
+		t.Errorf("PUT without If-Match: %d, want 428", code)
+	}
+	code, h, m = send("PUT", item, put, "If-Match", e1)
+	e2 := h.Get("ETag")
+	if code != 200 || e2 == "" || e2 == e1 {
+		t.Fatalf("PUT: %d ETag %q (was %q) %v", code, e2, e1, m)
+	}
+	if code, _, _ := send("PUT", item, put, "If-Match", e1); code != 412 {
+		t.Errorf("PUT with the stale ETag %s: %d, want 412", e1, code)
+	}
+	code, h, m = e.get(t, item)
+	props := m["properties"].(map[string]any)
+	if code != 200 || h.Get("ETag") != e2 || props["name"] != "古夫镇中心敬老院" || props["beds"].(float64) != 70 || props["kind"] != "welfare_home" {
+		t.Errorf("after PUT: %d ETag %s %v", code, h.Get("ETag"), props)
+	}
+	// PATCH: only beds changes.
+	code, h, _ = send("PATCH", item, `{"type":"Feature","properties":{"beds":80}}`, "If-Match", e2)
+	e3 := h.Get("ETag")
+	if code != 200 || e3 == e2 {
+		t.Fatalf("PATCH: %d ETag %s", code, e3)
+	}
+	_, h, m = e.get(t, item)
+	props = m["properties"].(map[string]any)
+	if h.Get("ETag") != e3 || props["beds"].(float64) != 80 || props["name"] != "古夫镇中心敬老院" {
+		t.Errorf("after PATCH: %s %v", h.Get("ETag"), props)
+	}
+	// POST to a facility collection: 201, Location is the OGC item, the collection lists it.
+	post := `{"type":"Feature","geometry":{"type":"Point","coordinates":[110.21,31.41]},"properties":{"name":"古夫村第二互助点","division_code":"420526100201","status":"planned"}}`
+	code, h, m = send("POST", "/ogc/collections/mutual_aid_elderly/items", post)
+	loc := h.Get("Location")
+	if code != 201 || !strings.HasPrefix(loc, "/ogc/collections/mutual_aid_elderly/items/") || h.Get("ETag") == "" {
+		t.Fatalf("POST: %d Location %q ETag %q %v", code, loc, h.Get("ETag"), m)
+	}
+	code, h, m = e.get(t, loc)
+	if code != 200 || m["properties"].(map[string]any)["name"] != "古夫村第二互助点" || h.Get("ETag") == "" {
+		t.Errorf("GET %s: %d %v", loc, code, m)
+	}
+	newETag := h.Get("ETag")
+	_, _, page := e.get(t, "/ogc/collections/mutual_aid_elderly/items?status=planned")
+	if n := len(page["features"].([]any)); n != 2 {
+		t.Errorf("planned mutual-aid sites after POST: %d, want 2", n)
+	}
+	// Refused: another kind in this collection, a read-only collection, a facility of another
+	// collection, a body that is not a Feature, and a delete with a stale ETag.
+	refused := []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/ogc/collections/mutual_aid_elderly/items", strings.Replace(post, `"status"`, `"kind":"welfare_home","status"`, 1), 400},
+		{"POST", "/ogc/collections/villages/items", post, 405},
+		{"POST", "/ogc/collections/nothing/items", post, 404},
+		{"PUT", "/ogc/collections/mutual_aid_elderly/items/1", put, 404},
+		{"PUT", "/ogc/collections/villages/items/420526100201", put, 405},
+		{"POST", "/ogc/collections/mutual_aid_elderly/items", `{"name":"flat object"}`, 400},
+		{"POST", "/ogc/collections/mutual_aid_elderly/items", `[1,2]`, 400},
+		{"DELETE", loc, "", 412},
+	}
+	for _, r := range refused {
+		hdr := []string{"If-Match", e1}
+		if code, _, m := send(r.method, r.path, r.body, hdr...); code != r.status || m["detail"] == nil {
+			t.Errorf("%s %s: %d %v, want %d with a problem", r.method, r.path, code, m, r.status)
+		}
+	}
+	// DELETE with the current ETag: 204, then 404 on read.
+	if code, _, _ := send("DELETE", loc, "", "If-Match", newETag); code != 204 {
+		t.Errorf("DELETE: %d", code)
+	}
+	if code, _, _ := e.get(t, loc); code != 404 {
+		t.Errorf("deleted feature answers %d", code)
+	}
+	// The audit log holds the four accepted writes, by the planner, newest first.
+	entries, err := e.store.AuditLog(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range entries {
+		if strings.HasPrefix(a.Action, "facility.") {
+			got = append(got, a.Action+" by "+a.Actor)
+		}
+	}
+	want := []string{"facility.delete by planner-ogc", "facility.create by planner-ogc", "facility.update by planner-ogc", "facility.update by planner-ogc"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("audit %v, want %v", got, want)
+	}
+	// Declared only with the routes that work: the conformance lists Part 4.
+	_, _, conf := e.fetch(t, "/ogc/conformance")
+	if !bytes.Contains(conf, []byte("ogcapi-features-4/1.0/conf/create-replace-delete")) {
+		t.Error("conformance lacks Part 4")
+	}
+}

@@ -127,8 +127,20 @@ func (s *Server) openAPIDoc() obj {
 		obj{"200": resp("the collection", obj{jsonType: obj{"schema": ref("Collection")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
 	paths["/ogc/collections/{collectionId}/queryables"] = obj{"get": op("ogcQueryables", "the queryable properties (JSON Schema)", []any{pref("collectionId"), f},
 		obj{"200": resp("the queryables", obj{schemaType: obj{"schema": ref("Object")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
-	paths["/ogc/collections/{collectionId}/items/{featureId}"] = obj{"get": op("ogcItem", "one feature", []any{pref("collectionId"), pref("featureId"), pref("crs"), f},
-		obj{"200": resp("the feature", obj{geoJSONType: obj{"schema": ref("Feature")}, htmlType: obj{"schema": str()}})}, "400", "404", "406")}
+	ogcIfMatch := obj{"name": "If-Match", "in": "header", "required": true, "description": "the ETag read from GET of the feature", "schema": str()}
+	featureBody := obj{"required": true, "description": "a GeoJSON Feature (PATCH: only the properties to change)",
+		"content": obj{geoJSONType: obj{"schema": ref("Feature")}, jsonType: obj{"schema": ref("Feature")}, "application/merge-patch+json": obj{"schema": ref("Feature")}}}
+	fidParams := []any{pref("collectionId"), pref("featureId"), ogcIfMatch}
+	paths["/ogc/collections/{collectionId}/items/{featureId}"] = obj{
+		"get": op("ogcItem", "one feature (facilities: with its ETag)", []any{pref("collectionId"), pref("featureId"), pref("crs"), f},
+			obj{"200": resp("the feature", obj{geoJSONType: obj{"schema": ref("Feature")}, htmlType: obj{"schema": str()}})}, "400", "404", "406"),
+		"put": obj{"operationId": "ogcReplace", "summary": "replace a facility (planner; facility collections only, OGC API Part 4)", "parameters": fidParams, "requestBody": featureBody,
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
+		"patch": obj{"operationId": "ogcUpdate", "summary": "change some properties of a facility (planner; OGC API Part 4)", "parameters": fidParams, "requestBody": featureBody,
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
+		"delete": obj{"operationId": "ogcDelete", "summary": "delete a facility (planner; kept in the history; OGC API Part 4)", "parameters": fidParams,
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "428"), obj{"204": resp("deleted", nil)})},
+	}
 	itemParams := []any{pref("limit"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("cursor"), pref("filter"), pref("filter-lang"), pref("filter-crs"), f}
 	// datetime: every items path declares it (Part 1 core); on collections without a temporal
 	// property it is a 400 that says so.
@@ -152,7 +164,14 @@ func (s *Server) openAPIDoc() obj {
 			}
 			ps = append(ps, qparam(q.name, q.title+" (equality)", sch))
 		}
-		paths["/ogc/collections/"+col.id+"/items"] = obj{"get": op("ogcItems_"+col.id, "features of "+col.id, ps, itemsResp, "400", "406")}
+		item := obj{"get": op("ogcItems_"+col.id, "features of "+col.id, ps, itemsResp, "400", "406")}
+		if col.source == srcFacilities { // OGC API Part 4 (ogc_write.go)
+			item["post"] = obj{"operationId": "ogcCreate_" + col.id, "summary": "add a facility of kind " + col.id + " (planner; the same write as POST /api/v1/facilities)",
+				"requestBody": obj{"required": true, "description": "a GeoJSON Feature: Point geometry (WGS84 lon/lat), properties name, division_code, status, … (kind defaults to the collection's)",
+					"content": obj{geoJSONType: obj{"schema": ref("Feature")}, jsonType: obj{"schema": ref("Feature")}}},
+				"responses": mergeObj(problems("400", "401", "403", "404", "413", "415"), obj{"201": resp("created; Location (the OGC item) and ETag headers", content(geoJSONType, ref("Feature")))})}
+		}
+		paths["/ogc/collections/"+col.id+"/items"] = item
 	}
 	// Vector tiles.
 	paths["/tiles/{name}"] = obj{"get": op("tileJSON", "TileJSON of a tileset ({collectionId}.json or all.json) or the MapLibre style (style.json)", []any{

@@ -4,6 +4,9 @@
 // `civplan serve --dataset FILE` seeds an empty database from:
 //
 //	go run ./bench/national -provinces 31 -seed 1 -out national.json.gz
+//
+// With -measure FILE it instead times coverage of the largest province and the nearest
+// facility of every village committee in-process (see docs/benchmarks.md).
 package main
 
 import (
@@ -30,11 +33,19 @@ func run(args []string) error {
 	facRate := fs.Float64("facilities", 1, "factor on the facility rates (1 = ≈ 1.5M facilities at full size)")
 	seed := fs.Uint64("seed", 1, "random seed; the same flags give the same bytes")
 	out := fs.String("out", "national.json.gz", "output file (gzipped JSON dataset)")
+	in := fs.String("measure", "", "instead of generating: read this dataset file and time coverage and nearest in-process")
+	runs := fs.Int("runs", 5, "with -measure: runs per figure (the first is the uncached one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *in != "" {
+		if *runs < 1 {
+			return fmt.Errorf("runs %d: want at least 1", *runs)
+		}
+		return measure(*in, *runs, os.Stdout)
 	}
 	t0 := time.Now()
 	ds, err := generate(config{Provinces: *provinces, Scale: *scale, Facilities: *facRate, Seed: *seed})
