@@ -32,4 +32,3 @@ func TestFacilityCreateLocatedByPoint(t *testing.T) {
 		t.Errorf("neither division nor point: %d %v; want 400", code, m)
 	}
 }
-
