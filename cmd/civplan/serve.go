@@ -54,6 +54,11 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if *dsPath != "" {
+		if _, err := os.Stat(*dsPath); err != nil { // before the database is created
+			return fmt.Errorf("--dataset: %w", err)
+		}
+	}
 	st, err := openSeededFrom(*dbPath, *dsPath, stderr)
 	if err != nil {
 		return err
