@@ -861,6 +861,7 @@ func TestOGCPart4(t *testing.T) {
 	}
 	const item = "/ogc/collections/welfare_home/items/1"
 	code, h, _ := e.get(t, item)
+	var m map[string]any
 	e1 := h.Get("ETag")
 	if code != 200 || e1 == "" {
 		t.Fatalf("GET %s: %d ETag %q", item, code, e1)
