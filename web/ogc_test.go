@@ -860,7 +860,8 @@ func TestOGCPart4(t *testing.T) {
 		return e.do(t, method, path, body, append([]string{"Authorization", "Bearer " + tok, "Content-Type", geoJSONType}, hdr...)...)
 	}
 	const item = "/ogc/collections/welfare_home/items/1"
-	code, h, m := e.get(t, item)
+	code, h, _ := e.get(t, item)
+	var m map[string]any
 	e1 := h.Get("ETag")
 	if code != 200 || e1 == "" {
 		t.Fatalf("GET %s: %d ETag %q", item, code, e1)

@@ -343,7 +343,6 @@ func generate(c config) (*dataset.Dataset, error) {
 				tw := weights(rng, len(tboxes), 0.5, 1.5)
 				tvc := apportion(cvc[k], tw, 0)
 				trc := apportion(crc[k], tw, 0)
-				var tcodes []divisions.Code
 				t := 0
 				for r := range tg.cols {
 					for jj := 0; jj+1 < len(tg.cols[r]); jj, t = jj+1, t+1 {
@@ -353,7 +352,6 @@ func generate(c config) (*dataset.Dataset, error) {
 							part, name = 200+t-100, "乡"
 						}
 						tCode := divisions.Code(fmt.Sprintf("%s%03d000", cCode[:6], part))
-						tcodes = append(tcodes, tCode)
 						add(divisions.Division{Code: tCode, Name: fmt.Sprintf("合成%s%s", tCode[:9], name), Seat: tb.centre(),
 							Boundary: orb.MultiPolygon{{tg.cellRing(r, jj)}}, Sources: divisions.Sources{Geometry: divisions.Generated}})
 						tIdx := len(ds.Divisions) - 1

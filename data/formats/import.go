@@ -502,10 +502,10 @@ func decodeGeometry(g *geoJSONGeometry, allowed []string) (*geometry, error) {
 	case "Point":
 		var c []float64
 		if err := json.Unmarshal(g.Coordinates, &c); err != nil {
-			return nil, fmt.Errorf("Point coordinates: %w", err)
+			return nil, fmt.Errorf("point coordinates: %w", err)
 		}
 		if len(c) < 2 {
-			return nil, fmt.Errorf("Point has %d coordinates, want [lon, lat]", len(c))
+			return nil, fmt.Errorf("a point has %d coordinates, want [lon, lat]", len(c))
 		}
 		out.point = orb.Point{c[0], c[1]}
 	case "Polygon":

@@ -461,9 +461,9 @@ func (p *parser) geomOperand() (geomOperand, error) {
 // wkt consumes a WKT literal (balanced parentheses) and parses it with simplefeatures.
 func (p *parser) wkt() (geomOperand, error) {
 	start := p.next()
-	end := start.pos + len(start.text)
+	end := 0 // set below: just past EMPTY or the closing parenthesis
 	if p.peek().is("Z") || p.peek().is("M") || p.peek().is("ZM") {
-		end = p.next().pos + len(p.toks[p.i-1].text)
+		p.next()
 	}
 	if p.peek().is("EMPTY") {
 		end = p.next().pos + len("EMPTY")
