@@ -101,7 +101,7 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 			r.err = broken
 			continue
 		}
-		r.err, r.panicked = s.runWrite(tx, r)
+		r.panicked, r.err = s.runWrite(tx, r)
 		if r.err == nil && r.panicked == nil {
 			if _, err := tx.Exec("RELEASE write"); err != nil {
 				broken = fmt.Errorf("write: %w", err)
@@ -132,7 +132,7 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 }
 
 // runWrite runs one write inside the open savepoint: its change-log version, fn, its log entry.
-func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (err error, panicked any) {
+func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
