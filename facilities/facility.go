@@ -87,6 +87,17 @@ const (
 	No
 )
 
+// String is "true", "false" or "unknown" (the words of CSV and OGC properties).
+func (t Tri) String() string {
+	switch t {
+	case Yes:
+		return "true"
+	case No:
+		return "false"
+	}
+	return "unknown"
+}
+
 // MarshalJSON writes true, false or "unknown".
 func (t Tri) MarshalJSON() ([]byte, error) {
 	switch t {

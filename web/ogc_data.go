@@ -265,16 +265,6 @@ func (it *ogcItem) Property(name string) any {
 // Geometry implements cql2.Feature (WGS84).
 func (it *ogcItem) Geometry() orb.Geometry { return it.geom }
 
-func triWord(t facilities.Tri) string {
-	switch t {
-	case facilities.Yes:
-		return "true"
-	case facilities.No:
-		return "false"
-	}
-	return "unknown"
-}
-
 // realNum is a float that always marshals with a decimal point (520 → 520.0), so clients that
 // infer field types from the first page (GDAL's OAPIF driver reads 10 features) see a real number.
 type realNum float64
@@ -312,9 +302,9 @@ func (it *ogcItem) properties() map[string]any {
 			p[k] = it.Property(k)
 		}
 		p["floor_area_m2"] = realNum(f.FloorAreaM2)
-		p["renovated_fire_safety"] = triWord(f.Renovated.FireSafety)
-		p["renovated_accessibility"] = triWord(f.Renovated.Accessibility)
-		p["renovated_special_care"] = triWord(f.Renovated.SpecialCare)
+		p["renovated_fire_safety"] = f.Renovated.FireSafety.String()
+		p["renovated_accessibility"] = f.Renovated.Accessibility.String()
+		p["renovated_special_care"] = f.Renovated.SpecialCare.String()
 		var plan any
 		if f.PlanID != 0 {
 			plan = f.PlanID

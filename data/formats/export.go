@@ -79,16 +79,6 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-func triWord(t facilities.Tri) string {
-	switch t {
-	case facilities.Yes:
-		return "true"
-	case facilities.No:
-		return "false"
-	}
-	return "unknown"
-}
-
 // codeID is a division's 12-digit code as an integer (its stable feature id).
 func codeID(c divisions.Code) int64 {
 	var v int64
@@ -186,7 +176,7 @@ func facilityLayer(sorted []facilities.Facility) Layer {
 		}
 		fl.Rows = append(fl.Rows, Row{ID: f.ID, Geom: f.Point, Values: []any{
 			f.ID, string(f.Kind), info.NameZH, f.Name, string(f.DivisionCode), string(f.Status), int64(f.Beds), f.FloorAreaM2,
-			nilIfEmpty(f.Opened), triWord(f.Renovated.FireSafety), triWord(f.Renovated.Accessibility), triWord(f.Renovated.SpecialCare),
+			nilIfEmpty(f.Opened), f.Renovated.FireSafety.String(), f.Renovated.Accessibility.String(), f.Renovated.SpecialCare.String(),
 			plan, string(f.Provenance),
 		}})
 	}

@@ -140,11 +140,11 @@ func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (panicked any, err error) {
 	}()
 	start, err := beginChange(r.ctx, tx)
 	if err != nil {
-		return err, nil
+		return nil, err
 	}
 	if err := r.fn(tx); err != nil {
-		return err, nil
+		return nil, err
 	}
 	_, err = s.finishChange(r.ctx, tx, start)
-	return err, nil
+	return nil, err
 }
