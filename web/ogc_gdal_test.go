@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/formats"
-	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -89,21 +87,8 @@ func hubeiEnv(t testing.TB) (*dataset.Dataset, *Server, *httptest.Server) {
 	if len(ds.Divisions) < 1000 {
 		t.Fatalf("the embedded dataset holds only %d divisions", len(ds.Divisions))
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "hubei.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Seed(context.Background(), ds, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(st, Config{OpenReads: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ds, srv, ts
+	e := serveDataset(t, ds, Config{OpenReads: true})
+	return ds, e.srv, e.ts
 }
 
 func numberMatched(t *testing.T, url string) int {

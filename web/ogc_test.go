@@ -8,9 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -584,21 +582,7 @@ func newDatedEnv(t *testing.T, opened map[int64]string) *testEnv {
 	for i := range ds.Facilities {
 		ds.Facilities[i].Opened = opened[ds.Facilities[i].ID]
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Seed(context.Background(), ds, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(st, Config{OpenReads: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return &testEnv{srv: srv, ts: ts, store: st}
+	return serveDataset(t, ds, Config{OpenReads: true})
 }
 
 // TestOGCDatetime selects facilities by their opening date with OGC datetime instants and

@@ -76,12 +76,19 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
+	return serveDataset(t, testDataset(), cfg)
+}
+
+// serveDataset seeds a store in a temp folder with ds and serves it; everything is closed when
+// the test ends.
+func serveDataset(t testing.TB, ds *dataset.Dataset, cfg Config) *testEnv {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Seed(context.Background(), testDataset(), nil); err != nil {
+	if err := st.Seed(context.Background(), ds, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(st, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
