@@ -60,6 +60,16 @@ type Writer interface {
 	ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error)
 }
 
+// Notifier is implemented by stores that can push word of commits made by any process
+// (PostgreSQL LISTEN/NOTIFY). The server still reads the log on a timer as a fallback, so a
+// missed or coalesced signal only delays a catch-up; it never loses a change.
+type Notifier interface {
+	// Changed returns a channel that receives (coalesced, non-blocking) after another commit
+	// may have happened; it is closed when ctx ends. Reconnecting is the store's business:
+	// after a reconnect it sends once, since notifications may have been missed meanwhile.
+	Changed(ctx context.Context) <-chan struct{}
+}
+
 // ChangeLog reads the change log.
 type ChangeLog interface {
 	// Changes returns the entries after version from, oldest first, at most limit (≤ 0: all).
