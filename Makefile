@@ -9,9 +9,10 @@ export GOFLAGS ?= -mod=mod
 test: lint deps unit race crash-short fuzz-short uitest
 
 # Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
-# font (the report and browser tests) — installed once, before test packages run in parallel
-# (two apt-get runs at once would fight over dpkg's lock).
-DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj
+# font (the report and browser tests), PostgreSQL 15 with PostGIS (the PostgreSQL store's tests,
+# scripts/pgtest.sh) — installed once, before test packages run in parallel (two apt-get runs
+# at once would fight over dpkg's lock).
+DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj postgresql-15-postgis-3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,13 +29,16 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# Every Go test; scripts/pgtest.sh runs them with a throwaway PostgreSQL/PostGIS cluster
+# (CIVPLAN_TEST_PG), so the PostgreSQL store's tests run — they fail, not skip, without it.
 unit:
-	$(GO) test -count=1 ./...
+	scripts/pgtest.sh $(GO) test -count=1 ./...
 
 # Every HTTP test under the race detector, among them reads during writes and snapshot swaps
-# (web/race_test.go) and the bad-input corpus (about a minute once the race build is cached).
+# (web/race_test.go) and the bad-input corpus (about a minute once the race build is cached);
+# the PostgreSQL-backed ones against a throwaway cluster.
 race:
-	$(GO) test -count=1 -race ./web
+	scripts/pgtest.sh $(GO) test -count=1 -race ./web
 
 # kill -9 crash test, CI form: 5 runs (bench/crash/run.sh, `make crash`, does 50).
 crash-short:
