@@ -42,6 +42,9 @@ type Config struct {
 	// MaxLag is how long the snapshot may go without a catch-up that reached the store before
 	// /readyz answers 503 and answers carry Civplan-Stale, while Watch follows the store (0 = 2 s).
 	MaxLag time.Duration
+	// AnswerCacheBytes bounds the encoded answers of the heavy read endpoints (one division,
+	// children, facility pages) kept across snapshots (0 = 64 MiB, < 0 = none: encode every time).
+	AnswerCacheBytes int
 }
 
 // Server serves civplan's HTTP API from the current snapshot of a store.
@@ -53,6 +56,8 @@ type Server struct {
 	reload sync.Mutex // serialises snapshot steps (catchUp)
 	engine *gin.Engine
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
+	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
+	encoded *encodedCache
 
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
@@ -82,6 +87,11 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 		cfg.MaxLag = DefaultMaxLag
 	}
 	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst), now: time.Now}
+	if cfg.AnswerCacheBytes == 0 {
+		cfg.AnswerCacheBytes = defaultEncodedCacheBytes
+	}
+	s.cfg = cfg
+	s.encoded = newEncodedCache(cfg.AnswerCacheBytes)
 	s.metrics = newMetrics(s)
 	s.work = make(chan struct{}, cfg.MaxHeavy)
 	err := s.Reload()
@@ -126,6 +136,7 @@ func (s *Server) step(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		next.epoch = 1
 		s.snap.Store(next)
 		return nil
 	}
@@ -141,6 +152,7 @@ func (s *Server) step(ctx context.Context) error {
 		if next, err = loadSnapshot(ctx, s.store, cur); err != nil {
 			return err
 		}
+		next.epoch = cur.epoch + 1 // answers of the old tree or meta are never served again
 	} else {
 		next = cur.step(&cs)
 	}
