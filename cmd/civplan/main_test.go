@@ -26,6 +26,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--nope"}, 2, "flag provided but not defined"},
 		{[]string{"serve", "--open-reads", "maybe"}, 2, "--open-reads"},
 		{[]string{"serve", "--trusted-proxies", "10.0.0.0/33"}, 2, "--trusted-proxies"},
+		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, 2, "--pprof"},
 		{[]string{"serve", "--trusted-proxies", "127.0.0.1,proxy.example"}, 2, "proxy.example"},
 		{[]string{"serve", "--max-lag", "0s"}, 2, "--max-lag 0s"},
 		{[]string{"serve", "--max-lag", "soon"}, 2, "max-lag"},
