@@ -39,6 +39,9 @@ type Config struct {
 	// computation is cancelled and the answer is 503 with Retry-After. Keep it a little shorter than
 	// the http.Server's WriteTimeout so the 503 is still delivered (0 = no deadline).
 	WorkDeadline time.Duration
+	// AnswerCacheBytes bounds the encoded answers of the heavy read endpoints (one division,
+	// children, facility pages) kept across snapshots (0 = 64 MiB, < 0 = none: encode every time).
+	AnswerCacheBytes int
 }
 
 // Server serves civplan's HTTP API from the current snapshot of a store.
@@ -50,6 +53,8 @@ type Server struct {
 	reload sync.Mutex // serialises snapshot steps (catchUp)
 	engine *gin.Engine
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
+	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
+	encoded *encodedCache
 
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
@@ -70,6 +75,11 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 		cfg.MaxHeavy = runtime.NumCPU()
 	}
 	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
+	if cfg.AnswerCacheBytes == 0 {
+		cfg.AnswerCacheBytes = defaultEncodedCacheBytes
+	}
+	s.cfg = cfg
+	s.encoded = newEncodedCache(cfg.AnswerCacheBytes)
 	s.metrics = newMetrics(s)
 	s.work = make(chan struct{}, cfg.MaxHeavy)
 	err := s.Reload()
@@ -101,6 +111,7 @@ func (s *Server) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		next.epoch = 1
 		s.snap.Store(next)
 		return nil
 	}
@@ -116,6 +127,7 @@ func (s *Server) catchUp(ctx context.Context) error {
 		if next, err = loadSnapshot(ctx, s.store, cur); err != nil {
 			return err
 		}
+		next.epoch = cur.epoch + 1 // answers of the old tree or meta are never served again
 	} else {
 		next = cur.step(&cs)
 	}

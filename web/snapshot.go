@@ -25,6 +25,12 @@ type snapshot struct {
 	registry   *facilities.Registry // every facility by id (every status, planned ones included), each with its Version
 	analyzer   *facilities.Analyzer // coverage, gaps, scorecard, accessibility, siting over this snapshot
 	answers    *answerCache         // memoised analysis answers valid for this snapshot (answer_cache.go)
+	// epoch counts full reloads in this server (1 = the first load): a new tree or meta starts a new
+	// one. kindVer[i] is the last change-log version within the epoch that changed a facility of
+	// kind facilities.Kinds()[i] (0 = none since the epoch began). Together they stamp encoded
+	// answers (answer_encoded.go).
+	epoch   int64
+	kindVer []int64
 }
 
 // loadSnapshot reads the store into a new snapshot. When prev has the store's current
@@ -109,6 +115,13 @@ func (s *snapshot) step(cs *store.ChangeSet) *snapshot {
 	for _, id := range cs.Deleted {
 		if old, ok := s.registry.Get(id); ok {
 			kinds[old.Kind] = true
+		}
+	}
+	next.kindVer = make([]int64, len(facilities.Kinds()))
+	copy(next.kindVer, s.kindVer)
+	for i, k := range facilities.Kinds() {
+		if kinds[k.Kind] {
+			next.kindVer[i] = cs.To
 		}
 	}
 	next.registry = s.registry.Apply(cs.Facilities, cs.Deleted)

@@ -26,6 +26,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--nope"}, 2, "flag provided but not defined"},
 		{[]string{"serve", "--open-reads", "maybe"}, 2, "--open-reads"},
 		{[]string{"serve", "--trusted-proxies", "10.0.0.0/33"}, 2, "--trusted-proxies"},
+		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, 2, "--pprof"},
 		{[]string{"serve", "--trusted-proxies", "127.0.0.1,proxy.example"}, 2, "proxy.example"},
 		{[]string{"import"}, 2, "import facilities|divisions"},
 		{[]string{"import", "facilities"}, 2, "exactly one FILE"},

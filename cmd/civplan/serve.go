@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -37,11 +38,15 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
 	dsPath := fs.String("dataset", "", "dataset file (gzipped JSON, e.g. from bench/national) to seed a missing or empty database from instead of the embedded Hubei data")
+	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this loopback address HOST:PORT (off when empty; for profiling, never public)")
 	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/X-Real-IP name the client (default: none; the connection's address is the client)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) != 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	if *pprofAddr != "" && !web.IsLoopback(*pprofAddr) {
+		return usageError{fmt.Sprintf("--pprof %q: want a loopback address (127.0.0.1:PORT): profiles expose the process", *pprofAddr)}
 	}
 	var proxies []string // checked before the database is opened
 	if *trusted != "" {
@@ -94,12 +99,32 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		WriteTimeout: writeTimeout, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *pprofAddr != "" {
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("--pprof: listen on %s: %w", *pprofAddr, err)
+		}
+		defer pln.Close()
+		go http.Serve(pln, pprofMux())
+		fmt.Fprintf(stderr, "civplan profiles at http://%s/debug/pprof/\n", pln.Addr())
+	}
 	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import) from the change log
 	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err
 	}
 	return nil
+}
+
+// pprofMux serves net/http/pprof's handlers (only on the --pprof listener, never the API's).
+func pprofMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return m
 }
 
 // openSeeded opens the database and seeds it from the embedded dataset when it is empty.

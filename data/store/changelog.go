@@ -269,7 +269,7 @@ func (s *SQLite) ChangesSince(ctx context.Context, from int64) (ChangeSet, error
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		cs.Facilities, cs.Deleted, err = queryFacilities(ctx, tx, "WHERE version > ? ORDER BY id", from)
+		cs.Facilities, cs.Deleted, err = queryFacilities(ctx, tx, changedSince, from)
 		return err
 	})
 	if err != nil {
@@ -277,6 +277,12 @@ func (s *SQLite) ChangesSince(ctx context.Context, from int64) (ChangeSet, error
 	}
 	return cs, nil
 }
+
+// changedSince selects the facility rows changed after a version. The unary + on id keeps
+// SQLite from walking the primary key to avoid a sort (a scan of every facility, ~1 ms per 10,000
+// and a re-read from disk after each write): it searches facilities_version and sorts the few
+// rows found.
+const changedSince = "WHERE version > ? ORDER BY +id"
 
 // queryFacilities reads facility rows (with Version) matching where; deleted rows are
 // returned by id only.
