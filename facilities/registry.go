@@ -108,7 +108,21 @@ func (ki *kindIndex) within(u divisions.Code, l divisions.Level, fn func(f *Faci
 // count for coverage; a facility's division_code is expected in 12-digit form. Of several
 // facilities with one id the last wins.
 func NewRegistry(fs []Facility) *Registry {
-	all := append([]Facility(nil), fs...)
+	return NewRegistryOwning(append([]Facility(nil), fs...))
+}
+
+// NewRegistryOwning is NewRegistry without the copy, for a slice nobody else holds (a store's
+// whole read): the registry takes fs over, sorting it in place unless it is already sorted by
+// unique id, so the caller must not use fs afterwards.
+func NewRegistryOwning(fs []Facility) *Registry {
+	sorted := true
+	for i := 1; i < len(fs) && sorted; i++ {
+		sorted = fs[i-1].ID < fs[i].ID
+	}
+	if sorted {
+		return fromSorted(fs, 0)
+	}
+	all := fs
 	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	w := 0
 	for i := range all {
