@@ -203,7 +203,11 @@ func (s *SQLite) LoadFacilityState(ctx context.Context) (FacilityState, error) {
 			Scan(&st.Version, &st.DivisionsVersion); err != nil {
 			return err
 		}
-		fs, _, err := queryFacilities(ctx, tx, "WHERE deleted_at IS NULL ORDER BY id")
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM facilities WHERE deleted_at IS NULL").Scan(&n); err != nil {
+			return err
+		}
+		fs, _, err := queryFacilitiesCap(ctx, tx, n, "WHERE deleted_at IS NULL ORDER BY id")
 		st.Facilities = fs
 		return err
 	})
@@ -283,15 +287,25 @@ const changedSince = "WHERE version > ? ORDER BY +id"
 // queryFacilities reads facility rows (with Version) matching where; deleted rows are
 // returned by id only.
 func queryFacilities(ctx context.Context, tx *sql.Tx, where string, args ...any) (live []facilities.Facility, deleted []int64, err error) {
+	return queryFacilitiesCap(ctx, tx, 0, where, args...)
+}
+
+// queryFacilitiesCap is queryFacilities with room for capHint live rows reserved up front (a
+// whole-table read would otherwise copy its growing slice of facilities many times over).
+func queryFacilitiesCap(ctx context.Context, tx *sql.Tx, capHint int, where string, args ...any) (live []facilities.Facility, deleted []int64, err error) {
 	rows, err := tx.QueryContext(ctx, "SELECT "+facilityCols+", version, deleted_at IS NOT NULL FROM facilities "+where, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
+	if capHint > 0 {
+		live = make([]facilities.Facility, 0, capHint)
+	}
+	var ver int64
+	var del bool
+	fs := newFacilityScan(&ver, &del)
 	for rows.Next() {
-		var ver int64
-		var del bool
-		f, err := scanFacility(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &ver, &del)...) }))
+		f, err := fs.scan(rows)
 		if err != nil {
 			return nil, nil, err
 		}
