@@ -187,8 +187,16 @@ type state struct {
 	created  map[Code]*CodeChange   // current code → row of a unit the scenario creates
 	seats    []pendingSeat          // seats to check against the rebuilt boundaries
 	movedTo  map[Code]Code          // code → the code it was renumbered to (not for merged units)
-	res      *Result
-	opt      ApplyOptions
+	// unionAreas are the boundaries rebuilt by rebuildBoundaries with their area in km²
+	unionAreas map[Code]unionArea
+	res        *Result
+	opt        ApplyOptions
+}
+
+// unionArea is a rebuilt boundary and its area in km².
+type unionArea struct {
+	b   orb.MultiPolygon
+	km2 float64
 }
 
 // part is one territory of a merged unit: the unit's code when it was merged, and its boundary.
@@ -1022,6 +1030,11 @@ func (s *state) finish() error {
 	if err != nil {
 		return fmt.Errorf("apply scenario: %w", err)
 	}
+	for c, ua := range s.unionAreas { // the unions' areas are known: Impact asks for them again
+		if d := t.byCode[c]; d != nil && sameMP(d.Boundary, ua.b) {
+			t.areas.put(d, ua.km2)
+		}
+	}
 	s.res.After = t
 	return nil
 }
@@ -1043,6 +1056,15 @@ func (s *state) rebuildBoundaries(gopt UnionOptions) error {
 		}
 		return dirty[i] < dirty[j]
 	})
+	// a part's area: a union built here, else the base unit's memoised area
+	unionAreas := map[Code]unionArea{}
+	areaOf := func(p part) float64 {
+		if ua, ok := unionAreas[p.code]; ok && sameMP(ua.b, p.boundary) {
+			return ua.km2
+		}
+		return s.base.boundaryAreaKM2(p.code, p.boundary)
+	}
+	defer func() { s.unionAreas = unionAreas }()
 	for _, c := range dirty {
 		if err := s.opt.stopped(); err != nil {
 			return err
@@ -1063,10 +1085,11 @@ func (s *state) rebuildBoundaries(gopt UnionOptions) error {
 		if len(parts) == 0 {
 			continue
 		}
-		u, rep := unionReport(c, d.Name, d.Level, parts, gopt)
+		u, rep := unionReport(c, d.Name, d.Level, parts, gopt, areaOf)
 		switch {
 		case rep.Rebuilt:
 			d.Boundary = u
+			unionAreas[c] = unionArea{u, rep.AreaKM2}
 			d.Sources.Geometry = Weakest(Derived, d.Sources.Geometry)
 		case len(d.Boundary) > 0:
 			rep.Problem += "; the unit keeps its old boundary"

@@ -64,8 +64,12 @@ func PerimeterKM(mp orb.MultiPolygon) float64 {
 	return m / 1000
 }
 
-// unionReport unions the parts' boundaries and describes the result.
-func unionReport(code Code, name string, lvl Level, parts []part, opt UnionOptions) (orb.MultiPolygon, GeometryReport) {
+// unionReport unions the parts' boundaries and describes the result. areaOf gives a part's
+// area in km² (AreaKM2 of its boundary, possibly memoised); nil = AreaKM2.
+func unionReport(code Code, name string, lvl Level, parts []part, opt UnionOptions, areaOf func(part) float64) (orb.MultiPolygon, GeometryReport) {
+	if areaOf == nil {
+		areaOf = func(p part) float64 { return AreaKM2(p.boundary) }
+	}
 	r := GeometryReport{Code: code, Name: name, Level: lvl}
 	var mps []orb.MultiPolygon
 	for _, p := range parts {
@@ -75,7 +79,7 @@ func unionReport(code Code, name string, lvl Level, parts []part, opt UnionOptio
 			return nil, r
 		}
 		mps = append(mps, p.boundary)
-		r.PartsAreaKM2 += AreaKM2(p.boundary)
+		r.PartsAreaKM2 += areaOf(p)
 	}
 	u, err := unionMP(mps, opt)
 	if err != nil {

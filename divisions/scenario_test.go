@@ -342,7 +342,7 @@ func TestUnionReportsGapsAndOverlaps(t *testing.T) {
 		{MustCode("420526102"), rect(110.00, 31.04, 110.04, 31.06)},
 		{MustCode("420526103"), rect(110.06, 31.04, 110.10, 31.06)},
 	}
-	u, r := unionReport(MustCode("420526100"), "x", Township, ring, opt)
+	u, r := unionReport(MustCode("420526100"), "x", Township, ring, opt, nil)
 	if !r.Rebuilt || !r.Valid || r.Pieces != 1 || len(u[0]) != 2 {
 		t.Fatalf("report %+v", r)
 	}
@@ -355,7 +355,7 @@ func TestUnionReportsGapsAndOverlaps(t *testing.T) {
 	}
 	// Two squares overlapping in a 0.01°-wide strip: an overlap located in the strip.
 	ov := []part{{MustCode("420526100"), rect(110.00, 31.00, 110.10, 31.10)}, {MustCode("420526101"), rect(110.09, 31.00, 110.19, 31.10)}}
-	_, r = unionReport(MustCode("420526100"), "y", Township, ov, opt)
+	_, r = unionReport(MustCode("420526100"), "y", Township, ov, opt, nil)
 	if len(r.Overlaps) != 1 || r.Overlaps[0].At[0] < 110.09 || r.Overlaps[0].At[0] > 110.10 {
 		t.Fatalf("overlaps %+v", r.Overlaps)
 	}
@@ -364,12 +364,12 @@ func TestUnionReportsGapsAndOverlaps(t *testing.T) {
 	}
 	// Neighbours whose shared edge differs by rounding (4e-7°) snap together: one piece, no sliver.
 	near := []part{{MustCode("420526100"), rect(110.00, 31.00, 110.1000004, 31.10)}, {MustCode("420526101"), rect(110.1, 31.00, 110.2, 31.10)}}
-	_, r = unionReport(MustCode("420526100"), "z", Township, near, opt)
+	_, r = unionReport(MustCode("420526100"), "z", Township, near, opt, nil)
 	if r.Pieces != 1 || len(r.Gaps) != 0 || len(r.Overlaps) != 0 {
 		t.Errorf("snapped neighbours: %+v", r)
 	}
 	// A part without a boundary: not rebuilt, and the reason is given.
-	_, r = unionReport(MustCode("420526100"), "w", Township, []part{{MustCode("420526100"), nil}, near[1]}, opt)
+	_, r = unionReport(MustCode("420526100"), "w", Township, []part{{MustCode("420526100"), nil}, near[1]}, opt, nil)
 	if r.Rebuilt || r.Problem == "" {
 		t.Errorf("missing boundary: %+v", r)
 	}

@@ -11,7 +11,7 @@ import (
 // are shared with the base tree (both are immutable), so the cost is a copy of the two indexes
 // plus work proportional to the changes. It fails on a changed unit whose parent is missing.
 func overlayTree(base *Tree, over map[Code]*Division) (*Tree, error) {
-	t := &Tree{byCode: maps.Clone(base.byCode), children: maps.Clone(base.children)}
+	t := &Tree{byCode: maps.Clone(base.byCode), children: maps.Clone(base.children), areas: &areaMemo{}, base: base}
 	parents := map[Code]bool{}
 	var added []Code
 	for c, d := range over {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
 )
 
 // Tree is an immutable division tree indexed by code. Build it with NewTree; it is safe for
@@ -12,11 +15,63 @@ type Tree struct {
 	byCode   map[Code]*Division
 	children map[Code][]*Division // sorted by code
 	ordered  []*Division          // all, sorted by code
+	// areas memoises the geodesic areas of the tree's boundaries (AreaKM2); base is the tree an
+	// overlay (a scenario's after tree) shares its unchanged units with, whose memo serves them.
+	areas *areaMemo
+	base  *Tree
+}
+
+// areaMemo maps units to their boundary's area in km²; safe for concurrent use.
+type areaMemo struct {
+	mu sync.Mutex
+	m  map[*Division]float64
+}
+
+// AreaKM2 is the geodesic area of d's boundary in km² (0 without one), as the package-level
+// AreaKM2 computes it, memoised: d must be a unit of t (Get), whose boundary never changes.
+func (t *Tree) AreaKM2(d *Division) float64 {
+	if t.base != nil && t.base.byCode[d.Code] == d {
+		return t.base.AreaKM2(d)
+	}
+	if t.areas == nil || t.byCode[d.Code] != d {
+		return AreaKM2(d.Boundary)
+	}
+	t.areas.mu.Lock()
+	a, ok := t.areas.m[d]
+	t.areas.mu.Unlock()
+	if ok {
+		return a
+	}
+	a = AreaKM2(d.Boundary)
+	t.areas.put(d, a)
+	return a
+}
+
+func (m *areaMemo) put(d *Division, a float64) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = map[*Division]float64{}
+	}
+	m.m[d] = a
+	m.mu.Unlock()
+}
+
+// boundaryAreaKM2 is AreaKM2(b), from the memo when b is the boundary of t's unit c.
+func (t *Tree) boundaryAreaKM2(c Code, b orb.MultiPolygon) float64 {
+	if d := t.byCode[c]; d != nil && sameMP(d.Boundary, b) {
+		return t.AreaKM2(d)
+	}
+	return AreaKM2(b)
+}
+
+// sameMP reports whether a and b are the same multipolygon value (the same backing array).
+func sameMP(a, b orb.MultiPolygon) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // NewTree indexes divs by code. It fails on a duplicate code or a unit whose parent is missing.
 func NewTree(divs []Division) (*Tree, error) {
-	t := &Tree{byCode: make(map[Code]*Division, len(divs)), children: map[Code][]*Division{}}
+	t := &Tree{byCode: make(map[Code]*Division, len(divs)), children: map[Code][]*Division{}, areas: &areaMemo{}}
 	for i := range divs {
 		d := &divs[i]
 		if _, dup := t.byCode[d.Code]; dup {

@@ -172,20 +172,14 @@ func (s *side) within(k Kind) map[divisions.Code]facAgg {
 		return m
 	}
 	m := map[divisions.Code]facAgg{}
-	levels := map[divisions.Level]bool{}
-	for c := range s.need {
-		levels[c.Level()] = true
-	}
 	if ki := s.a.reg.kind(k); ki != nil {
-		for _, f := range ki.fs {
-			for l := range levels {
-				if u := unitAt(f.DivisionCode, l); u != "" && s.need[u] {
-					a := m[u]
-					a.n++
-					a.beds += f.Beds
-					m[u] = a
-				}
-			}
+		for u := range s.need {
+			ki.within(u, u.Level(), func(f *Facility) {
+				a := m[u]
+				a.n++
+				a.beds += f.Beds
+				m[u] = a
+			})
 		}
 	}
 	s.agg[k] = m
@@ -632,7 +626,7 @@ func (s *side) stats(units []divisions.Code, kinds []KindInfo, el Elderly, cfg *
 		names = append(names, d.Name)
 		st.Population = st.Population.Add(d.Population)
 		if len(d.Boundary) > 0 {
-			area += divisions.AreaKM2(d.Boundary)
+			area += s.a.tree.AreaKM2(d) // memoised: the base tree's units, the unions Apply built
 		} else {
 			areaOK = false
 		}

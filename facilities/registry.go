@@ -2,6 +2,7 @@ package facilities
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -65,13 +66,63 @@ type kindIndex struct {
 	byUnit  map[divisions.Code][]int // unit at info.Serves → indexes into fs
 	byShort map[string][]int         // the same keyed by the unit's significant digits (no allocation to look up)
 	weakest divisions.Provenance     // weakest provenance over the usable facilities of the kind
+	// order lists positions in fs sorted by division code, built on first use (unitRange);
+	// shared by swapped copies, whose positions and codes are the same.
+	order *codeOrder
+}
+
+// codeOrder is a lazily built permutation of a kind's facilities by division code.
+type codeOrder struct {
+	once sync.Once
+	idx  []int32
+}
+
+// within calls fn for every usable facility registered within unit u at level l (those whose
+// unitAt(…, l) is u), through the division-code order: O(log n + matches).
+func (ki *kindIndex) within(u divisions.Code, l divisions.Level, fn func(f *Facility)) {
+	sh := shortAt(u, l)
+	if sh == "" || ki.order == nil {
+		return
+	}
+	o := ki.order
+	o.once.Do(func() {
+		o.idx = make([]int32, len(ki.fs))
+		for i := range o.idx {
+			o.idx[i] = int32(i)
+		}
+		sort.Slice(o.idx, func(a, b int) bool { return ki.fs[o.idx[a]].DivisionCode < ki.fs[o.idx[b]].DivisionCode })
+	})
+	lo := sort.Search(len(o.idx), func(i int) bool { return string(ki.fs[o.idx[i]].DivisionCode) >= sh })
+	for _, j := range o.idx[lo:] {
+		f := ki.fs[j]
+		if !strings.HasPrefix(string(f.DivisionCode), sh) {
+			return
+		}
+		if shortAt(f.DivisionCode, l) == sh {
+			fn(f)
+		}
+	}
 }
 
 // NewRegistry indexes a copy of fs. Facilities with an unknown kind are kept for listing but never
 // count for coverage; a facility's division_code is expected in 12-digit form. Of several
 // facilities with one id the last wins.
 func NewRegistry(fs []Facility) *Registry {
-	all := append([]Facility(nil), fs...)
+	return NewRegistryOwning(append([]Facility(nil), fs...))
+}
+
+// NewRegistryOwning is NewRegistry without the copy, for a slice nobody else holds (a store's
+// whole read): the registry takes fs over, sorting it in place unless it is already sorted by
+// unique id, so the caller must not use fs afterwards.
+func NewRegistryOwning(fs []Facility) *Registry {
+	sorted := true
+	for i := 1; i < len(fs) && sorted; i++ {
+		sorted = fs[i-1].ID < fs[i].ID
+	}
+	if sorted {
+		return fromSorted(fs, 0)
+	}
+	all := fs
 	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	w := 0
 	for i := range all {
@@ -113,7 +164,7 @@ func (r *Registry) kind(k Kind) *kindIndex {
 
 // buildKind indexes the usable facilities of one kind.
 func (r *Registry) buildKind(info KindInfo) *kindIndex {
-	ki := &kindIndex{info: info, at: map[int64]int32{}, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}}
+	ki := &kindIndex{info: info, at: map[int64]int32{}, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}, order: &codeOrder{}}
 	var pts []orb.Point
 	for _, c := range r.chunks {
 		for i := range c {

@@ -11,79 +11,79 @@ import (
 // handleDivision answers GET /api/v1/divisions/{code}: one Feature with the boundary where
 // known (else the seat), properties, the list of children, ancestors and vintages.
 func (s *Server) handleDivision(c *gin.Context) error {
-	if p := onlyParams(c, "crs"); p != nil {
-		return p
-	}
-	crs, err := parseCRS(c.Query("crs"))
-	if err != nil {
-		return badParam("crs", err)
-	}
-	code, p := parseCodeParam("code", c.Param("code"))
-	if p != nil {
-		return p
-	}
-	snap := s.current()
-	d := snap.tree.Get(code)
-	if d == nil {
-		return notFound("no division with code %s", code)
-	}
-	props := divisionProps(snap.tree, d, crs)
-	kids := []gin.H{}
-	for _, k := range snap.tree.Children(code) {
-		kids = append(kids, gin.H{"code": k.Code, "name": k.Name, "level": k.Level, "kind": k.Kind})
-	}
-	props["children"] = kids
-	anc := []gin.H{}
-	for _, a := range snap.tree.Ancestors(code) {
-		anc = append(anc, gin.H{"code": a.Code, "name": a.Name, "level": a.Level})
-	}
-	props["ancestors"] = anc
-	props["crs"] = crs
-	props["vintages"] = snap.vintages()
-	if d.Sources.Geometry == divisions.Derived {
-		props["note"] = approxNote
-	}
-	writeGeoJSON(c, http.StatusOK, feature{Type: "Feature", ID: string(d.Code),
-		Geometry: geometryOf(divisionGeometry(d, crs, true)), Properties: props})
-	return nil
+	return s.serveMemo(c, geoJSONType, func(snap *snapshot) (any, kindSet, error) {
+		if p := onlyParams(c, "crs"); p != nil {
+			return nil, 0, p
+		}
+		crs, err := parseCRS(c.Query("crs"))
+		if err != nil {
+			return nil, 0, badParam("crs", err)
+		}
+		code, p := parseCodeParam("code", c.Param("code"))
+		if p != nil {
+			return nil, 0, p
+		}
+		d := snap.tree.Get(code)
+		if d == nil {
+			return nil, 0, notFound("no division with code %s", code)
+		}
+		props := divisionProps(snap.tree, d, crs)
+		kids := []gin.H{}
+		for _, k := range snap.tree.Children(code) {
+			kids = append(kids, gin.H{"code": k.Code, "name": k.Name, "level": k.Level, "kind": k.Kind})
+		}
+		props["children"] = kids
+		anc := []gin.H{}
+		for _, a := range snap.tree.Ancestors(code) {
+			anc = append(anc, gin.H{"code": a.Code, "name": a.Name, "level": a.Level})
+		}
+		props["ancestors"] = anc
+		props["crs"] = crs
+		props["vintages"] = snap.vintages()
+		if d.Sources.Geometry == divisions.Derived {
+			props["note"] = approxNote
+		}
+		return feature{Type: "Feature", ID: string(d.Code),
+			Geometry: geometryOf(divisionGeometry(d, crs, true)), Properties: props}, 0, nil
+	})
 }
 
 // handleChildren answers GET /api/v1/divisions/{code}/children as a FeatureCollection.
 func (s *Server) handleChildren(c *gin.Context) error {
-	if p := onlyParams(c, "crs", "geometry"); p != nil {
-		return p
-	}
-	crs, err := parseCRS(c.Query("crs"))
-	if err != nil {
-		return badParam("crs", err)
-	}
-	withBoundary := true
-	switch c.Query("geometry") {
-	case "", "boundary":
-	case "seat":
-		withBoundary = false
-	default:
-		return badParam("geometry", errors.New("want boundary or seat"))
-	}
-	code, p := parseCodeParam("code", c.Param("code"))
-	if p != nil {
-		return p
-	}
-	snap := s.current()
-	if snap.tree.Get(code) == nil {
-		return notFound("no division with code %s", code)
-	}
-	kids := snap.tree.Children(code)
-	fc := collection{Type: "FeatureCollection", Features: make([]feature, 0, len(kids)),
-		Vintages: snap.vintages(), Note: approxNote}
-	for _, k := range kids {
-		fc.Features = append(fc.Features, feature{Type: "Feature", ID: string(k.Code),
-			Geometry: geometryOf(divisionGeometry(k, crs, withBoundary)), Properties: divisionProps(snap.tree, k, crs)})
-	}
-	n := len(fc.Features)
-	fc.NumberMatched, fc.NumberReturned = &n, n
-	writeGeoJSON(c, http.StatusOK, fc)
-	return nil
+	return s.serveMemo(c, geoJSONType, func(snap *snapshot) (any, kindSet, error) {
+		if p := onlyParams(c, "crs", "geometry"); p != nil {
+			return nil, 0, p
+		}
+		crs, err := parseCRS(c.Query("crs"))
+		if err != nil {
+			return nil, 0, badParam("crs", err)
+		}
+		withBoundary := true
+		switch c.Query("geometry") {
+		case "", "boundary":
+		case "seat":
+			withBoundary = false
+		default:
+			return nil, 0, badParam("geometry", errors.New("want boundary or seat"))
+		}
+		code, p := parseCodeParam("code", c.Param("code"))
+		if p != nil {
+			return nil, 0, p
+		}
+		if snap.tree.Get(code) == nil {
+			return nil, 0, notFound("no division with code %s", code)
+		}
+		kids := snap.tree.Children(code)
+		fc := collection{Type: "FeatureCollection", Features: make([]feature, 0, len(kids)),
+			Vintages: snap.vintages(), Note: approxNote}
+		for _, k := range kids {
+			fc.Features = append(fc.Features, feature{Type: "Feature", ID: string(k.Code),
+				Geometry: geometryOf(divisionGeometry(k, crs, withBoundary)), Properties: divisionProps(snap.tree, k, crs)})
+		}
+		n := len(fc.Features)
+		fc.NumberMatched, fc.NumberReturned = &n, n
+		return fc, 0, nil
+	})
 }
 
 // handleDivisionSearch answers GET /api/v1/divisions?q=&level=&limit=&offset= with matching

@@ -33,12 +33,19 @@ func facilityFeature(f *facilities.Facility, crs geo.CRS) feature {
 // as a FeatureCollection in id order, paged with a next link that keeps every filter.
 // bbox is given in crs (its corners are converted to WGS84).
 func (s *Server) handleFacilities(c *gin.Context) error {
+	return s.serveMemo(c, geoJSONType, func(snap *snapshot) (any, kindSet, error) {
+		return facilityPage(c, snap)
+	})
+}
+
+// facilityPage computes the page handleFacilities answers and the kinds it depends on.
+func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 	if p := onlyParams(c, "kind", "bbox", "division", "status", "crs", "limit", "after"); p != nil {
-		return p
+		return nil, 0, p
 	}
 	crs, err := parseCRS(c.Query("crs"))
 	if err != nil {
-		return badParam("crs", err)
+		return nil, 0, badParam("crs", err)
 	}
 	var kinds map[facilities.Kind]bool
 	if k := c.Query("kind"); k != "" {
@@ -46,7 +53,7 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 		for _, w := range strings.Split(k, ",") {
 			ki, err := facilities.ParseKind(w)
 			if err != nil {
-				return badParam("kind", err)
+				return nil, 0, badParam("kind", err)
 			}
 			kinds[ki.Kind] = true
 		}
@@ -57,7 +64,7 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 		for _, w := range strings.Split(st, ",") {
 			v, err := facilities.ParseStatus(w)
 			if err != nil {
-				return badParam("status", err)
+				return nil, 0, badParam("status", err)
 			}
 			statuses[v] = true
 		}
@@ -66,32 +73,31 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 	if b := c.Query("bbox"); b != "" {
 		bb, err := parseBBox(b)
 		if err != nil {
-			return badParam("bbox", err)
+			return nil, 0, badParam("bbox", err)
 		}
 		bb = orb.Bound{Min: crs.Inverse(bb.Min), Max: crs.Inverse(bb.Max)}
 		box = &bb
 	}
-	snap := s.current()
 	var div divisions.Code
 	if d := c.Query("division"); d != "" {
 		code, p := parseCodeParam("division", d)
 		if p != nil {
-			return p
+			return nil, 0, p
 		}
 		if snap.tree.Get(code) == nil {
-			return notFound("no division with code %s", code)
+			return nil, 0, notFound("no division with code %s", code)
 		}
 		div = code
 	}
 	limit, p := intParam(c, "limit", 100, 1, 10000)
 	if p != nil {
-		return p
+		return nil, 0, p
 	}
 	var after int64
 	if a := c.Query("after"); a != "" {
 		v, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || v < 0 {
-			return badParam("after", fmt.Errorf("%q is not a facility id cursor", a))
+			return nil, 0, badParam("after", fmt.Errorf("%q is not a facility id cursor", a))
 		}
 		after = v
 	}
@@ -126,8 +132,11 @@ func (s *Server) handleFacilities(c *gin.Context) error {
 	if more {
 		fc.Links = append(fc.Links, link{Href: nextLink(c, map[string]string{"after": itoa(last)}), Rel: "next", Type: geoJSONType})
 	}
-	writeGeoJSON(c, http.StatusOK, fc)
-	return nil
+	deps := allKinds
+	if kinds != nil {
+		deps = kindsOf(kinds)
+	}
+	return fc, deps, nil
 }
 
 // handleFacility answers GET /api/v1/facilities/{id} with its ETag: the change-log version of

@@ -19,6 +19,16 @@ type metrics struct {
 	// abandoned counts heavy requests stopped by their context, by stage (waiting for a slot,
 	// computing) and reason (client_gone, deadline).
 	abandoned *prometheus.CounterVec
+	memo      *prometheus.CounterVec // encoded-answer cache lookups by result (hit, miss)
+}
+
+// countMemo counts one encoded-answer cache lookup.
+func (m *metrics) countMemo(hit bool) {
+	r := "miss"
+	if hit {
+		r = "hit"
+	}
+	m.memo.WithLabelValues(r).Inc()
 }
 
 func newMetrics(s *Server) *metrics {
@@ -34,8 +44,13 @@ func newMetrics(s *Server) *metrics {
 		abandoned: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "civplan_heavy_abandoned_total", Help: "Heavy computations stopped because the client went or the work deadline passed, by stage and reason.",
 		}, []string{"stage", "reason"}),
+		memo: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civplan_answer_cache_lookups_total", Help: "Encoded-answer cache lookups (divisions, children, facility pages) by result: hit or miss.",
+		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.abandoned,
+	m.reg.MustRegister(m.requests, m.latency, m.abandoned, m.memo,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_answer_cache_bytes", Help: "Bytes held by the encoded-answer cache (bodies, gzip forms, keys)."},
+			func() float64 { _, b := s.encoded.stats(); return float64(b) }),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_age_seconds", Help: "Seconds since the in-memory snapshot was built."},
 			func() float64 {
@@ -51,6 +66,17 @@ func newMetrics(s *Server) *metrics {
 				}
 				return 0
 			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_lag_seconds", Help: "Seconds since the last catch-up that reached the store started (0 when not following the store)."},
+			func() float64 { lag, _ := s.staleness(); return lag.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_ready", Help: "1 while /readyz answers 200, 0 while the store is unreachable or the snapshot is more than the max lag behind."},
+			func() float64 {
+				if _, why := s.staleness(); why != "" {
+					return 0
+				}
+				return 1
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civplan_catch_up_failures_total", Help: "Catch-ups with the store's change log that failed (store unreachable or too slow)."},
+			func() float64 { return float64(s.failures.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_db_size_bytes", Help: "Size of the SQLite database file plus its WAL."},
 			func() float64 {
 				var n int64

@@ -43,6 +43,12 @@ func (w *gzipWriter) WriteHeaderNow() {
 }
 
 func (w *gzipWriter) Write(b []byte) (int, error) {
+	if !w.decided && len(w.buf) == 0 && len(b) >= gzipMinBytes {
+		// one large write (an encoded answer): decide now rather than copy it into the buffer
+		if err := w.decide(true); err != nil {
+			return 0, err
+		}
+	}
 	if !w.decided {
 		w.buf = append(w.buf, b...)
 		if len(w.buf) < gzipMinBytes {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/civplan/civplan/data/dataset"
@@ -24,12 +25,20 @@ type snapshot struct {
 	registry   *facilities.Registry // every facility by id (every status, planned ones included), each with its Version
 	analyzer   *facilities.Analyzer // coverage, gaps, scorecard, accessibility, siting over this snapshot
 	answers    *answerCache         // memoised analysis answers valid for this snapshot (answer_cache.go)
+	// epoch counts full reloads in this server (1 = the first load): a new tree or meta starts a new
+	// one. kindVer[i] is the last change-log version within the epoch that changed a facility of
+	// kind facilities.Kinds()[i] (0 = none since the epoch began). Together they stamp encoded
+	// answers (answer_encoded.go).
+	epoch   int64
+	kindVer []int64
 }
 
 // loadSnapshot reads the store into a new snapshot. When prev has the store's current
 // divisions version, its tree and locator are reused and only the meta and the facilities are
-// read. The facilities and the version come from one read transaction; a division change that
-// lands while the tree is read is caught by comparing the divisions counter and reading again.
+// read. The tree (with its locator) and the facilities are read at the same time on two
+// connections; the facilities and the version come from one read transaction. A division
+// change that lands while they are read is caught by comparing the divisions counter before,
+// in the facilities' transaction and after, and reading again.
 func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*snapshot, error) {
 	for attempt := 0; ; attempt++ {
 		_, divVer, err := st.Versions()
@@ -37,26 +46,39 @@ func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*sna
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 		next := &snapshot{divVersion: divVer, answers: &answerCache{}}
+		var treeErr error
+		var wg sync.WaitGroup
 		if prev != nil && prev.divVersion == divVer {
 			next.tree, next.locator = prev.tree, prev.locator
 		} else {
-			if next.tree, err = st.LoadTree(); err != nil {
-				return nil, fmt.Errorf("snapshot: %w", err)
-			}
-			next.locator = divisions.NewLocator(next.tree)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if next.tree, treeErr = st.LoadTree(); treeErr == nil {
+					next.locator = divisions.NewLocator(next.tree)
+				}
+			}()
 		}
 		state, err := st.LoadFacilityState(ctx)
+		wg.Wait()
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
-		if state.DivisionsVersion != divVer && attempt < 5 {
+		if treeErr != nil {
+			return nil, fmt.Errorf("snapshot: %w", treeErr)
+		}
+		_, divAfter, err := st.Versions()
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		if (state.DivisionsVersion != divVer || divAfter != divVer) && attempt < 5 {
 			continue // divisions changed while the tree was read
 		}
 		if next.meta, err = st.Meta(); err != nil {
 			return nil, fmt.Errorf("snapshot: meta: %w", err)
 		}
 		next.version, next.divVersion = state.Version, state.DivisionsVersion
-		next.registry = facilities.NewRegistry(state.Facilities)
+		next.registry = facilities.NewRegistryOwning(state.Facilities) // the read is ours alone
 		if prev != nil && prev.tree == next.tree {
 			next.analyzer = prev.analyzer.WithRegistry(next.registry)
 		} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
@@ -93,6 +115,13 @@ func (s *snapshot) step(cs *store.ChangeSet) *snapshot {
 	for _, id := range cs.Deleted {
 		if old, ok := s.registry.Get(id); ok {
 			kinds[old.Kind] = true
+		}
+	}
+	next.kindVer = make([]int64, len(facilities.Kinds()))
+	copy(next.kindVer, s.kindVer)
+	for i, k := range facilities.Kinds() {
+		if kinds[k.Kind] {
+			next.kindVer[i] = cs.To
 		}
 	}
 	next.registry = s.registry.Apply(cs.Facilities, cs.Deleted)

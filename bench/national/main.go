@@ -6,7 +6,8 @@
 //	go run ./bench/national -provinces 31 -seed 1 -out national.json.gz
 //
 // With -measure FILE it instead times coverage of the largest province and the nearest
-// facility of every village committee in-process (see docs/benchmarks.md).
+// facility of every village committee in-process, and with -startup DB it times what serve does
+// before it is ready on an existing database (see docs/benchmarks.md).
 package main
 
 import (
@@ -35,17 +36,24 @@ func run(args []string) error {
 	out := fs.String("out", "national.json.gz", "output file (gzipped JSON dataset)")
 	in := fs.String("measure", "", "instead of generating: read this dataset file and time coverage and nearest in-process")
 	runs := fs.Int("runs", 5, "with -measure: runs per figure (the first is the uncached one)")
+	start := fs.String("startup", "", "instead of generating: time what serve does before it is ready on this existing database")
+	phases := fs.Bool("phases", false, "with -startup: time the parts (tree, locator, facilities, registry, analyzer) one by one")
+	cpuProf := fs.String("cpuprofile", "", "with -startup or -measure: write a CPU profile of the start or of the timed queries to this file")
+	memProf := fs.String("memprofile", "", "with -startup: write a heap profile after the start to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if *start != "" {
+		return startup(*start, *phases, *cpuProf, *memProf, os.Stdout)
+	}
 	if *in != "" {
 		if *runs < 1 {
 			return fmt.Errorf("runs %d: want at least 1", *runs)
 		}
-		return measure(*in, *runs, os.Stdout)
+		return measure(*in, *runs, *cpuProf, os.Stdout)
 	}
 	t0 := time.Now()
 	ds, err := generate(config{Provinces: *provinces, Scale: *scale, Facilities: *facRate, Seed: *seed})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -17,8 +18,9 @@ import (
 // measure reads a dataset file, builds civplan's tree, registry and analyzer in this process
 // (as coverage-vs-postgis does) and times, for the province with the most village committees,
 // the first (uncached) and median-of-runs coverage, then the nearest mutual-aid site of every
-// village committee in the country. It writes one line per figure to w.
-func measure(path string, runs int, w io.Writer) error {
+// village committee in the country. It writes one line per figure to w and, when cpuProfile is
+// set, a CPU profile of the timed queries.
+func measure(path string, runs int, cpuProfile string, w io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -51,6 +53,17 @@ func measure(path string, runs int, w io.Writer) error {
 		if n > perProv[prov] || (n == perProv[prov] && c < prov) {
 			prov = c
 		}
+	}
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	timed := func(p facilities.Params) (first, median time.Duration, c *facilities.Coverage, err error) {
 		var ts []time.Duration

@@ -7,6 +7,7 @@
 #   follow — 200 writes by another process on the same SQLite file, time until readers see them.
 #   bench/writes/run.sh                      # DURATION=60s
 #   DURATION=10s ONLY=patch bench/writes/run.sh
+#   PPROF=127.0.0.1:6061 ONLY=patch bench/writes/run.sh   # serve Go profiles there meanwhile
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-60s}
@@ -25,8 +26,9 @@ trap cleanup EXIT
 go build -o "$tmp/civplan" ./cmd/civplan
 go build -o "$tmp/writes" ./bench/writes
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); db on $(df --output=source,fstype "$tmp" | tail -1)" >&2
-"$tmp/civplan" serve --addr "127.0.0.1:$PORT" --db "$tmp/w.db" --rate-limit -1 2>"$tmp/serve.log" &
+"$tmp/civplan" serve --addr "127.0.0.1:$PORT" --db "$tmp/w.db" --rate-limit -1 ${PPROF:+--pprof "$PPROF"} 2>"$tmp/serve.log" &
 pid=$!
+echo "server pid $pid${PPROF:+, profiles at http://$PPROF/debug/pprof/}" >&2
 for _ in $(seq 1 480); do
 	if curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
 	sleep 0.5

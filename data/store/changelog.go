@@ -213,7 +213,11 @@ func (s *Core) LoadFacilityState(ctx context.Context) (FacilityState, error) {
 			Scan(&st.Version, &st.DivisionsVersion); err != nil {
 			return err
 		}
-		fs, _, err := queryFacilities(ctx, tx, "WHERE deleted_at IS NULL ORDER BY id")
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM facilities WHERE deleted_at IS NULL").Scan(&n); err != nil {
+			return err
+		}
+		fs, _, err := queryFacilitiesCap(ctx, tx, n, "WHERE deleted_at IS NULL ORDER BY id")
 		st.Facilities = fs
 		return err
 	})
@@ -276,7 +280,7 @@ func (s *Core) ChangesSince(ctx context.Context, from int64) (ChangeSet, error) 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		cs.Facilities, cs.Deleted, err = queryFacilities(ctx, tx, "WHERE version > ? ORDER BY id", from)
+		cs.Facilities, cs.Deleted, err = queryFacilities(ctx, tx, changedSince, from)
 		return err
 	})
 	if err != nil {
@@ -285,18 +289,34 @@ func (s *Core) ChangesSince(ctx context.Context, from int64) (ChangeSet, error) 
 	return cs, nil
 }
 
+// changedSince selects the facility rows changed after a version. The unary + on id keeps
+// SQLite from walking the primary key to avoid a sort (a scan of every facility, ~1 ms per 10,000
+// and a re-read from disk after each write): it searches facilities_version and sorts the few
+// rows found.
+const changedSince = "WHERE version > ? ORDER BY +id"
+
 // queryFacilities reads facility rows (with Version) matching where; deleted rows are
 // returned by id only.
 func queryFacilities(ctx context.Context, tx *sql.Tx, where string, args ...any) (live []facilities.Facility, deleted []int64, err error) {
+	return queryFacilitiesCap(ctx, tx, 0, where, args...)
+}
+
+// queryFacilitiesCap is queryFacilities with room for capHint live rows reserved up front (a
+// whole-table read would otherwise copy its growing slice of facilities many times over).
+func queryFacilitiesCap(ctx context.Context, tx *sql.Tx, capHint int, where string, args ...any) (live []facilities.Facility, deleted []int64, err error) {
 	rows, err := tx.QueryContext(ctx, "SELECT "+facilityCols+", version, deleted_at IS NOT NULL FROM facilities "+where, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
+	if capHint > 0 {
+		live = make([]facilities.Facility, 0, capHint)
+	}
+	var ver int64
+	var del bool
+	fs := newFacilityScan(&ver, &del)
 	for rows.Next() {
-		var ver int64
-		var del bool
-		f, err := scanFacility(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &ver, &del)...) }))
+		f, err := fs.scan(rows)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -73,20 +73,59 @@ func facilityArgs(f *facilities.Facility, now string) []any {
 		f.Opened, plan, string(f.Provenance), now, now}
 }
 
-func scanFacility(r scanner) (facilities.Facility, error) {
-	var f facilities.Facility
-	var kind, code, status, prov string
-	var fire, access, special sql.NullBool
-	var plan sql.NullInt64
-	err := r.Scan(&f.ID, &kind, &f.Name, &code, &f.Point[0], &f.Point[1], &status, &f.Beds, &f.FloorAreaM2,
-		&fire, &access, &special, &f.Opened, &plan, &prov)
-	if err != nil {
-		return f, err
+func scanFacility(r scanner) (facilities.Facility, error) { return newFacilityScan().scan(r) }
+
+// facilityScan reads facility rows (facilityCols, then any extra columns) into reused
+// destinations, so a row costs no allocation beyond the strings the driver makes; the
+// repeated strings (kind, status, provenance, opening date and the division code shared by
+// consecutive rows) are kept once, so the values the driver made for them are garbage.
+type facilityScan struct {
+	f                        facilities.Facility
+	kind, code, status, prov string
+	fire, access, special    sql.NullBool
+	plan                     sql.NullInt64
+	dest                     []any
+	strs                     interner
+	lastCode                 divisions.Code
+}
+
+// newFacilityScan scans facilityCols followed by the columns of extra.
+func newFacilityScan(extra ...any) *facilityScan {
+	s := &facilityScan{strs: interner{}}
+	s.dest = append([]any{&s.f.ID, &s.kind, &s.f.Name, &s.code, &s.f.Point[0], &s.f.Point[1], &s.status, &s.f.Beds,
+		&s.f.FloorAreaM2, &s.fire, &s.access, &s.special, &s.f.Opened, &s.plan, &s.prov}, extra...)
+	return s
+}
+
+// scan reads one row.
+func (s *facilityScan) scan(r scanner) (facilities.Facility, error) {
+	s.f = facilities.Facility{}
+	if err := r.Scan(s.dest...); err != nil {
+		return facilities.Facility{}, err
 	}
-	f.Kind, f.DivisionCode, f.Status, f.Provenance = facilities.Kind(kind), divisions.Code(code), facilities.Status(status), divisions.Provenance(prov)
-	f.Renovated = facilities.Renovation{FireSafety: triScan(fire), Accessibility: triScan(access), SpecialCare: triScan(special)}
-	f.PlanID = plan.Int64
+	f := s.f
+	if s.code != string(s.lastCode) {
+		s.lastCode = divisions.Code(s.code)
+	}
+	f.Kind, f.DivisionCode = facilities.Kind(s.strs.of(s.kind)), s.lastCode
+	f.Status, f.Provenance = facilities.Status(s.strs.of(s.status)), divisions.Provenance(s.strs.of(s.prov))
+	f.Opened = s.strs.of(f.Opened)
+	f.Renovated = facilities.Renovation{FireSafety: triScan(s.fire), Accessibility: triScan(s.access), SpecialCare: triScan(s.special)}
+	f.PlanID = s.plan.Int64
 	return f, nil
+}
+
+// interner keeps one copy of each distinct string it is given: words and codes that repeat
+// over hundreds of thousands of rows are then stored once.
+type interner map[string]string
+
+// of returns the kept copy of v (v itself the first time).
+func (in interner) of(v string) string {
+	if k, ok := in[v]; ok {
+		return k
+	}
+	in[v] = v
+	return v
 }
 
 // checkFacility validates the values the schema cannot: kind and status words, finite numbers.

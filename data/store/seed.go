@@ -193,31 +193,62 @@ func divisionArgs(d *divisions.Division) ([]any, error) {
 		string(d.Sources.Geometry), string(d.Sources.Seat), string(d.Sources.Population), string(d.Sources.Attributes), string(d.Sources.Programme)}, nil
 }
 
-func scanDivision(r scanner) (divisions.Division, error) {
-	var d divisions.Division
-	var code, kind, pg, ps, pp, pa, ppr string
-	var parent sql.NullString
-	var level int
-	var boundary []byte
-	var hasProg bool
-	var p divisions.Programme
-	err := r.Scan(&code, &d.Name, &d.ShortName, &level, &kind, &parent, &d.URCode, &d.HasSeat, &d.Seat[0], &d.Seat[1], &boundary,
+func scanDivision(r scanner) (divisions.Division, error) { return newDivisionScan().scan(r) }
+
+// divisionScan reads division rows (divisionCols) into reused destinations. Repeated strings
+// (kinds, urban-rural codes, provenances, the codes of units that are parents) are kept once,
+// and a short name that is a prefix of the name shares its bytes.
+type divisionScan struct {
+	d                   divisions.Division
+	code, kind          string
+	pg, ps, pp, pa, ppr string
+	parent              sql.NullString
+	level               int
+	boundary            sql.RawBytes
+	hasProg             bool
+	p                   divisions.Programme
+	dest                []any
+	strs                interner
+}
+
+func newDivisionScan() *divisionScan {
+	s := &divisionScan{strs: interner{}}
+	d := &s.d
+	s.dest = []any{&s.code, &d.Name, &d.ShortName, &s.level, &s.kind, &s.parent, &d.URCode, &d.HasSeat, &d.Seat[0], &d.Seat[1], &s.boundary,
 		&d.Population.Total, &d.Population.Age60, &d.Population.Age65,
-		&hasProg, &p.PilotYear, &p.SocialOrgs, &p.Ledger, &p.CareContact, &p.ActivityPlace, &p.RegularVisits,
-		&pg, &ps, &pp, &pa, &ppr)
-	if err != nil {
-		return d, err
+		&s.hasProg, &s.p.PilotYear, &s.p.SocialOrgs, &s.p.Ledger, &s.p.CareContact, &s.p.ActivityPlace, &s.p.RegularVisits,
+		&s.pg, &s.ps, &s.pp, &s.pa, &s.ppr}
+	return s
+}
+
+// scan reads one row.
+func (s *divisionScan) scan(r scanner) (divisions.Division, error) {
+	s.d = divisions.Division{}
+	if err := r.Scan(s.dest...); err != nil {
+		return divisions.Division{}, err
 	}
-	d.Code, d.Level, d.Kind, d.Parent = divisions.Code(code), divisions.Level(level), divisions.Kind(kind), divisions.Code(parent.String)
-	d.Sources = divisions.Sources{Geometry: divisions.Provenance(pg), Seat: divisions.Provenance(ps),
-		Population: divisions.Provenance(pp), Attributes: divisions.Provenance(pa), Programme: divisions.Provenance(ppr)}
-	if hasProg {
+	d, in := s.d, s.strs
+	d.Code, d.Level, d.Kind = divisions.Code(s.code), divisions.Level(s.level), divisions.Kind(in.of(s.kind))
+	if d.Level < divisions.Village {
+		d.Code = divisions.Code(in.of(s.code)) // a possible parent: its children share the string
+	}
+	if s.parent.Valid {
+		d.Parent = divisions.Code(in.of(s.parent.String))
+	}
+	d.URCode = in.of(d.URCode)
+	if strings.HasPrefix(d.Name, d.ShortName) {
+		d.ShortName = d.Name[:len(d.ShortName)]
+	}
+	d.Sources = divisions.Sources{Geometry: divisions.Provenance(in.of(s.pg)), Seat: divisions.Provenance(in.of(s.ps)),
+		Population: divisions.Provenance(in.of(s.pp)), Attributes: divisions.Provenance(in.of(s.pa)), Programme: divisions.Provenance(in.of(s.ppr))}
+	if s.hasProg {
+		p := s.p
 		d.Programme = &p
 	}
-	if len(boundary) > 0 {
-		g, err := wkb.Unmarshal(boundary)
+	if len(s.boundary) > 0 {
+		g, err := wkb.Unmarshal(s.boundary)
 		if err != nil {
-			return d, fmt.Errorf("division %s: decode boundary: %w", code, err)
+			return d, fmt.Errorf("division %s: decode boundary: %w", s.code, err)
 		}
 		switch g := g.(type) {
 		case orb.MultiPolygon:
@@ -225,7 +256,7 @@ func scanDivision(r scanner) (divisions.Division, error) {
 		case orb.Polygon:
 			d.Boundary = orb.MultiPolygon{g}
 		default:
-			return d, fmt.Errorf("division %s: boundary is a %s, want a polygon", code, g.GeoJSONType())
+			return d, fmt.Errorf("division %s: boundary is a %s, want a polygon", s.code, g.GeoJSONType())
 		}
 	}
 	return d, nil
@@ -234,14 +265,24 @@ func scanDivision(r scanner) (divisions.Division, error) {
 // LoadDivisions returns every division, sorted by code, with everything needed to rebuild
 // the tree (divisions.NewTree).
 func (s *Core) LoadDivisions() ([]divisions.Division, error) {
-	rows, err := s.rdb.Query("SELECT " + s.selectDivisionCols() + " FROM divisions ORDER BY code")
+	tx, err := s.rdb.Begin()
+	if err != nil {
+		return nil, fmt.Errorf("load divisions: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow("SELECT count(*) FROM divisions").Scan(&n); err != nil {
+		return nil, fmt.Errorf("load divisions: %w", err)
+	}
+	rows, err := tx.Query("SELECT " + s.selectDivisionCols() + " FROM divisions ORDER BY code")
 	if err != nil {
 		return nil, fmt.Errorf("load divisions: %w", err)
 	}
 	defer rows.Close()
-	var out []divisions.Division
+	out := make([]divisions.Division, 0, n)
+	ds := newDivisionScan()
 	for rows.Next() {
-		d, err := scanDivision(rows)
+		d, err := ds.scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load divisions: %w", err)
 		}
@@ -262,8 +303,9 @@ func (s *Core) LoadFacilities() ([]facilities.Facility, error) {
 	}
 	defer rows.Close()
 	var out []facilities.Facility
+	fs := newFacilityScan()
 	for rows.Next() {
-		f, err := scanFacility(rows)
+		f, err := fs.scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load facilities: %w", err)
 		}
