@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -mod=mod
 
-.PHONY: test deps lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean
+.PHONY: test deps lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean test-web-pg
 
 test: lint deps unit race crash-short fuzz-short uitest
 
@@ -39,6 +39,11 @@ unit:
 # the PostgreSQL-backed ones against a throwaway cluster.
 race:
 	scripts/pgtest.sh $(GO) test -count=1 -race ./web
+
+# The whole HTTP suite with every test env on PostgreSQL instead of SQLite (web_test.go's
+# CIVPLAN_TEST_WEB_STORE); not part of `make test`, which runs the PostgreSQL answers-equal test.
+test-web-pg:
+	CIVPLAN_TEST_WEB_STORE=postgres scripts/pgtest.sh $(GO) test -count=1 ./web
 
 # kill -9 crash test, CI form: 5 runs (bench/crash/run.sh, `make crash`, does 50).
 crash-short:
