@@ -368,10 +368,13 @@ func (run *impactRun) buildSides(fs []Facility, base *Analyzer) error {
 	full := len(res.Plans) > 0
 	afs := fs
 	if !full {
-		counties := run.changedCounties()
+		counties := map[string]bool{} // significant digits: shortAt never allocates
+		for c := range run.changedCounties() {
+			counties[shortAt(c, divisions.County)] = true
+		}
 		afs = nil
 		for _, f := range fs {
-			if counties[unitAt(f.DivisionCode, divisions.County)] {
+			if sh := shortAt(f.DivisionCode, divisions.County); sh != "" && counties[sh] {
 				afs = append(afs, f)
 			}
 		}

@@ -15,13 +15,44 @@ const maxCachedAnswers = 2048
 // whose kind no changed facility has (successor), so a write to a welfare home keeps every
 // cached mutual-aid coverage.
 type answerCache struct {
-	mu sync.Mutex
-	m  map[string]cachedAnswer
+	mu   sync.Mutex
+	m    map[string]cachedAnswer
+	cost int // sum of the entries' costs (getCosted)
 }
 
 type cachedAnswer struct {
 	v    any
 	kind facilities.Kind // "" = depends on every kind
+	cost int
+}
+
+// maxCachedCost bounds the summed cost of the answers one snapshot memoises through getCosted:
+// a gap list costs one per uncovered village (≈ 300 bytes each), so ≈ 30 MB.
+const maxCachedCost = 100_000
+
+// getCosted is getFor for an answer whose compute also returns its cost (e.g. the villages it
+// lists); it is kept only while the snapshot's summed cost stays within maxCachedCost.
+func (c *answerCache) getCosted(key string, k facilities.Kind, compute func() (any, int, error)) (any, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return e.v, nil
+	}
+	v, cost, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cachedAnswer{}
+	}
+	if _, dup := c.m[key]; !dup && len(c.m) < maxCachedAnswers && c.cost+cost <= maxCachedCost {
+		c.m[key] = cachedAnswer{v: v, kind: k, cost: cost}
+		c.cost += cost
+	}
+	c.mu.Unlock()
+	return v, nil
 }
 
 // get returns the answer stored under key, or computes, stores and returns it; the answer is
@@ -66,6 +97,7 @@ func (c *answerCache) successor(changed map[facilities.Kind]bool) *answerCache {
 				next.m = make(map[string]cachedAnswer, len(c.m))
 			}
 			next.m[key] = e
+			next.cost += e.cost
 		}
 	}
 	return next

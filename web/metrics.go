@@ -66,6 +66,17 @@ func newMetrics(s *Server) *metrics {
 				}
 				return 0
 			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_lag_seconds", Help: "Seconds since the last catch-up that reached the store started (0 when not following the store)."},
+			func() float64 { lag, _ := s.staleness(); return lag.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_ready", Help: "1 while /readyz answers 200, 0 while the store is unreachable or the snapshot is more than the max lag behind."},
+			func() float64 {
+				if _, why := s.staleness(); why != "" {
+					return 0
+				}
+				return 1
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civplan_catch_up_failures_total", Help: "Catch-ups with the store's change log that failed (store unreachable or too slow)."},
+			func() float64 { return float64(s.failures.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_db_size_bytes", Help: "Size of the SQLite database file plus its WAL."},
 			func() float64 {
 				var n int64

@@ -79,7 +79,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(s.deadline, s.requestID, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
+	e.Use(s.deadline, s.requestID, s.markStale, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
 		if r.method == "GET" { // HEAD on every GET route: the same handler; net/http drops the body

@@ -39,6 +39,9 @@ type Config struct {
 	// computation is cancelled and the answer is 503 with Retry-After. Keep it a little shorter than
 	// the http.Server's WriteTimeout so the 503 is still delivered (0 = no deadline).
 	WorkDeadline time.Duration
+	// MaxLag is how long the snapshot may go without a catch-up that reached the store before
+	// /readyz answers 503 and answers carry Civplan-Stale, while Watch follows the store (0 = 2 s).
+	MaxLag time.Duration
 	// AnswerCacheBytes bounds the encoded answers of the heavy read endpoints (one division,
 	// children, facility pages) kept across snapshots (0 = 64 MiB, < 0 = none: encode every time).
 	AnswerCacheBytes int
@@ -55,12 +58,21 @@ type Server struct {
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
 	encoded *encodedCache
+	// gzipWriters are reused gzip compressors of the gzip middleware (middleware_gzip.go)
+	gzipWriters sync.Pool
 
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
 	work    chan struct{} // one token per running heavy computation (middleware_work.go)
+	tokens  tokenCache    // recent token checks (auth_cache.go)
 
-	testHookHeavy atomic.Pointer[func(ctx context.Context)] // tests: called once a heavy request holds its slot
+	following atomic.Bool                 // Watch is running: staleness counts (follow.go)
+	follow    atomic.Pointer[followState] // the last catch-up's outcome (follow.go)
+	failures  atomic.Int64                // failed catch-ups since start (metric)
+	now       func() time.Time            // the clock for staleness (tests set it before Watch starts)
+
+	testHookHeavy   atomic.Pointer[func(ctx context.Context)] // tests: called once a heavy request holds its slot
+	testHookCatchUp atomic.Pointer[func(err error)]           // tests: called after each catch-up is recorded
 }
 
 // New loads the first snapshot from st and builds the router.
@@ -74,7 +86,10 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxHeavy <= 0 {
 		cfg.MaxHeavy = runtime.NumCPU()
 	}
-	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst)}
+	if cfg.MaxLag <= 0 {
+		cfg.MaxLag = DefaultMaxLag
+	}
+	s := &Server{cfg: cfg, store: st, log: log, limiter: newLimiter(cfg.RatePerSec, cfg.Burst), now: time.Now}
 	if cfg.AnswerCacheBytes == 0 {
 		cfg.AnswerCacheBytes = defaultEncodedCacheBytes
 	}
@@ -101,10 +116,23 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // the old snapshot meanwhile. Steps are serialised, so versions apply in order.
 func (s *Server) Reload() error { return s.catchUp(context.Background()) }
 
-// catchUp is Reload with a context.
+// catchUp is Reload with a context; it records when the store was last read successfully (or
+// since when it fails) for /readyz and the Civplan-Stale header (follow.go).
 func (s *Server) catchUp(ctx context.Context) error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
+	start := s.now()
+	err := s.step(ctx)
+	s.noteCatchUp(ctx, start, err)
+	if h := s.testHookCatchUp.Load(); h != nil {
+		(*h)(err)
+	}
+	return err
+}
+
+// step reads what changed since the serving snapshot and swaps in its successor; the caller
+// holds s.reload.
+func (s *Server) step(ctx context.Context) error {
 	cur := s.snap.Load()
 	if cur == nil {
 		next, err := loadSnapshot(ctx, s.store, nil)
@@ -163,28 +191,4 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// FollowInterval is how often Watch reads the change log for writes made by other processes
-// (the CLI, a second server on the same file): one indexed read when nothing changed.
-const FollowInterval = 50 * time.Millisecond
-
-// Watch applies the changes other writers commit, reading the change log every interval
-// (≤ 0: FollowInterval) until ctx ends; a failed read is logged and retried.
-func (s *Server) Watch(ctx context.Context, every time.Duration) {
-	if every <= 0 {
-		every = FollowInterval
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.catchUp(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("snapshot catch-up", "error", err.Error())
-			}
-		}
-	}
 }

@@ -20,7 +20,7 @@ const usage = `civplan — geospatial planning for civil-affairs departments
 
 usage:
   civplan serve   [--addr 127.0.0.1:8080] [--db civplan.db] [--open-reads=auto|true|false] [--cors ORIGINS]
-                  [--rate-limit N] [--burst N]
+                  [--rate-limit N] [--burst N] [--max-lag 2s]
   civplan import  facilities|divisions FILE [--db civplan.db] [--format csv|geojson] [--crs wgs84|gcj02|bd09] [--replace]
   civplan token   create --name NAME --role viewer|planner|admin | list | revoke ID   [--db civplan.db]
   civplan coverage [--report coverage|gaps|clusters|scorecard|accessibility] --kind KIND [--division CODE] [--mode M]

@@ -28,6 +28,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--trusted-proxies", "10.0.0.0/33"}, 2, "--trusted-proxies"},
 		{[]string{"serve", "--pprof", "0.0.0.0:6060"}, 2, "--pprof"},
 		{[]string{"serve", "--trusted-proxies", "127.0.0.1,proxy.example"}, 2, "proxy.example"},
+		{[]string{"serve", "--max-lag", "0s"}, 2, "--max-lag 0s"},
+		{[]string{"serve", "--max-lag", "soon"}, 2, "max-lag"},
 		{[]string{"import"}, 2, "import facilities|divisions"},
 		{[]string{"import", "facilities"}, 2, "exactly one FILE"},
 		{[]string{"import", "facilities", "a.csv", "--crs", "utm"}, 2, "--crs"},

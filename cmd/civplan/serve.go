@@ -38,12 +38,16 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
 	burst := fs.Int("burst", 0, "requests a client may send at once above the rate; 0 = 200")
 	dsPath := fs.String("dataset", "", "dataset file (gzipped JSON, e.g. from bench/national) to seed a missing or empty database from instead of the embedded Hubei data")
+	maxLag := fs.Duration("max-lag", web.DefaultMaxLag, "how far behind the store (no catch-up that reached it for this long) /readyz starts answering 503 and answers carry Civplan-Stale")
 	pprofAddr := fs.String("pprof", "", "serve Go's net/http/pprof profiles on this loopback address HOST:PORT (off when empty; for profiling, never public)")
 	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/X-Real-IP name the client (default: none; the connection's address is the client)")
 	if pos, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(pos) != 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	if *maxLag <= 0 {
+		return usageError{fmt.Sprintf("--max-lag %s: want a positive duration such as 2s", *maxLag)}
 	}
 	if *pprofAddr != "" && !web.IsLoopback(*pprofAddr) {
 		return usageError{fmt.Sprintf("--pprof %q: want a loopback address (127.0.0.1:PORT): profiles expose the process", *pprofAddr)}
@@ -69,7 +73,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin}
+	cfg := web.Config{RatePerSec: *ratePerSec, Burst: *burst, WorkDeadline: writeTimeout - workMargin, MaxLag: *maxLag}
 	cfg.TrustedProxies = proxies
 	switch *openReads {
 	case "auto":
@@ -108,7 +112,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		go http.Serve(pln, pprofMux())
 		fmt.Fprintf(stderr, "civplan profiles at http://%s/debug/pprof/\n", pln.Addr())
 	}
-	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import) from the change log
+	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import, other replicas) from the change log
 	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err

@@ -11,8 +11,13 @@ import (
 // benchPatch is what one PATCH costs the store: a Write that reads the facility, changes its
 // beds and updates it (with its audit and log entries), then the ChangesSince a server's
 // snapshot step reads after it. Facilities are spread over writers so none conflict.
-func benchPatch(b *testing.B, writers int) {
+func benchPatch(b *testing.B, writers int) { benchPatchWith(b, writers, nil) }
+
+func benchPatchWith(b *testing.B, writers int, setup func(*SQLite)) {
 	s, ds := benchSeeded(b)
+	if setup != nil {
+		setup(s)
+	}
 	ctx := context.Background()
 	from, err := s.Version()
 	if err != nil {

@@ -128,6 +128,10 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 		for _, r := range ok {
 			r.err = fmt.Errorf("commit: %w", err)
 		}
+		return
+	}
+	if s.ckpt != nil {
+		s.ckpt.committed()
 	}
 }
 

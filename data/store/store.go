@@ -26,6 +26,7 @@ type SQLite struct {
 	wmu  sync.Mutex       // held by the transaction that writes (a commit group, a migration)
 	now  func() time.Time // UTC clock; replaced in tests
 	lock *fileLock        // shared flock on <path>.lock while open (lock.go)
+	ckpt *checkpointer    // WAL checkpoints off the commit path (checkpoint.go)
 
 	gmu     sync.Mutex  // guards pending and leading (groupcommit.go)
 	pending []*writeReq // writes waiting for the next group commit
@@ -51,6 +52,7 @@ func dsn(path string, write bool) string {
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_busy_timeout", "5000")
+	q.Set("_stmt_cache_size", "64") // the same few statements run on every write and snapshot step
 	if write {
 		q.Set("_txlock", "immediate")
 	} else {
@@ -87,10 +89,7 @@ func open(path string, steps []migration) (*SQLite, error) {
 
 // openLocked opens the database at path, which the caller has locked, and migrates it.
 func openLocked(path string, steps []migration) (*SQLite, error) {
-	wdb, err := sql.Open("sqlite3", dsn(path, true))
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
+	wdb := sql.OpenDB(noAutoCheckpoint{dsn(path, true)})
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
@@ -110,6 +109,11 @@ func openLocked(path string, steps []migration) (*SQLite, error) {
 	}
 	rdb.SetMaxIdleConns(4)
 	s.rdb = rdb
+	if s.ckpt, err = startCheckpointer(path, &s.wmu, checkpointEvery, walRestartFrames); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -136,6 +140,9 @@ func (s *SQLite) checkPragmas() error {
 // Close closes both connection pools.
 func (s *SQLite) Close() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
 	}
