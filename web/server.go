@@ -58,6 +58,8 @@ type Server struct {
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
 	encoded *encodedCache
+	// gzipWriters are reused gzip compressors of the gzip middleware (middleware_gzip.go)
+	gzipWriters sync.Pool
 
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
