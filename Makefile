@@ -9,9 +9,9 @@ export GOFLAGS ?= -mod=mod
 test: lint deps unit race crash-short fuzz-short uitest
 
 # Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
-# font (the report and browser tests) — installed once, before test packages run in parallel
+# font (the report and browser tests), haproxy (deploy/haproxy.cfg is checked with haproxy -c) — installed once, before test packages run in parallel
 # (two apt-get runs at once would fight over dpkg's lock).
-DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj
+DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

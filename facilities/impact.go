@@ -224,7 +224,7 @@ func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	}
 	if jurisdictionBound(k) {
 		best, bestD := -1, math.Inf(1)
-		for _, i := range ki.byUnit[unitAt(v.Code, k.Serves)] {
+		for _, i := range ki.byShort[shortAt(v.Code, k.Serves)] { // = byUnit[unitAt(…)], without allocating
 			if d := distanceM(v.Seat, ki.fs[i].Point); d < bestD {
 				best, bestD = i, d
 			}
@@ -368,10 +368,13 @@ func (run *impactRun) buildSides(fs []Facility, base *Analyzer) error {
 	full := len(res.Plans) > 0
 	afs := fs
 	if !full {
-		counties := run.changedCounties()
+		counties := map[string]bool{} // significant digits: shortAt never allocates
+		for c := range run.changedCounties() {
+			counties[shortAt(c, divisions.County)] = true
+		}
 		afs = nil
 		for _, f := range fs {
-			if counties[unitAt(f.DivisionCode, divisions.County)] {
+			if sh := shortAt(f.DivisionCode, divisions.County); sh != "" && counties[sh] {
 				afs = append(afs, f)
 			}
 		}

@@ -17,6 +17,7 @@ func BenchmarkScenarioImpactMerge3(b *testing.B) {
 	}
 	ops := []divisions.Op{{Op: divisions.OpMerge, Units: []string{"420526101", "420526102", "420526103"}, Into: "420526101"}}
 	b.ReportAllocs()
+	cpu0 := cpuNow()
 	for b.Loop() {
 		res, err := divisions.Apply(tree, ops, divisions.ApplyOptions{})
 		if err != nil {
@@ -26,6 +27,7 @@ func BenchmarkScenarioImpactMerge3(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuNow()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkScenarioImpactCounty: every township of 兴山县 merged pairwise (goal < 1 s).
@@ -41,6 +43,7 @@ func BenchmarkScenarioImpactCounty(b *testing.B) {
 		ops = append(ops, divisions.Op{Op: divisions.OpMerge, Units: []string{string(kids[i].Code), string(kids[i+1].Code)}, Into: string(kids[i].Code)})
 	}
 	b.ReportAllocs()
+	cpu0 := cpuNow()
 	for b.Loop() {
 		res, err := divisions.Apply(tree, ops, divisions.ApplyOptions{})
 		if err != nil {
@@ -50,4 +53,5 @@ func BenchmarkScenarioImpactCounty(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuNow()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }

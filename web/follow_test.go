@@ -44,6 +44,16 @@ func (f *followStore) ChangesSince(ctx context.Context, from int64) (store.Chang
 	return f.Store.ChangesSince(ctx, from)
 }
 
+func (f *followStore) Authenticate(ctx context.Context, secret string) (store.Token, error) {
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail != nil {
+		return store.Token{}, fail
+	}
+	return f.Store.Authenticate(ctx, secret)
+}
+
 func (f *followStore) Changed(context.Context) <-chan struct{} { return f.signals }
 
 func (f *followStore) set(fail error, hold chan struct{}) {
@@ -127,10 +137,15 @@ func (e *followEnv) signal(t *testing.T) error {
 	return e.wait(t)
 }
 
-// fetch GETs path and returns the status, the Civplan-Stale header and the body.
-func (e *followEnv) fetch(t *testing.T, path string) (int, string, map[string]any, string) {
+// fetch GETs path (with a bearer token when given) and returns the status, the Civplan-Stale
+// header, the body and its type.
+func (e *followEnv) fetch(t *testing.T, path string, token ...string) (int, string, map[string]any, string) {
 	t.Helper()
-	res, err := http.Get(e.ts.URL + path)
+	req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+	for _, tok := range token {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,5 +303,68 @@ func TestNotFollowingIsNeverStale(t *testing.T) {
 	}
 	if code, stale, m, _ := e.fetch(t, "/readyz"); code != 200 || stale != "" || m["following"] != false {
 		t.Errorf("not following: %d stale=%q %v", code, stale, m)
+	}
+}
+
+// Token checks are reused for tokenTTL, so a revoked token stops working within it; while the
+// store is unreachable a token seen before still reads (from the snapshot), while writes and
+// tokens never seen answer 503 — not 401, which would tell the client its token is bad.
+func TestTokensWhileStoreUnreachable(t *testing.T) {
+	e := newFollowEnv(t, true)
+	ctx := context.Background()
+	viewerTok, _, err := e.store.CreateToken(ctx, "v", store.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plannerTok, _, err := e.store.CreateToken(ctx, "p", store.RolePlanner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{viewerTok, plannerTok} {
+		if code, _, m, _ := e.fetch(t, "/api/v1/divisions/420526", tok); code != 200 {
+			t.Fatalf("healthy read with a token: %d %v", code, m)
+		}
+	}
+	unseen, _, err := e.store.CreateToken(ctx, "u", store.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.fs.set(errors.New("connection reset"), nil)
+	e.clock.Add(10 * time.Second) // past tokenTTL: the store is asked, and fails
+	if code, _, m, _ := e.fetch(t, "/api/v1/divisions/420526", viewerTok); code != 200 {
+		t.Errorf("read with a known token while unreachable: %d %v", code, m)
+	}
+	if code, _, m, ctype := e.fetch(t, "/api/v1/divisions/420526", unseen); code != 503 || ctype != "application/problem+json" {
+		t.Errorf("read with an unseen token while unreachable: %d %s %v, want a 503 problem", code, ctype, m)
+	}
+	code, _, m := e.do(t, "POST", "/api/v1/facilities", `{"kind":"welfare_home","name":"x","division_code":"420526101","lon":110.7,"lat":31.5}`, "Authorization", "Bearer "+plannerTok)
+	if code != 503 {
+		t.Errorf("write while unreachable: %d %v, want 503", code, m)
+	}
+
+	e.fs.set(nil, nil)
+	e.clock.Add(10 * time.Second)
+	if code, _, m, _ := e.fetch(t, "/api/v1/divisions/420526", viewerTok); code != 200 {
+		t.Fatalf("read after recovery: %d %v", code, m)
+	}
+	toks, err := e.store.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range toks {
+		if tk.Name == "v" {
+			if err := e.store.RevokeToken(ctx, tk.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.clock.Add(tokenTTL / 2)
+	if code, _, _, _ := e.fetch(t, "/api/v1/divisions/420526", viewerTok); code != 200 {
+		t.Errorf("revoked token within tokenTTL of its last check: %d, want 200 (the check is reused)", code)
+	}
+	e.clock.Add(tokenTTL)
+	if code, _, _, _ := e.fetch(t, "/api/v1/divisions/420526", viewerTok); code != 401 {
+		t.Errorf("revoked token past tokenTTL: %d, want 401", code)
 	}
 }

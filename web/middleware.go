@@ -116,7 +116,11 @@ func (s *Server) authorize(a access) gin.HandlerFunc {
 			writeProblem(c, problemOf(http.StatusUnauthorized, "this endpoint needs a %s token: send Authorization: Bearer <token>", a.role()))
 			return
 		}
-		tok, err := s.store.Authenticate(c.Request.Context(), secret)
+		tok, err := s.authenticate(c.Request.Context(), secret, a)
+		if p := (*Problem)(nil); errors.As(err, &p) { // the store could not be asked
+			writeProblem(c, p)
+			return
+		}
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="civplan", error="invalid_token"`)
 			writeProblem(c, problemOf(http.StatusUnauthorized, "the token is not valid (unknown or revoked)"))

@@ -58,10 +58,13 @@ type Server struct {
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
 	encoded *encodedCache
+	// gzipWriters are reused gzip compressors of the gzip middleware (middleware_gzip.go)
+	gzipWriters sync.Pool
 
 	metrics *metrics      // Prometheus series (metrics.go)
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
 	work    chan struct{} // one token per running heavy computation (middleware_work.go)
+	tokens  tokenCache    // recent token checks (auth_cache.go)
 
 	following atomic.Bool                 // Watch is running: staleness counts (follow.go)
 	follow    atomic.Pointer[followState] // the last catch-up's outcome (follow.go)

@@ -42,9 +42,10 @@ for _ in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_starttransfer} %{time_tot
 echo
 
 ref="/api/v1/coverage?kind=mutual_aid_elderly&division=4205"
-run() { # url → "req/s p50 p99 errors"
-	local out
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$1")
+run() { # url [accept-encoding] → "req/s p50 p99 errors"
+	local out hdr=()
+	[ -n "${2:-}" ] && hdr=(-H "Accept-Encoding: $2")
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${hdr[@]}" "$1")
 	local rps p50 p99 non2xx sock
 	rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' <<<"$out")
 	p50=$(awk '$1=="50%"{print $2}' <<<"$out")
@@ -53,28 +54,31 @@ run() { # url → "req/s p50 p99 errors"
 	sock=$(awk '/Socket errors:/{gsub(",",""); print $4+$6+$8+$10}' <<<"$out")
 	echo "$rps $p50 $p99 $(( ${non2xx:-0} + ${sock:-0} ))"
 }
+# name|path|Accept-Encoding (browsers send gzip; wrk by default sends none)
 endpoints=(
-	"division|/api/v1/divisions/420526"
-	"children|/api/v1/divisions/420526/children"
-	"facilities page|/api/v1/facilities?division=4205"
-	"facilities page 2|/api/v1/facilities?division=4205&after=200"
-	"tile|/tiles/townships/8/206/104.mvt"
+	"division|/api/v1/divisions/420526|"
+	"children|/api/v1/divisions/420526/children|"
+	"facilities page|/api/v1/facilities?division=4205|"
+	"facilities page 2|/api/v1/facilities?division=4205&after=200|"
+	"tile|/tiles/townships/8/206/104.mvt|"
+	"division, gzip|/api/v1/divisions/420526|gzip"
+	"children, gzip|/api/v1/divisions/420526/children|gzip"
+	"facilities page, gzip|/api/v1/facilities?division=4205|gzip"
 )
-echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency; each endpoint run, then the reference $ref; $(nproc) cores"
+echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency; each endpoint run, then the reference $ref (with the same Accept-Encoding); $(nproc) cores; bytes as sent"
 echo
 echo "| endpoint | bytes | req/s | p50 | p99 | errors | coverage req/s | coverage p99 | ratio | load avg |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 fail=0
 for r in $(seq 1 "$ROUNDS"); do
 	for e in "${endpoints[@]}"; do
-		name=${e%%|*}
-		path=${e#*|}
-		code=$(curl -s -o "$tmp/body" -w '%{http_code}' "$base$path")
+		IFS='|' read -r name path enc <<<"$e"
+		code=$(curl -s -o "$tmp/body" -w '%{http_code}' ${enc:+-H "Accept-Encoding: $enc"} "$base$path")
 		if [ "$code" != 200 ]; then echo "| $name | HTTP $code | | | | | | | | |"; fail=1; continue; fi
 		bytes=$(stat -c %s "$tmp/body")
 		la=$(cut -d' ' -f1 /proc/loadavg)
-		read -r rps p50 p99 errs <<<"$(run "$base$path")"
-		read -r crps _ cp99 cerrs <<<"$(run "$base$ref")"
+		read -r rps p50 p99 errs <<<"$(run "$base$path" "$enc")"
+		read -r crps _ cp99 cerrs <<<"$(run "$base$ref" "$enc")"
 		[ "$errs" -eq 0 ] && [ "$cerrs" -eq 0 ] || fail=1
 		ratio=$(awk -v a="$rps" -v b="$crps" 'BEGIN{printf "%.2f", a/b}')
 		echo "| $name | $bytes | $rps | $p50 | $p99 | $errs | $crps | $cp99 | $ratio | $la |"
