@@ -29,7 +29,8 @@ cleanup() {
   as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 start=$(date +%s%N)
 as_pg "$PGBIN/initdb" -D "$TMP/data" -A trust -U "$USER_NAME" -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
