@@ -442,8 +442,8 @@ func resultRow(res []VillageResult) rowFunc {
 func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, detour float64) (int, bool) {
 	switch q.Mode {
 	case ModeJurisdiction:
-		if fs := ki.byShort[shortAt(v.Code, ki.info.Serves)]; len(fs) > 0 {
-			return fs[0], true
+		if fs := ki.inUnit(shortAt(v.Code, ki.info.Serves)); len(fs) > 0 {
+			return int(fs[0]), true
 		}
 	case ModeRadius:
 		if !v.HasSeat {
@@ -458,7 +458,7 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 		}
 		r := q.RadiusM / detour
 		unit := shortAt(v.Code, ki.info.Serves)
-		list := ki.byShort[unit]
+		list := ki.inUnit(unit)
 		if len(list) > 32 { // many facilities in the unit: ask the index, filter by unit
 			found := -1
 			ki.ix.Within(v.Seat, r, func(i int, _ float64) bool {
@@ -473,7 +473,7 @@ func (a *Analyzer) coveredBy(q *Query, ki *kindIndex, v *divisions.Division, det
 		best, bestD := -1, math.Inf(1)
 		for _, i := range list {
 			if d := distanceM(v.Seat, ki.fs[i].Point); d <= r && d < bestD {
-				best, bestD = i, d
+				best, bestD = int(i), d
 			}
 		}
 		return best, best >= 0

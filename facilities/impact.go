@@ -224,9 +224,9 @@ func (s *side) reach(v *divisions.Division, k KindInfo) Reach {
 	}
 	if jurisdictionBound(k) {
 		best, bestD := -1, math.Inf(1)
-		for _, i := range ki.byShort[shortAt(v.Code, k.Serves)] { // = byUnit[unitAt(…)], without allocating
+		for _, i := range ki.inUnit(shortAt(v.Code, k.Serves)) {
 			if d := distanceM(v.Seat, ki.fs[i].Point); d < bestD {
-				best, bestD = i, d
+				best, bestD = int(i), d
 			}
 		}
 		if best >= 0 {

@@ -60,12 +60,11 @@ func builtSlot(ki *kindIndex) *kindSlot {
 // kindIndex holds the usable facilities of one kind.
 type kindIndex struct {
 	info    KindInfo
-	fs      []*Facility              // the usable facilities, in index order (pointing into registry chunks)
-	at      map[int64]int32          // id → position in fs
-	ix      *geo.PointIndex          // over fs[i].Point
-	byUnit  map[divisions.Code][]int // unit at info.Serves → indexes into fs
-	byShort map[string][]int         // the same keyed by the unit's significant digits (no allocation to look up)
-	weakest divisions.Provenance     // weakest provenance over the usable facilities of the kind
+	fs      []*Facility          // the usable facilities, sorted by id (pointing into registry chunks)
+	ix      *geo.PointIndex      // over fs[i].Point
+	units   map[string]span      // unit at info.Serves, by its significant digits → its run of unitPos
+	unitPos []int32              // positions in fs grouped by unit, ascending within a unit
+	weakest divisions.Provenance // weakest provenance over the usable facilities of the kind
 	// order lists positions in fs sorted by division code, built on first use (unitRange);
 	// shared by swapped copies, whose positions and codes are the same.
 	order *codeOrder
@@ -162,9 +161,28 @@ func (r *Registry) kind(k Kind) *kindIndex {
 	return nil
 }
 
-// buildKind indexes the usable facilities of one kind.
+// span is a run lo:hi of kindIndex.unitPos.
+type span struct{ lo, hi int32 }
+
+// inUnit returns the positions in fs (ascending) of the usable facilities registered in the
+// unit with significant digits short (shortAt at info.Serves); nil for none. Shared: do not modify.
+func (ki *kindIndex) inUnit(short string) []int32 {
+	if s, ok := ki.units[short]; ok {
+		return ki.unitPos[s.lo:s.hi:s.hi]
+	}
+	return nil
+}
+
+// pos returns the position in fs of the facility with id, by binary search (fs is sorted by id).
+func (ki *kindIndex) pos(id int64) (int, bool) {
+	j := sort.Search(len(ki.fs), func(i int) bool { return ki.fs[i].ID >= id })
+	return j, j < len(ki.fs) && ki.fs[j].ID == id
+}
+
+// buildKind indexes the usable facilities of one kind: a point index, and the facilities
+// grouped by unit (one map entry per unit and one int32 per facility, nothing per unit else).
 func (r *Registry) buildKind(info KindInfo) *kindIndex {
-	ki := &kindIndex{info: info, at: map[int64]int32{}, byUnit: map[divisions.Code][]int{}, byShort: map[string][]int{}, order: &codeOrder{}}
+	ki := &kindIndex{info: info, units: map[string]span{}, order: &codeOrder{}}
 	var pts []orb.Point
 	for _, c := range r.chunks {
 		for i := range c {
@@ -172,18 +190,41 @@ func (r *Registry) buildKind(info KindInfo) *kindIndex {
 			if f.Kind != info.Kind || !r.usable(f) {
 				continue
 			}
-			if u := unitAt(f.DivisionCode, info.Serves); u != "" {
-				ki.byUnit[u] = append(ki.byUnit[u], len(ki.fs))
-				ki.byShort[string(u[:codeLen[info.Serves]])] = ki.byUnit[u]
+			if u := shortAt(f.DivisionCode, info.Serves); u != "" {
+				s := ki.units[u]
+				s.hi++ // count for now
+				ki.units[u] = s
 			}
-			ki.at[f.ID] = int32(len(ki.fs))
 			ki.fs = append(ki.fs, f)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
 			pts = append(pts, f.Point)
 		}
 	}
+	// Give each unit its run; hi is then the fill cursor and ends at lo + count.
+	var next int32
+	for u, s := range ki.units {
+		ki.units[u] = span{next, next}
+		next += s.hi
+	}
+	ki.unitPos = make([]int32, next)
+	for i, f := range ki.fs {
+		if u := shortAt(f.DivisionCode, info.Serves); u != "" {
+			s := ki.units[u]
+			ki.unitPos[s.hi] = int32(i)
+			s.hi++
+			ki.units[u] = s
+		}
+	}
 	ki.ix = geo.NewPointIndex(pts)
 	return ki
+}
+
+// Warm builds the index of every kind now instead of on first use (a server calls it in the
+// background after loading a snapshot, so that the first coverage answer does not pay for it).
+func (r *Registry) Warm() {
+	for _, info := range kindInfos {
+		r.kind(info.Kind)
+	}
 }
 
 // WithPlanned returns a registry in which the planned facilities of saved plan planID (status
@@ -281,7 +322,7 @@ func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
 	ki := *old
 	ki.fs = append([]*Facility(nil), old.fs...)
 	for _, id := range ids {
-		j, ok := old.at[id]
+		j, ok := old.pos(id)
 		if !ok {
 			continue
 		}

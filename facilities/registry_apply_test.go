@@ -41,19 +41,31 @@ func viewKind(r *Registry, k Kind, probes []orb.Point) kindView {
 	for _, f := range ki.fs {
 		v.IDs = append(v.IDs, f.ID)
 		v.Points[f.ID] = f.Point
-		if ki.fs[ki.at[f.ID]] != f {
-			panic("at does not point at the facility")
+		if j, ok := ki.pos(f.ID); !ok || ki.fs[j] != f {
+			panic("pos does not find the facility")
 		}
 	}
+	if !sort.SliceIsSorted(ki.fs, func(a, b int) bool { return ki.fs[a].ID < ki.fs[b].ID }) {
+		panic("fs is not sorted by id")
+	}
 	sort.Slice(v.IDs, func(a, b int) bool { return v.IDs[a] < v.IDs[b] })
-	for u, js := range ki.byUnit {
+	grouped := 0
+	for short, s := range ki.units {
+		js := ki.inUnit(short)
+		if len(js) != int(s.hi-s.lo) || len(js) == 0 || !sort.SliceIsSorted(js, func(a, b int) bool { return js[a] < js[b] }) {
+			panic("a unit's run is empty or not ascending")
+		}
+		grouped += len(js)
+		u := unitAt(ki.fs[js[0]].DivisionCode, ki.info.Serves)
 		for _, j := range js {
+			if shortAt(ki.fs[j].DivisionCode, ki.info.Serves) != short {
+				panic("a facility is listed in another unit")
+			}
 			v.Units[u] = append(v.Units[u], ki.fs[j].ID)
 		}
-		sort.Slice(v.Units[u], func(a, b int) bool { return v.Units[u][a] < v.Units[u][b] })
-		if !reflect.DeepEqual(ki.byShort[string(u[:codeLen[ki.info.Serves]])], js) {
-			panic("byShort differs from byUnit")
-		}
+	}
+	if grouped != len(ki.unitPos) {
+		panic("unit runs overlap or leave gaps")
 	}
 	for _, p := range probes {
 		if j, _, ok := ki.ix.Nearest(p, 0); ok {

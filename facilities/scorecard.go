@@ -142,7 +142,7 @@ func (a *Analyzer) communityAreaItem(vcs []*divisions.Division) ScoreItem {
 		Note: "Share of village committees with an operating community service facility registered in the village whose floor area is ≥ 500 m² (均达到 read as every village). A village whose facilities all lack a floor area is counted as unknown; a village without a facility does not meet it."}
 	var provs []divisions.Provenance
 	for _, v := range vcs {
-		fs := ki.byUnit[v.Code]
+		fs := ki.inUnit(shortAt(v.Code, divisions.Village))
 		meets, unknown := false, len(fs) > 0
 		for _, i := range fs {
 			f := ki.fs[i]

@@ -48,7 +48,7 @@ func ringAreaPerimeter(r orb.Ring) (area, perimeter float64) {
 	crossings := 0
 	for i := 0; i < n; i++ {
 		p0, p1 := r[i], r[(i+1)%n]
-		s12, _, _, S12 := wgs84.inverse(p0[1], p0[0], p1[1], p1[0], true)
+		s12, _, _, S12 := wgs84.inverse(p0[1], p0[0], p1[1], p1[0], true, false)
 		per.add(s12)
 		sum.add(S12)
 		crossings += transit(p0[0], p1[0])

@@ -320,8 +320,29 @@ func angRound(x float64) float64 {
 	return math.Copysign(y, x)
 }
 
+// remainderDeg is math.Remainder(x, y) for y = 90 or 360, bit for bit, without its slow
+// general path where the quotient is small: for |x| ≤ y/2 the remainder is x (a tie rounds to
+// the even quotient 0); otherwise with n the nearest integer to x/y, x − n·y is exact (Sterbenz:
+// n·y/2 ≤ |x| ≤ 2·n·y) and is the remainder whenever |x − n·y| < y/2 (the remainder is then
+// unique). A zero result takes x's sign, as math.Remainder's does. Anything else falls back.
+func remainderDeg(x, y float64) float64 {
+	if math.Abs(x) <= y/2 {
+		return x
+	}
+	n := math.RoundToEven(x / y)
+	if math.Abs(n) <= 1<<20 {
+		if r := x - n*y; math.Abs(r) < y/2 {
+			if r == 0 {
+				return math.Copysign(0, x)
+			}
+			return r
+		}
+	}
+	return math.Remainder(x, y)
+}
+
 func angNormalize(x float64) float64 {
-	y := math.Remainder(x, 360)
+	y := remainderDeg(x, 360)
 	if math.Abs(y) == 180 {
 		return math.Copysign(180, x)
 	}
@@ -330,8 +351,8 @@ func angNormalize(x float64) float64 {
 
 // angDiff returns y − x reduced to [−180°, 180°] and the rounding error e of the reduction.
 func angDiff(x, y float64) (d, e float64) {
-	d, t := sumx(math.Remainder(-x, 360), math.Remainder(y, 360))
-	d, t = sumx(math.Remainder(d, 360), t)
+	d, t := sumx(remainderDeg(-x, 360), remainderDeg(y, 360))
+	d, t = sumx(remainderDeg(d, 360), t)
 	if d == 0 || math.Abs(d) == 180 {
 		if t == 0 {
 			d = math.Copysign(d, y-x)
@@ -344,7 +365,7 @@ func angDiff(x, y float64) (d, e float64) {
 
 // sincosd returns the sine and cosine of x degrees, exact at multiples of 90°.
 func sincosd(x float64) (sinx, cosx float64) {
-	r := math.Remainder(x, 90)
+	r := remainderDeg(x, 90)
 	q := int64(math.Round((x - r) / 90))
 	r *= degree
 	s, c := math.Sincos(r)
@@ -433,11 +454,16 @@ func astroid(x, y float64) float64 {
 	return uv / (math.Sqrt(uv+w*w) + w)
 }
 
-// lengths returns the reduced distance s12/b (when wantS) and m12/b.
-func (g *ellipsoid) lengths(eps, sig12, ssig1, csig1, dn1, ssig2, csig2, dn2 float64, wantS bool) (s12b, m12b float64) {
+// lengths returns the reduced distance s12/b (when wantS) and m12/b (when wantM or not wantS;
+// 0 otherwise).
+func (g *ellipsoid) lengths(eps, sig12, ssig1, csig1, dn1, ssig2, csig2, dn2 float64, wantS, wantM bool) (s12b, m12b float64) {
 	var ca, cb [geodOrder + 1]float64
 	a1 := a1m1f(eps)
 	c1f(eps, ca[:])
+	if wantS && !wantM { // the distance alone: the same operations as below, without m12's
+		b1 := sinCosSeries(true, ssig2, csig2, ca[:], nC1) - sinCosSeries(true, ssig1, csig1, ca[:], nC1)
+		return (1 + a1) * (sig12 + b1), 0
+	}
 	a2 := a2m1f(eps)
 	c2f(eps, cb[:])
 	m0 := a1 - a2
@@ -577,7 +603,7 @@ func (g *ellipsoid) lambda12(sbet1, cbet1, dn1, sbet2, cbet2, dn2, salp1, calp1,
 		if r.calp2 == 0 {
 			r.dlam12 = -2 * g.f1 * dn1 / sbet1
 		} else {
-			_, m12b := g.lengths(r.eps, r.sig12, ssig1, csig1, dn1, ssig2, csig2, dn2, false)
+			_, m12b := g.lengths(r.eps, r.sig12, ssig1, csig1, dn1, ssig2, csig2, dn2, false, true)
 			r.dlam12 = m12b * g.f1 / (r.calp2 * cbet2)
 		}
 	}
@@ -585,9 +611,10 @@ func (g *ellipsoid) lambda12(sbet1, cbet1, dn1, sbet2, cbet2, dn2, salp1, calp1,
 	return r
 }
 
-// inverse solves the inverse geodesic problem: distance s12 (m), forward azimuth azi1 (°)
-// and, when wantArea, the area S12 (m²) between the geodesic, the equator and the meridians.
-func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12, azi1, azi2, S12 float64) {
+// inverse solves the inverse geodesic problem: distance s12 (m), forward azimuths azi1 and
+// azi2 (°, when wantAzi; else 0) and, when wantArea, the area S12 (m²) between the geodesic,
+// the equator and the meridians.
+func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea, wantAzi bool) (s12, azi1, azi2, S12 float64) {
 	lon12, lon12s := angDiff(lon1, lon2)
 	lonsign := 1.0
 	if math.Signbit(lon12) {
@@ -646,7 +673,7 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 		ssig2, csig2 := sbet2, calp2*cbet2
 		sig12 = math.Atan2(math.Max(0, csig1*ssig2-ssig1*csig2), csig1*csig2+ssig1*ssig2)
 		var m12x float64 // reduced length, only for the test below
-		s12x, m12x = g.lengths(g.n, sig12, ssig1, csig1, dn1, ssig2, csig2, dn2, true)
+		s12x, m12x = g.lengths(g.n, sig12, ssig1, csig1, dn1, ssig2, csig2, dn2, true, true)
 		if sig12 < 1 || m12x >= 0 {
 			if sig12 < 3*tiny || (sig12 < tol0 && (s12x < 0 || m12x < 0)) {
 				sig12, s12x = 0, 0
@@ -711,7 +738,7 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 				tripb = math.Abs(salp1a-salp1)+(calp1a-calp1) < tolb || math.Abs(salp1-salp1b)+(calp1-calp1b) < tolb
 			}
 			salp2, calp2, sig12 = r.salp2, r.calp2, r.sig12
-			s12x, _ = g.lengths(r.eps, sig12, r.ssig1, r.csig1, dn1, r.ssig2, r.csig2, dn2, true)
+			s12x, _ = g.lengths(r.eps, sig12, r.ssig1, r.csig1, dn1, r.ssig2, r.csig2, dn2, true, false)
 			s12x *= g.b
 			if wantArea {
 				sdomg12, cdomg12 := math.Sincos(r.domg12)
@@ -759,6 +786,9 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 		S12 *= swapp * lonsign * latsign
 		S12 += 0
 	}
+	if !wantAzi {
+		return s12, 0, 0, S12
+	}
 	if swapp < 0 {
 		salp1, salp2 = salp2, salp1
 		calp1, calp2 = calp2, calp1
@@ -774,13 +804,13 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea bool) (s12,
 // (Karney's method, accurate to about 15 nm for any pair, antipodal ones included). Longitudes
 // may lie outside [−180°, 180°]; a latitude outside [−90°, 90°] or NaN gives NaN.
 func DistanceM(a, b orb.Point) float64 {
-	s, _, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false)
+	s, _, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false, false)
 	return s
 }
 
 // AzimuthDeg returns the forward azimuth at a of the geodesic from a to b, in degrees
 // clockwise from north in (−180°, 180°]; for coincident points it is 0 or 180 by convention.
 func AzimuthDeg(a, b orb.Point) float64 {
-	_, azi1, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false)
+	_, azi1, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false, true)
 	return azi1
 }

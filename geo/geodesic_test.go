@@ -3,6 +3,7 @@ package geo
 import (
 	"encoding/csv"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"testing"
@@ -114,4 +115,31 @@ func TestDistanceMEdgeCases(t *testing.T) {
 			t.Errorf("DistanceM with latitude 91 = %v, want NaN", got)
 		}
 	})
+}
+
+// remainderDeg must give math.Remainder's bits (sign of zero included) for every argument:
+// edge values (ties at odd multiples of y/2, multiples of y, ±0, huge, NaN, ±Inf) and random ones.
+func TestRemainderDegMatchesMathRemainder(t *testing.T) {
+	xs := []float64{0, math.Copysign(0, -1), 45, -45, 90, -90, 135, -135, 180, -180, 225, -225, 270, 315, 360, -360,
+		540, -540, 720, 1e6 + 45, 1e300, -1e300, math.Nextafter(45, 0), math.Nextafter(45, 90), math.Nextafter(-135, 0),
+		math.Nextafter(180, 0), math.Nextafter(180, 360), 4.5e6 + 45, math.Inf(1), math.Inf(-1), math.NaN(), 5e-324}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 200000; i++ {
+		switch i % 3 {
+		case 0:
+			xs = append(xs, rng.Float64()*1440-720)
+		case 1:
+			xs = append(xs, float64(rng.IntN(64)-32)*45+rng.NormFloat64()*1e-12)
+		default:
+			xs = append(xs, math.Ldexp(rng.Float64()-0.5, rng.IntN(80)))
+		}
+	}
+	for _, y := range []float64{90, 360} {
+		for _, x := range xs {
+			got, want := remainderDeg(x, y), math.Remainder(x, y)
+			if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Fatalf("remainderDeg(%v, %v) = %v (bits %x), math.Remainder gives %v (bits %x)", x, y, got, math.Float64bits(got), want, math.Float64bits(want))
+			}
+		}
+	}
 }

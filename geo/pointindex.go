@@ -261,6 +261,88 @@ type nearCand struct {
 	k int32   // entry
 }
 
+// nearWalk is the state of one Nearest query's walk.
+type nearWalk struct {
+	q     ecef
+	p     orb.Point
+	tau   float64 // chords above it cannot hold the nearest point
+	u     float64 // upper bound of the nearest geodesic distance
+	cBest float64 // the least chord seen (u = upperFromChord(cBest) once finite)
+	bestS float64 // exact distance of bestI (points settled during the walk)
+	bestI int
+	n     int          // candidates in buf
+	buf   [32]nearCand // the first candidates (no allocation for a usual query)
+	more  []nearCand   // the rest
+}
+
+// nearest walks node id's subtree (entries lo:hi), nearer child first, collecting every entry
+// whose chord to the query is at most tau as a candidate and lowering tau through the
+// curvature bound of the least chord seen. It is ball with the visit written in, without an
+// indirect call per entry and with the bound's asin computed only when the least chord drops.
+func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int) {
+	for hi-lo > leafSize {
+		mid := (lo + hi) / 2
+		nd := ix.nodes[id]
+		d := w.q[nd.axis] - nd.split
+		if d > 0 {
+			ix.nearest(w, 2*id+1, mid+1, hi)
+			id, hi = 2*id, mid
+		} else {
+			ix.nearest(w, 2*id, lo, mid)
+			id, lo = 2*id+1, mid+1
+		}
+		if math.Abs(d) > w.tau {
+			return
+		}
+		ix.nearVisit(w, mid)
+	}
+	for k := lo; k < hi; k++ {
+		ix.nearVisit(w, k)
+	}
+}
+
+// nearVisit considers entry k for the Nearest walk w.
+func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
+	c := chord(&w.q, &ix.xyz[k])
+	if c > w.tau {
+		return
+	}
+	if c < w.cBest {
+		w.cBest = c
+		ub := upperFromChord(c)
+		if math.IsInf(ub, 1) {
+			// Too far for the curvature bound: settle it exactly.
+			i := int(ix.idx[k])
+			s := DistanceM(w.p, ix.pts[i])
+			if s < w.bestS || s == w.bestS && i < w.bestI {
+				w.bestS, w.bestI = s, i
+			}
+			ub = s
+		}
+		if ub < w.u {
+			w.u = ub
+			w.tau = chordReach(ub)
+		}
+	} else if c > chordUpperMax {
+		// Beyond the curvature bound the least chord does not bound the distance: settle it.
+		i := int(ix.idx[k])
+		s := DistanceM(w.p, ix.pts[i])
+		if s < w.bestS || s == w.bestS && i < w.bestI {
+			w.bestS, w.bestI = s, i
+		}
+		if s < w.u {
+			w.u = s
+			w.tau = chordReach(s)
+		}
+	}
+	if w.n < len(w.buf) {
+		w.buf[w.n] = nearCand{c, int32(k)}
+		w.n++
+	} else {
+		w.more = append(w.more, nearCand{c, int32(k)})
+	}
+}
+
 // Nearest returns the index of the indexed point nearest to p (geodesic) within maxM metres
 // (maxM <= 0: no limit) and its distance DistanceM(p, point); ok is false when there is none
 // (empty index, invalid p, nothing within maxM). Ties are broken by the lower index.
@@ -268,33 +350,17 @@ func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, 
 	if len(ix.idx) == 0 || !validPoint(p) || math.IsNaN(maxM) {
 		return 0, 0, false
 	}
-	u := math.Inf(1) // upper bound of the nearest geodesic distance
+	w := nearWalk{u: math.Inf(1), cBest: math.Inf(1), bestS: math.Inf(1), bestI: -1, p: p}
 	if maxM > 0 {
-		u = maxM
+		w.u = maxM
 	}
-	q := toECEF(p)
-	tau := chordReach(u)
-	var buf [32]nearCand
-	cands := buf[:0]
-	bestS, bestI := math.Inf(1), -1
-	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, c float64) bool {
-		ub := upperFromChord(c)
-		if math.IsInf(ub, 1) {
-			// Too far for the curvature bound: settle it exactly.
-			i := int(ix.idx[k])
-			s := DistanceM(p, ix.pts[i])
-			if s < bestS || s == bestS && i < bestI {
-				bestS, bestI = s, i
-			}
-			ub = s
-		}
-		if ub < u {
-			u = ub
-			tau = chordReach(u)
-		}
-		cands = append(cands, nearCand{c, int32(k)})
-		return true
-	})
+	w.q = toECEF(p)
+	w.tau = chordReach(w.u)
+	ix.nearest(&w, 1, 0, len(ix.idx))
+	cands, u, bestS, bestI := w.buf[:w.n], w.u, w.bestS, w.bestI
+	if len(w.more) > 0 {
+		cands = append(cands[:w.n:w.n], w.more...)
+	}
 	// Settle exactly, nearest chord first, until the chord bound exceeds the best distance.
 	slices.SortFunc(cands, func(a, b nearCand) int {
 		switch {

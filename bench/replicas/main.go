@@ -223,6 +223,13 @@ func (b *bench) run() error {
 	defer cancel()
 	go b.readyLog.poll(ctx, b)
 
+	b.logf("phase baseline: %v of wrk -c%d through haproxy, no writer, nothing killed", b.cfg.latency, b.cfg.conns)
+	base, err := b.wrk(b.lbAddr, b.cfg.latency, b.cfg.conns)
+	if err != nil {
+		return err
+	}
+	baseline := &phaseResult{name: "baseline (no writes)", reads: base, load: loadavg(), errKinds: map[string]int{}}
+
 	var w writer
 	b.logf("phase kill: %v of wrk -c%d through haproxy + one writer; SIGKILL r2 at 1/4, restart it at once", b.cfg.phase, b.cfg.conns)
 	kill := b.phase("kill", &w, func() {
@@ -264,7 +271,7 @@ func (b *bench) run() error {
 
 	fmt.Println()
 	fmt.Printf("load average at end: %s\n", loadavg())
-	for _, r := range []*phaseResult{kill, restart} {
+	for _, r := range []*phaseResult{baseline, kill, restart} {
 		if r != nil {
 			r.print()
 		}
@@ -489,12 +496,9 @@ func kindOf(db string) string {
 
 // writer is the one client writing through haproxy: a create, then a PATCH of it, in turn.
 type writer struct {
-	mu     sync.Mutex
-	ackd   map[int64]ack // facility id → its last acknowledged state
-	n      int           // acknowledged writes
-	lags   []time.Duration
-	partly int // writes whose visibility was measured on fewer than all replicas
-	errs   map[string]int
+	mu   sync.Mutex
+	ackd map[int64]ack // facility id → its last acknowledged state
+	n    int           // acknowledged writes
 }
 
 type ack struct {
@@ -510,22 +514,23 @@ type phaseResult struct {
 	writes, wErrs int
 	errKinds      map[string]int
 	lags          []time.Duration
+	wlat          []time.Duration // acknowledged writes' latency through haproxy
 	partly        int
 	load          string
 }
 
 func (r *phaseResult) print() {
-	sort.Slice(r.lags, func(i, j int) bool { return r.lags[i] < r.lags[j] })
-	q := func(p float64) time.Duration {
-		if len(r.lags) == 0 {
+	q := func(xs []time.Duration, p float64) time.Duration {
+		if len(xs) == 0 {
 			return 0
 		}
-		return r.lags[int(p*float64(len(r.lags)-1))]
+		sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+		return xs[int(p*float64(len(xs)-1))].Round(100 * time.Microsecond)
 	}
-	fmt.Printf("PHASE %s: reads %d (%.0f/s) errors %d (connect %d read %d write %d status>=400 %d timeout %d), p50 %.2f ms p99 %.2f ms | writes acknowledged %d, failed %d %v | visible on all live replicas: p50 %v p99 %v max %v over %d writes (%d measured on fewer replicas) | load %s\n",
+	fmt.Printf("PHASE %s: reads %d (%.0f/s) errors %d (connect %d read %d write %d status>=400 %d timeout %d), p50 %.2f ms p99 %.2f ms | writes acknowledged %d (latency p50 %v p99 %v), failed %d %v | visible on all live replicas: p50 %v p99 %v max %v over %d writes (%d measured on fewer replicas) | load %s\n",
 		r.name, r.reads.Requests, r.reads.rps(), r.reads.errors(), r.reads.Connect, r.reads.Read, r.reads.Write, r.reads.Status, r.reads.Timeout,
-		float64(r.reads.P50)/1000, float64(r.reads.P99)/1000, r.writes, r.wErrs, r.errKinds,
-		q(0.5).Round(100*time.Microsecond), q(0.99).Round(100*time.Microsecond), q(1).Round(100*time.Microsecond), len(r.lags), r.partly, r.load)
+		float64(r.reads.P50)/1000, float64(r.reads.P99)/1000, r.writes, q(r.wlat, 0.5), q(r.wlat, 0.99), r.wErrs, r.errKinds,
+		q(r.lags, 0.5), q(r.lags, 0.99), q(r.lags, 1), len(r.lags), r.partly, r.load)
 }
 
 // phase runs wrk through haproxy and the writer for cfg.phase while event runs.
@@ -555,7 +560,7 @@ func (b *bench) phase(name string, w *writer, event func()) *phaseResult {
 func (b *bench) write(ctx context.Context, phase string, w *writer, res *phaseResult) {
 	w.mu.Lock()
 	if w.ackd == nil {
-		w.ackd, w.errs = map[int64]ack{}, map[string]int{}
+		w.ackd = map[int64]ack{}
 	}
 	w.mu.Unlock()
 	var probes sync.WaitGroup
@@ -576,6 +581,7 @@ func (b *bench) write(ctx context.Context, phase string, w *writer, res *phaseRe
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+b.token)
+		sent := time.Now()
 		res0, err := b.client.Do(req)
 		ackAt := time.Now()
 		if err != nil {
@@ -602,6 +608,7 @@ func (b *bench) write(ctx context.Context, phase string, w *writer, res *phaseRe
 		}
 		version = v
 		res.writes++
+		res.wlat = append(res.wlat, ackAt.Sub(sent))
 		w.mu.Lock()
 		w.ackd[id] = ack{version: v, beds: beds}
 		w.n++
