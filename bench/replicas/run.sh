@@ -11,6 +11,7 @@
 #   bench/replicas/run.sh                    # 40 s phases, 10 s latency runs
 #   PHASE=60s LATENCY=20s CONNS=32 bench/replicas/run.sh
 #   BACKEND=sqlite bench/replicas/run.sh     # the replicas share one SQLite file instead (no restart phase)
+#   KEEP=1 bench/replicas/run.sh             # keep the logs (replicas, haproxy) in the printed directory
 #
 # Installs haproxy and wrk (Debian) when missing. Not part of `make test`: it needs minutes and a
 # quiet machine. The cluster runs with fsync=off (scripts/pgtest.sh), so "nothing lost" is
@@ -32,7 +33,7 @@ if [ -n "$missing" ]; then
 fi
 
 TMP=$(mktemp -d /tmp/civplan-replicas.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "logs kept in $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
 go build -o "$TMP/civplan" ./cmd/civplan
 go build -o "$TMP/replicas" ./bench/replicas
 
