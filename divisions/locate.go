@@ -44,19 +44,11 @@ func NewLocator(t *Tree) *Locator {
 // Locate returns the chain province → … → village containing p (WGS84), shortest first;
 // nil when p lies in no county. The chain stops at the county where no township area contains p.
 func (l *Locator) Locate(p orb.Point) []*Division {
-	cs := l.countyIx.Locate(p)
-	if len(cs) == 0 {
+	county, town := l.countyTown(p)
+	if county == nil {
 		return nil
 	}
-	county := l.counties[cs[0]]
 	chain := append(l.tree.Ancestors(county.Code), county)
-	var town *Division
-	for _, i := range l.townIx.Locate(p) {
-		if t := l.townships[i]; t.Parent == county.Code {
-			town = t
-			break
-		}
-	}
 	if town == nil {
 		return chain
 	}
@@ -65,6 +57,29 @@ func (l *Locator) Locate(p orb.Point) []*Division {
 		chain = append(chain, v)
 	}
 	return chain
+}
+
+// TownshipAt returns the township whose area contains p (WGS84) within the county containing
+// it — Locate's township, without the nearest-village search; nil when there is none.
+func (l *Locator) TownshipAt(p orb.Point) *Division {
+	_, town := l.countyTown(p)
+	return town
+}
+
+// countyTown finds the county whose boundary contains p (the first in index order) and the
+// township of that county whose area contains p; either may be nil.
+func (l *Locator) countyTown(p orb.Point) (county, town *Division) {
+	cs := l.countyIx.Locate(p)
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	county = l.counties[cs[0]]
+	for _, i := range l.townIx.Locate(p) {
+		if t := l.townships[i]; t.Parent == county.Code {
+			return county, t
+		}
+	}
+	return county, nil
 }
 
 // NearestVillage returns the village of township whose point is nearest to p (geodesic; ties

@@ -6,6 +6,8 @@ import (
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
 // hostCounties are where the two statistical county-level units' land lies (they have no
@@ -73,4 +75,76 @@ func TestLocateRealVillagePoints(t *testing.T) {
 		t.Errorf("%d of %d real village points located at another village", wrongVillage, real)
 	}
 	t.Logf("%d real village points: all in their own county and township", real)
+}
+
+// TownshipAt is the township whose area contains the point within the first county (in tree
+// order) whose boundary contains it, checked against a brute force over every county and
+// township with orb's planar point-in-polygon, at village points and points 1–2 km off them.
+func TestTownshipAtMatchesBruteForce(t *testing.T) {
+	ds, err := dataset.EmbeddedHubei()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := divisions.NewTree(ds.Divisions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := divisions.NewLocator(tree)
+	type area struct {
+		d *divisions.Division
+		b orb.Bound
+	}
+	var counties, towns []area
+	for _, d := range tree.All() {
+		if len(d.Boundary) == 0 {
+			continue
+		}
+		switch d.Level {
+		case divisions.County:
+			counties = append(counties, area{d, d.Boundary.Bound()})
+		case divisions.Township:
+			towns = append(towns, area{d, d.Boundary.Bound()})
+		}
+	}
+	brute := func(p orb.Point) *divisions.Division {
+		for _, c := range counties {
+			if !c.b.Contains(p) || !planar.MultiPolygonContains(c.d.Boundary, p) {
+				continue
+			}
+			for _, tw := range towns {
+				if tw.d.Parent == c.d.Code && tw.b.Contains(p) && planar.MultiPolygonContains(tw.d.Boundary, p) {
+					return tw.d
+				}
+			}
+			return nil
+		}
+		return nil
+	}
+	checked, found := 0, 0
+	for i, v := range tree.All() {
+		if v.Level != divisions.Village || !v.HasSeat || i%25 != 0 {
+			continue
+		}
+		for _, off := range []orb.Point{{0, 0}, {0.012, 0.007}, {-0.009, -0.015}} {
+			p := orb.Point{v.Seat[0] + off[0], v.Seat[1] + off[1]}
+			got, want := loc.TownshipAt(p), brute(p)
+			checked++
+			if want != nil {
+				found++
+			}
+			if got != want {
+				t.Errorf("TownshipAt(%v) = %v, brute force %v", p, code(got), code(want))
+			}
+		}
+	}
+	if checked < 2000 || found < checked/2 {
+		t.Fatalf("only %d points checked, %d inside a township", checked, found)
+	}
+}
+
+func code(d *divisions.Division) divisions.Code {
+	if d == nil {
+		return ""
+	}
+	return d.Code
 }

@@ -36,7 +36,7 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 	ctx := c.Request.Context()
 	snap := s.current()
 	rep, err := s.store.ImportFacilities(ctx, bytes.NewReader(norm), "api.geojson",
-		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree}, actor(c))
+		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree, Locator: snap.locator}, actor(c))
 	if err != nil {
 		var re *formats.RowError
 		if errors.As(err, &re) {

@@ -25,6 +25,9 @@ type ParseOptions struct {
 	Format string          // "csv" | "geojson"; "" = from the file name's extension (.csv, .geojson/.json)
 	CRS    string          // coordinates of the input (geo.ParseCRS): "wgs84" (default) | "cgcs2000" | "gcj02" | "bd09"; rows come out in WGS84
 	Tree   *divisions.Tree // validates codes and places rows given only a village; required
+	// Locator, when set, is divisions.NewLocator(Tree) made earlier (a server's snapshot has
+	// one); nil = built on the first row with coordinates.
+	Locator *divisions.Locator
 }
 
 // ImportReport counts what an import did. Derived counts facilities placed at their
@@ -410,6 +413,11 @@ func readGeoJSON(b []byte, idx headerIndex, allowed []string, rep *ImportReport)
 		return nil, fmt.Errorf("GeoJSON type is %q, want FeatureCollection", fc.Type)
 	}
 	unknown := map[string]bool{}
+	type canon struct {
+		name string
+		ok   bool
+	}
+	seen := map[string]canon{} // lookup per distinct property name, not per feature
 	var out []record
 	for i, raw := range fc.Features {
 		r := record{row: i + 1, feature: true, vals: map[string]string{}}
@@ -423,7 +431,12 @@ func readGeoJSON(b []byte, idx headerIndex, allowed []string, rep *ImportReport)
 			return nil, &RowError{Row: i + 1, Feature: true, Field: "type", Value: f.Type, Err: errors.New("want Feature")}
 		}
 		for k, v := range f.Properties {
-			c, ok := idx.lookup(k)
+			h, hit := seen[k]
+			if !hit {
+				h.name, h.ok = idx.lookup(k)
+				seen[k] = h
+			}
+			c, ok := h.name, h.ok
 			if !ok {
 				if !unknown[k] {
 					unknown[k] = true

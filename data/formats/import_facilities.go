@@ -323,6 +323,7 @@ func (p *facilityParser) parse(r *record) (FacilityRow, []*RowError) {
 		f.Provenance = divisions.Real
 		if p.loc == nil {
 			p.loc = divisions.NewLocator(p.tree)
+			p.offsets.loc = p.loc // one index of the boundaries for both
 		}
 		if located {
 			if div = p.locate(f.Point); div == nil {
@@ -415,6 +416,9 @@ func ParseFacilities(r io.Reader, name string, o ParseOptions) (*FacilityFile, e
 	}
 	rep.Read = len(in.recs)
 	p := newFacilityParser(in.tree, in.conv, &rep)
+	if o.Locator != nil {
+		p.loc, p.offsets.loc = o.Locator, o.Locator
+	}
 	var bad rowErrors
 	rows := make([]FacilityRow, 0, len(in.recs))
 	for i := range in.recs {

@@ -54,12 +54,8 @@ func (o *offsetStats) add(t *divisions.Tree, div *divisions.Division, typed, wgs
 		o.loc = divisions.NewLocator(t)
 	}
 	in := func(p orb.Point) bool {
-		for _, d := range o.loc.Locate(p) {
-			if d.Code == town.Code {
-				return true
-			}
-		}
-		return false
+		at := o.loc.TownshipAt(p)
+		return at != nil && at.Code == town.Code
 	}
 	o.townRows++
 	switch a, g := in(wgs), in(asGCJ); {

@@ -24,11 +24,10 @@ type writeReq struct {
 	done     chan struct{} // closed when its group committed or failed
 }
 
-// writeTx runs fn in a write transaction numbered by the change log (changelog.go): the write
-// version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
-// written after. It returns once the transaction committed (possibly together with concurrent
-// writes: group commit) or failed. Every write of the store goes through here.
-func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// groupCommit runs fn in its own savepoint of a write transaction (the Core's runTx: fn is one
+// whole change) and returns once that transaction committed (possibly together with concurrent
+// writes: group commit) or failed. A panic of fn is re-raised in the caller's goroutine.
+func (s *SQLite) groupCommit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, lead: make(chan struct{}, 1), done: make(chan struct{})}
 	s.gmu.Lock()
 	s.pending = append(s.pending, r)
@@ -135,20 +134,13 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 	}
 }
 
-// runWrite runs one write inside the open savepoint: its change-log version, fn, its log entry.
+// runWrite runs one write (a whole change: its log version, fn, its log entry) inside the open
+// savepoint.
 func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	start, err := beginChange(r.ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.fn(tx); err != nil {
-		return nil, err
-	}
-	_, err = s.finishChange(r.ctx, tx, start)
-	return nil, err
+	return nil, r.fn(tx)
 }
