@@ -40,9 +40,10 @@ go build -o "$TMP/replicas" ./bench/replicas
 RESTART=""
 if [ "$BACKEND" = postgres ]; then
   base=$CIVPLAN_TEST_PG
-  psql -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE civplan_bench TEMPLATE civplan_template" \
+  psql -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE civplan_bench" \
     -c "ALTER DATABASE civplan_bench SET synchronous_commit = on" >/dev/null
   DB=${base%/*}/civplan_bench
+  psql -q -v ON_ERROR_STOP=1 "$DB" -c "CREATE EXTENSION postgis" >/dev/null
   datadir=$(psql -At "$base" -c "SHOW data_directory")
   PGCTL="/usr/lib/postgresql/15/bin/pg_ctl -D $datadir restart -m fast -w -t 60"
   if [ "$(id -u)" = 0 ]; then RESTART="runuser -u postgres -- $PGCTL"; else RESTART=$PGCTL; fi
