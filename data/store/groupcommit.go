@@ -19,6 +19,7 @@ type writeReq struct {
 	ctx      context.Context
 	fn       func(tx *sql.Tx) error
 	err      error
+	version  int64         // the change-log version fn ran at (valid when err is nil)
 	panicked any           // a panic of fn, re-raised in the writer's goroutine
 	lead     chan struct{} // receives when this writer is to commit the next group
 	done     chan struct{} // closed when its group committed or failed
@@ -48,6 +49,11 @@ func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	return r.err
 }
+
+// Committed is the last change-log version this store (this process) committed, 0 before its
+// first write: once Write returns nil, Committed is at least that write's version, so a reader
+// whose snapshot is at Committed or later already holds it.
+func (s *SQLite) Committed() int64 { return s.committed.Load() }
 
 // commitNextGroup commits every pending write as one group, then hands the lead to the first
 // write that arrived meanwhile (or gives it up).
@@ -130,6 +136,11 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 		}
 		return
 	}
+	for _, r := range ok {
+		if r.version > s.committed.Load() {
+			s.committed.Store(r.version) // only the leader commits: no concurrent store
+		}
+	}
 	if s.ckpt != nil {
 		s.ckpt.committed()
 	}
@@ -146,6 +157,7 @@ func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (panicked any, err error) {
 	if err != nil {
 		return nil, err
 	}
+	r.version = start.version
 	if err := r.fn(tx); err != nil {
 		return nil, err
 	}
