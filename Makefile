@@ -4,14 +4,15 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -mod=mod
 
-.PHONY: test deps lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean
+.PHONY: test deps lint unit race crash-short fuzz-short uitest ui serve dataset bench fuzz crash load clean test-web-pg
 
 test: lint deps unit race crash-short fuzz-short uitest
 
 # Debian packages the tests use — GDAL (the OGC API and tile client tests), Chromium and a CJK
-# font (the report and browser tests), haproxy (deploy/haproxy.cfg is checked with haproxy -c) — installed once, before test packages run in parallel
-# (two apt-get runs at once would fight over dpkg's lock).
-DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj haproxy
+# font (the report and browser tests), PostgreSQL 15 with PostGIS (the PostgreSQL store's tests,
+# scripts/pgtest.sh), haproxy (deploy/haproxy.cfg is checked with haproxy -c) — installed once,
+# before test packages run in parallel (two apt-get runs at once would fight over dpkg's lock).
+DEBS := gdal-bin chromium fonts-wqy-zenhei python3-pyproj postgresql-15-postgis-3 haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,13 +29,21 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# Every Go test; scripts/pgtest.sh runs them with a throwaway PostgreSQL/PostGIS cluster
+# (CIVPLAN_TEST_PG), so the PostgreSQL store's tests run — they fail, not skip, without it.
 unit:
-	$(GO) test -count=1 ./...
+	scripts/pgtest.sh $(GO) test -count=1 ./...
 
 # Every HTTP test under the race detector, among them reads during writes and snapshot swaps
-# (web/race_test.go) and the bad-input corpus (about a minute once the race build is cached).
+# (web/race_test.go) and the bad-input corpus (about a minute once the race build is cached);
+# the PostgreSQL-backed ones against a throwaway cluster.
 race:
-	$(GO) test -count=1 -race ./web
+	scripts/pgtest.sh $(GO) test -count=1 -race ./web
+
+# The whole HTTP suite with every test env on PostgreSQL instead of SQLite (web_test.go's
+# CIVPLAN_TEST_WEB_STORE); not part of `make test`, which runs the PostgreSQL answers-equal test.
+test-web-pg:
+	CIVPLAN_TEST_WEB_STORE=postgres scripts/pgtest.sh $(GO) test -count=1 ./web
 
 # kill -9 crash test, CI form: 5 runs (bench/crash/run.sh, `make crash`, does 50).
 crash-short:

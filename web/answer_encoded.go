@@ -213,10 +213,7 @@ func (s *Server) serveMemo(c *gin.Context, ctype string, build func(snap *snapsh
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", c.Request.URL.Path, err)
 		}
-		h := fnv.New64a()
-		h.Write(body)
-		a = &encodedAnswer{key: key, deps: deps, stamp: snap.stampOf(deps), ctype: ctype, body: body,
-			etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`}
+		a = newEncodedAnswer(key, deps, snap, ctype, body)
 		s.encoded.put(a)
 		s.metrics.countMemo(false)
 	} else {
@@ -224,6 +221,15 @@ func (s *Server) serveMemo(c *gin.Context, ctype string, build func(snap *snapsh
 	}
 	writeEncoded(c, s.encoded, a)
 	return nil
+}
+
+// newEncodedAnswer wraps the encoded body of the answer under key, computed from snap and
+// depending on the facility kinds deps, with its ETag (a hash of the bytes).
+func newEncodedAnswer(key string, deps kindSet, snap *snapshot, ctype string, body []byte) *encodedAnswer {
+	h := fnv.New64a()
+	h.Write(body)
+	return &encodedAnswer{key: key, deps: deps, stamp: snap.stampOf(deps), ctype: ctype, body: body,
+		etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`}
 }
 
 // writeEncoded sends a: gzipped (with its own ETag) when the client accepts gzip and the body is

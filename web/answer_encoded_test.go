@@ -79,6 +79,7 @@ var memoPaths = []string{
 	"/api/v1/facilities?limit=1&division=4205&after=1", // order of parameters differs from the next link's
 	"/api/v1/facilities?kind=mutual_aid_elderly&status=operating,planned",
 	"/api/v1/facilities?bbox=110.1,31.1,110.5,31.9&crs=gcj02",
+	"/api/v1/gaps?kind=mutual_aid_elderly&division=420526", // streamed on a miss, then kept
 }
 
 // compareWithUncached checks that every memoPaths answer of the cached server — its first (a
@@ -96,8 +97,14 @@ func compareWithUncached(t *testing.T, cached, plain *httptest.Server) {
 			if code != 200 || !bytes.Equal(got, want) {
 				t.Errorf("%s call %d: status %d, %d bytes differ from the uncached %d bytes", p, i, code, len(got), len(want))
 			}
-			if h.Get("Content-Type") != geoJSONType || h.Get("ETag") == "" {
-				t.Errorf("%s: Content-Type %q, ETag %q", p, h.Get("Content-Type"), h.Get("ETag"))
+			if h.Get("Content-Type") != geoJSONType {
+				t.Errorf("%s: Content-Type %q", p, h.Get("Content-Type"))
+			}
+			if i == 0 {
+				continue // possibly a miss: a streamed answer has no ETag
+			}
+			if h.Get("ETag") == "" {
+				t.Errorf("%s: no ETag on the second call", p)
 			}
 			code, hz, gz := raw(t, cached, "GET", p, "Accept-Encoding", "gzip")
 			if hz.Get("Content-Encoding") == "gzip" {

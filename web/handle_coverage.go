@@ -201,6 +201,12 @@ func (s *Server) handleCoverage(c *gin.Context) error {
 // handleGaps answers GET /api/v1/gaps: the uncovered village committees as a FeatureCollection,
 // elderly descending, each with its nearest facility; clusters=true adds the clusters.
 func (s *Server) handleGaps(c *gin.Context) error {
+	key := memoKey(c)
+	if a := s.encoded.get(key, s.current()); a != nil { // only JSON answers are stored
+		s.metrics.countMemo(true)
+		writeEncoded(c, s.encoded, a)
+		return nil
+	}
 	if p := onlyParams(c, append(coverageParamNames, "clusters", "crs", "limit")...); p != nil {
 		return p
 	}
@@ -250,7 +256,13 @@ func (s *Server) handleGaps(c *gin.Context) error {
 	}
 	fc := gapsAnswer(g, vs, clusters, crs)
 	fc["vintages"], fc["note"], fc["crs"], fc["plan"] = snap.vintages(), approxNote, crs, nilIfEmpty(c.Query("plan"))
-	s.writeStreamed(c, geoJSONType, fc) // ≈ 9 MB for a province: sent as it is encoded
+	// ≈ 4 MB for a province: sent as it is encoded, then kept (within the cache's cap) for the
+	// next request of this query while the kind's facilities and the tree stay as they are
+	keep := s.encoded != nil && c.Query("plan") == "" // a plan's existence is the store's, not the snapshot's
+	if body := s.writeStreamed(c, geoJSONType, fc, keep); body != nil {
+		s.metrics.countMemo(false)
+		s.encoded.put(newEncodedAnswer(key, kindsOf(map[facilities.Kind]bool{p.Kind: true}), snap, geoJSONType, body))
+	}
 	return nil
 }
 

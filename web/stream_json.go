@@ -94,16 +94,28 @@ func streamObject(w io.Writer, m map[string]any) error {
 
 // writeStreamed answers 200 with m streamed as JSON of type ctype. Everything that can fail
 // with a problem answer must have been checked before: once the first bytes are out, an
-// encoding or write error can only cut the answer short (and is logged).
-func (s *Server) writeStreamed(c *gin.Context, ctype string, m map[string]any) {
+// encoding or write error can only cut the answer short (and is logged). With keep, the bytes
+// are also collected and returned (nil when the answer was cut short).
+func (s *Server) writeStreamed(c *gin.Context, ctype string, m map[string]any, keep bool) []byte {
 	c.Header("Content-Type", ctype)
 	c.Status(http.StatusOK)
-	bw := bufio.NewWriterSize(c.Writer, streamFlushBytes)
+	var w io.Writer = c.Writer
+	var kept *bytes.Buffer
+	if keep {
+		kept = &bytes.Buffer{}
+		w = io.MultiWriter(c.Writer, kept)
+	}
+	bw := bufio.NewWriterSize(w, streamFlushBytes)
 	err := streamObject(bw, m)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
 		s.log.Warn("streamed answer cut short", "path", c.Request.URL.Path, "error", err.Error())
+		return nil
 	}
+	if kept == nil {
+		return nil
+	}
+	return kept.Bytes()
 }

@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/store"
+	"github.com/civplan/civplan/data/store/postgres"
+	"github.com/civplan/civplan/data/store/postgres/pgtest"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/paulmach/orb"
@@ -71,7 +74,33 @@ func testDataset() *dataset.Dataset {
 type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
-	store *store.SQLite
+	store store.Handle
+}
+
+// webStoreEnv chooses the store every test env runs on: unset or "sqlite" (a temp file), or
+// "postgres" (a fresh schema on CIVPLAN_TEST_PG): CIVPLAN_TEST_WEB_STORE=postgres
+// scripts/pgtest.sh go test ./web runs the whole HTTP suite on PostgreSQL (make test-web-pg).
+const webStoreEnv = "CIVPLAN_TEST_WEB_STORE"
+
+// openTestStore opens a new, empty store of kind ("" or "sqlite", "postgres"), closed when the
+// test ends.
+func openTestStore(t testing.TB, kind string) store.Handle {
+	t.Helper()
+	var st store.Handle
+	var err error
+	switch kind {
+	case "", "sqlite":
+		st, err = store.Open(filepath.Join(t.TempDir(), "t.db"))
+	case "postgres":
+		st, err = postgres.Open(context.Background(), pgtest.URL(t), postgres.Options{})
+	default:
+		t.Fatalf("%s=%q: want sqlite or postgres", webStoreEnv, kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv {
@@ -83,11 +112,12 @@ func newTestEnv(t *testing.T, cfg Config) *testEnv {
 // the test ends.
 func serveDataset(t testing.TB, ds *dataset.Dataset, cfg Config) *testEnv {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	return serveDatasetOn(t, openTestStore(t, os.Getenv(webStoreEnv)), ds, cfg)
+}
+
+// serveDatasetOn seeds st with ds and serves it.
+func serveDatasetOn(t testing.TB, st store.Handle, ds *dataset.Dataset, cfg Config) *testEnv {
+	t.Helper()
 	if err := st.Seed(context.Background(), ds, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 func cmdAudit(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	since := fs.String("since", "", "only entries at or after this RFC 3339 time")
 	action := fs.String("action", "", "only this action, e.g. facility.update")
 	actor := fs.String("actor", "", "only this actor (token name, cli, system)")
@@ -38,7 +38,7 @@ func cmdAudit(args []string, stdout, _ io.Writer) error {
 	if *format != "jsonl" && *format != "csv" {
 		return usageError{fmt.Sprintf("--format %q: want jsonl or csv", *format)}
 	}
-	st, err := store.Open(*dbPath)
+	st, err := openStore(*dbPath)
 	if err != nil {
 		return err
 	}

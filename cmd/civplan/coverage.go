@@ -16,7 +16,7 @@ import (
 func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	kind := fs.String("kind", "", "facility kind, e.g. mutual_aid_elderly (required)")
 	division := fs.String("division", "", "division code (short or 12-digit); default: everything")
 	mode := fs.String("mode", "", "jurisdiction (default), radius or radius_in_jurisdiction")

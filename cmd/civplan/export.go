@@ -23,7 +23,7 @@ var exportFormats = map[string]string{"gpkg": ".gpkg", "geojson": ".geojson", "g
 func cmdExport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database (created and seeded from the embedded Hubei data if missing)")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	format := fs.String("format", "gpkg", "gpkg, geojson, geojsonseq, csv or xlsx")
 	out := fs.String("out", "", "output file (gpkg, xlsx, or one layer), or directory (several layers)")
 	crsFlag := fs.String("crs", "wgs84", "wgs84, cgcs2000, gk3 (the 3° Gauss-Krüger zone nearest the data), epsg:4545…4548 or gcj02 (AMap overlays)")

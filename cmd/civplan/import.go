@@ -16,7 +16,7 @@ import (
 func cmdImport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	format := fs.String("format", "", "csv or geojson (default: from the file name)")
 	crs := fs.String("crs", "", "coordinate system of the file: wgs84, gcj02 or bd09 (default wgs84; coordinates that look like GCJ-02 are refused unless the CRS is given)")
 	replace := fs.Bool("replace", false, "the file is the whole registry of its scope: facilities there that no row matches are removed")

@@ -31,7 +31,7 @@ func cmdScenario(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	file := fs.String("file", "", "a scenario as JSON (name, status, approval_date, notes, inputs, ops)")
 	replay := fs.String("replay", "", "a code change list (code,level,change,name_2022,name_2023,…) to replay on the current tree")
 	format := fs.String("format", "json", "impact: json, geojson, csv or xlsx (csv/xlsx: the code table)")
@@ -189,7 +189,7 @@ func scenarioErr(err error) error {
 	return err
 }
 
-func storedScenario(ctx context.Context, st *store.SQLite, pos []string) (divisions.Scenario, error) {
+func storedScenario(ctx context.Context, st store.Handle, pos []string) (divisions.Scenario, error) {
 	if len(pos) != 1 {
 		return divisions.Scenario{}, usageError{"give one scenario ID (or --file / --replay)"}
 	}

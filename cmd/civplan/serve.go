@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/civplan/civplan/data/dataset"
-	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/web"
 )
 
@@ -32,7 +31,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
-	dbPath := fs.String("db", "civplan.db", "SQLite database (created and seeded from the embedded Hubei data if missing)")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp+" (created, or seeded from the embedded Hubei data, when missing or empty)")
 	openReads := fs.String("open-reads", "auto", "reads without a token: auto (only on loopback), true, false")
 	cors := fs.String("cors", "", "comma-separated origins allowed to call the API from a browser (* for any)")
 	ratePerSec := fs.Float64("rate-limit", 0, "requests a second per client (token or address); 0 = 100, negative = no limit")
@@ -93,7 +92,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 	}
 	if n, err := st.TokenCount(context.Background()); err == nil && n == 0 {
 		fmt.Fprintf(stderr, "No API tokens exist yet. Reads are %s; writes need a token. Create the admin token with:\n  civplan token create --name admin --role admin --db %s\n",
-			map[bool]string{true: "open on this loopback address", false: "token-only"}[cfg.OpenReads], *dbPath)
+			map[bool]string{true: "open on this loopback address", false: "token-only"}[cfg.OpenReads], st.Path())
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -113,7 +112,7 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "civplan profiles at http://%s/debug/pprof/\n", pln.Addr())
 	}
 	go srv.Watch(ctx, web.FollowInterval) // applies writes from other processes (civplan import, other replicas) from the change log
-	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), *dbPath)
+	fmt.Fprintf(stderr, "civplan serving http://%s (database %s)\n", ln.Addr(), st.Path())
 	if err := web.Serve(ctx, hs, ln); err != nil && err != http.ErrServerClosed {
 		return err
 	}
@@ -129,39 +128,6 @@ func pprofMux() *http.ServeMux {
 	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return m
-}
-
-// openSeeded opens the database and seeds it from the embedded dataset when it is empty.
-func openSeeded(path string, stderr io.Writer) (*store.SQLite, error) {
-	return openSeededFrom(path, "", stderr)
-}
-
-// openSeededFrom opens the database and, when it is empty, seeds it from the dataset file
-// dsPath (gzipped JSON) or, when dsPath is "", from the embedded Hubei dataset. A dsPath given
-// for a database that already holds data is ignored (the database wins).
-func openSeededFrom(path, dsPath string, stderr io.Writer) (*store.SQLite, error) {
-	st, err := store.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	empty, err := st.Empty()
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	if empty {
-		ds, from, err := loadSeedDataset(dsPath)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		bar := newBar(stderr, "seeding "+path+" from "+from)
-		if err := st.Seed(context.Background(), ds, bar); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("seed %s: %w", path, err)
-		}
-	}
-	return st, nil
 }
 
 // loadSeedDataset reads the dataset file at p, or the embedded Hubei dataset when p is "",

@@ -24,7 +24,7 @@ import (
 func cmdSiting(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("siting", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	kind := fs.String("kind", "", "facility kind, e.g. mutual_aid_elderly (upgrade: default regional_care_center)")
 	objective := fs.String("objective", "", "lscp (fewest sites to --target), mclp (best --p sites), pcenter, upgrade")
 	p := fs.Int("p", 0, "number of new sites (mclp, pcenter, upgrade)")

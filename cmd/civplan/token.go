@@ -17,7 +17,7 @@ func cmdToken(args []string, stdout, _ io.Writer) error {
 	}
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dbPath := fs.String("db", "civplan.db", "SQLite database")
+	dbPath := fs.String("db", "civplan.db", dbFlagHelp)
 	name := fs.String("name", "", "token name (who holds it)")
 	role := fs.String("role", "viewer", "viewer, planner or admin")
 	if isHelpFlag(args[0]) {
@@ -28,7 +28,7 @@ func cmdToken(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	open := func() (*store.SQLite, error) { return store.Open(*dbPath) }
+	open := func() (store.Handle, error) { return openStore(*dbPath) }
 	switch args[0] {
 	case "create":
 		if *name == "" {

@@ -71,7 +71,7 @@ type AuditFilter struct {
 // Write runs fn and records one audit entry (action, target, fn's before and after, encoded
 // as JSON) in the same transaction: either both are committed or neither. An error from fn,
 // or a before/after that cannot be encoded, rolls everything back.
-func (s *SQLite) Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error {
+func (s *Core) Write(ctx context.Context, a Actor, action, target string, fn func(tx *sql.Tx) (before, after any, err error)) error {
 	if action == "" {
 		return errors.New("write: empty audit action")
 	}
@@ -85,7 +85,7 @@ func (s *SQLite) Write(ctx context.Context, a Actor, action, target string, fn f
 	})
 }
 
-func (s *SQLite) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, target string, before, after any) (int64, error) {
+func (s *Core) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, target string, before, after any) (int64, error) {
 	b, err := auditJSON(before)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s %s: encode before: %w", action, target, err)
@@ -98,13 +98,14 @@ func (s *SQLite) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, t
 	if name == "" {
 		name = "unknown"
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, token_id, role, action, target, before, after, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		formatTime(s.now()), name, a.TokenID, a.Role.String(), action, target, b, af, a.RequestID)
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, token_id, role, action, target, before, after, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		formatTime(s.now()), name, a.TokenID, a.Role.String(), action, target, b, af, a.RequestID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s %s: %w", action, target, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // auditJSON encodes v; nil (or a nil json.RawMessage) is stored as SQL NULL.
@@ -129,7 +130,7 @@ func auditJSON(v any) (any, error) {
 }
 
 // AuditLog returns the entries matching f, newest first.
-func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *Core) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {
@@ -171,14 +172,13 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry
-		var at, role string
+		var at dbTime
+		var role string
 		var before, after sql.NullString
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.TokenID, &role, &e.Action, &e.Target, &before, &after, &e.RequestID); err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
 		}
-		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("audit entry %d: %w", e.ID, err)
-		}
+		e.At = at.T
 		e.Role, _ = ParseRole(role) // "" (no role) stays 0
 		if before.Valid {
 			e.Before = json.RawMessage(before.String)

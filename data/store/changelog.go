@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,12 +66,12 @@ type changeStart struct {
 
 // beginChange bumps the write counter inside tx (taking the transaction's version) and notes
 // where the divisions counter and the audit log stand.
-func beginChange(ctx context.Context, tx *sql.Tx) (changeStart, error) {
+func (s *Core) beginChange(ctx context.Context, tx *sql.Tx) (changeStart, error) {
 	var c changeStart
 	if _, err := tx.ExecContext(ctx, "UPDATE write_version SET n = n + 1"); err != nil {
 		return c, fmt.Errorf("bump write version: %w", err)
 	}
-	err := tx.QueryRowContext(ctx, `SELECT (SELECT n FROM write_version), (SELECT n FROM divisions_version),
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT n FROM write_version), `+s.d.DivisionsChanged+`,
 		(SELECT coalesce(max(id), 0) FROM audit_log)`).Scan(&c.version, &c.divisions, &c.audit)
 	if err != nil {
 		return c, fmt.Errorf("read write version: %w", err)
@@ -80,7 +81,7 @@ func beginChange(ctx context.Context, tx *sql.Tx) (changeStart, error) {
 
 // finishChange writes the change-log entry of the transaction begun with c: the facilities at
 // its version, the division rows changed, the audit entries written since.
-func (s *SQLite) finishChange(ctx context.Context, tx *sql.Tx, c changeStart) (Change, error) {
+func (s *Core) finishChange(ctx context.Context, tx *sql.Tx, c changeStart) (Change, error) {
 	ch := Change{Version: c.version, At: s.now(), FacilityIDs: []int64{}, Actions: []Action{}}
 	rows, err := tx.QueryContext(ctx, "SELECT id FROM facilities WHERE version = ? ORDER BY id", c.version)
 	if err != nil {
@@ -108,10 +109,20 @@ func (s *SQLite) finishChange(ctx context.Context, tx *sql.Tx, c changeStart) (C
 	}
 	rows.Close()
 	var divs int64
-	if err := tx.QueryRowContext(ctx, "SELECT n FROM divisions_version").Scan(&divs); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT "+s.d.DivisionsChanged).Scan(&divs); err != nil {
 		return ch, fmt.Errorf("change log: %w", err)
 	}
 	ch.Divisions = divs - c.divisions
+	if s.d.FoldDivisions != "" && ch.Divisions != 0 {
+		if _, err := tx.ExecContext(ctx, s.d.FoldDivisions, ch.Divisions); err != nil {
+			return ch, fmt.Errorf("change log: divisions version: %w", err)
+		}
+	}
+	if s.d.Notify != "" {
+		if _, err := tx.ExecContext(ctx, s.d.Notify, strconv.FormatInt(ch.Version, 10)); err != nil {
+			return ch, fmt.Errorf("change log: notify: %w", err)
+		}
+	}
 	ch.Kinds = changeKinds(&ch)
 	ids, _ := json.Marshal(ch.FacilityIDs)
 	acts, _ := json.Marshal(ch.Actions)
@@ -151,7 +162,7 @@ func changeKinds(ch *Change) []string {
 
 // Changes returns the change-log entries after version from, oldest first, at most limit
 // (≤ 0: all).
-func (s *SQLite) Changes(ctx context.Context, from int64, limit int) ([]Change, error) {
+func (s *Core) Changes(ctx context.Context, from int64, limit int) ([]Change, error) {
 	q := "SELECT version, at, kinds, actions, facility_ids, divisions FROM change_log WHERE version > ? ORDER BY version"
 	args := []any{from}
 	if limit > 0 {
@@ -166,13 +177,12 @@ func (s *SQLite) Changes(ctx context.Context, from int64, limit int) ([]Change, 
 	var out []Change
 	for rows.Next() {
 		var c Change
-		var at, kinds, acts, ids string
+		var at dbTime
+		var kinds, acts, ids string
 		if err := rows.Scan(&c.Version, &at, &kinds, &acts, &ids, &c.Divisions); err != nil {
 			return nil, fmt.Errorf("read change log: %w", err)
 		}
-		if c.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("change %d: %w", c.Version, err)
-		}
+		c.At = at.T
 		if kinds != "" {
 			c.Kinds = strings.Split(kinds, ",")
 		}
@@ -196,10 +206,10 @@ type FacilityState struct {
 
 // LoadFacilityState reads every live facility (Version = its last change) together with the
 // log version they are at, in one read transaction.
-func (s *SQLite) LoadFacilityState(ctx context.Context) (FacilityState, error) {
+func (s *Core) LoadFacilityState(ctx context.Context) (FacilityState, error) {
 	var st FacilityState
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT (SELECT n FROM write_version), (SELECT n FROM divisions_version)").
+		if err := tx.QueryRowContext(ctx, "SELECT (SELECT n FROM write_version), "+s.d.DivisionsChanged).
 			Scan(&st.Version, &st.DivisionsVersion); err != nil {
 			return err
 		}
@@ -238,10 +248,10 @@ func (cs *ChangeSet) Has(k string) bool {
 }
 
 // ChangesSince reads what changed after version from. To == from means nothing did.
-func (s *SQLite) ChangesSince(ctx context.Context, from int64) (ChangeSet, error) {
+func (s *Core) ChangesSince(ctx context.Context, from int64) (ChangeSet, error) {
 	cs := ChangeSet{From: from}
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT (SELECT n FROM write_version), (SELECT n FROM divisions_version)").
+		if err := tx.QueryRowContext(ctx, "SELECT (SELECT n FROM write_version), "+s.d.DivisionsChanged).
 			Scan(&cs.To, &cs.DivisionsVersion); err != nil {
 			return err
 		}
@@ -254,12 +264,13 @@ func (s *SQLite) ChangesSince(ctx context.Context, from int64) (ChangeSet, error
 		}
 		for rows.Next() {
 			var c Change
-			var at, kinds string
+			var at dbTime
+			var kinds string
 			if err := rows.Scan(&c.Version, &at, &kinds, &c.Divisions); err != nil {
 				rows.Close()
 				return err
 			}
-			c.At, _ = parseTime(at)
+			c.At = at.T
 			if kinds != "" {
 				c.Kinds = strings.Split(kinds, ",")
 			}
@@ -320,9 +331,10 @@ func queryFacilitiesCap(ctx context.Context, tx *sql.Tx, capHint int, where stri
 }
 
 // readTx runs fn in one read transaction of the read pool: every query in it sees the same
-// committed state (WAL snapshot isolation).
-func (s *SQLite) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// committed state (SQLite: a WAL snapshot; PostgreSQL: repeatable read).
+func (s *Core) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := s.d.ReadTx
+	tx, err := s.rdb.BeginTx(ctx, &opts)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ CREATE TRIGGER divisions_version_delete AFTER DELETE ON divisions BEGIN UPDATE d
 
 // Versions returns the write version (bumped by every committed write) and the divisions
 // version (bumped by every change to a division row) as one consistent read.
-func (s *SQLite) Versions() (write, divisions int64, err error) {
+func (s *Core) Versions() (write, divisions int64, err error) {
 	err = s.rdb.QueryRow("SELECT (SELECT n FROM write_version), (SELECT n FROM divisions_version)").Scan(&write, &divisions)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read versions: %w", err)

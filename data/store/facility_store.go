@@ -32,25 +32,29 @@ type FacilityRecord struct {
 const facilityCols = `id, kind, name, division_code, lon, lat, status, beds, floor_area_m2,
 	fire_safety, accessibility, special_care, opened, plan_id, provenance`
 
-// insertFacilitySQL gives the row the version of the write transaction (changelog.go).
-const insertFacilitySQL = `INSERT INTO facilities (` + facilityCols + `, created, updated, version)
-	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT n FROM write_version))`
+// insertFacilitySQL gives the row the version of the write transaction (changelog.go) and
+// returns its id.
+func (s *Core) insertFacilitySQL() string {
+	return `INSERT INTO facilities (` + facilityCols + `, created, updated, version)
+	VALUES (` + s.d.FacilityID + `,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT n FROM write_version)) RETURNING id`
+}
 
+// triArg is a renovation flag as stored: true, false or NULL (unknown); SQLite keeps 1/0.
 func triArg(t facilities.Tri) any {
 	switch t {
 	case facilities.Yes:
-		return 1
+		return true
 	case facilities.No:
-		return 0
+		return false
 	}
 	return nil
 }
 
-func triScan(v sql.NullInt64) facilities.Tri {
+func triScan(v sql.NullBool) facilities.Tri {
 	switch {
 	case !v.Valid:
 		return facilities.Unknown
-	case v.Int64 != 0:
+	case v.Bool:
 		return facilities.Yes
 	}
 	return facilities.No
@@ -76,12 +80,13 @@ func scanFacility(r scanner) (facilities.Facility, error) { return newFacilitySc
 // repeated strings (kind, status, provenance, opening date and the division code shared by
 // consecutive rows) are kept once, so the values the driver made for them are garbage.
 type facilityScan struct {
-	f                           facilities.Facility
-	kind, code, status, prov    string
-	fire, access, special, plan sql.NullInt64
-	dest                        []any
-	strs                        interner
-	lastCode                    divisions.Code
+	f                        facilities.Facility
+	kind, code, status, prov string
+	fire, access, special    sql.NullBool
+	plan                     sql.NullInt64
+	dest                     []any
+	strs                     interner
+	lastCode                 divisions.Code
 }
 
 // newFacilityScan scans facilityCols followed by the columns of extra.
@@ -158,7 +163,7 @@ type Querier interface {
 func GetFacility(ctx context.Context, q Querier, id int64) (FacilityRecord, error) {
 	row := q.QueryRowContext(ctx, "SELECT "+facilityCols+", created, updated, version FROM facilities WHERE id = ? AND deleted_at IS NULL", id)
 	var rec FacilityRecord
-	var created, updated string
+	var created, updated dbTime
 	f, err := scanFacility(scanFunc(func(dest ...any) error {
 		return row.Scan(append(dest, &created, &updated, &rec.Version)...)
 	}))
@@ -168,13 +173,7 @@ func GetFacility(ctx context.Context, q Querier, id int64) (FacilityRecord, erro
 	if err != nil {
 		return rec, fmt.Errorf("facility %d: %w", id, err)
 	}
-	rec.Facility = f
-	if rec.Created, err = parseTime(created); err != nil {
-		return rec, err
-	}
-	if rec.Updated, err = parseTime(updated); err != nil {
-		return rec, err
-	}
+	rec.Facility, rec.Created, rec.Updated = f, created.T, updated.T
 	return rec, nil
 }
 
@@ -184,19 +183,19 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // InsertFacility adds f inside tx (use it from Write) and returns its id; f.ID, when
 // non-zero, is kept. The division code must exist.
-func (s *SQLite) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error) {
+func (s *Core) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility) (int64, error) {
 	if err := checkFacility(&f); err != nil {
 		return 0, fmt.Errorf("insert facility %q: %w", f.Name, err)
 	}
-	res, err := tx.ExecContext(ctx, insertFacilitySQL, facilityArgs(&f, formatTime(s.now()))...)
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, s.insertFacilitySQL(), facilityArgs(&f, formatTime(s.now()))...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert facility %q (division %s): %w", f.Name, f.DivisionCode, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // archive copies the current row of facility id into facility_history.
-func (s *SQLite) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) error {
+func (s *Core) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) error {
 	b, err := json.Marshal(old)
 	if err != nil {
 		return err
@@ -209,7 +208,7 @@ func (s *SQLite) archive(ctx context.Context, tx *sql.Tx, old FacilityRecord) er
 // UpdateFacility replaces live facility f.ID inside tx when its stored version equals
 // version (0: any version), keeping the old row in facility_history; it returns the old
 // record. ErrNotFound, ErrVersionConflict as their names say.
-func (s *SQLite) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error) {
+func (s *Core) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Facility, version int64) (FacilityRecord, error) {
 	if err := checkFacility(&f); err != nil {
 		return FacilityRecord{}, fmt.Errorf("update facility %d: %w", f.ID, err)
 	}
@@ -241,7 +240,7 @@ func (s *SQLite) UpdateFacility(ctx context.Context, tx *sql.Tx, f facilities.Fa
 
 // DeleteFacility soft-deletes live facility id inside tx when its version equals version
 // (0: any), keeping the old row in facility_history; it returns the old record.
-func (s *SQLite) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error) {
+func (s *Core) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int64) (FacilityRecord, error) {
 	old, err := GetFacility(ctx, tx, id)
 	if err != nil {
 		return old, err
@@ -261,7 +260,7 @@ func (s *SQLite) DeleteFacility(ctx context.Context, tx *sql.Tx, id, version int
 
 // FacilityHistory returns the earlier versions of facility id (deleted ones included),
 // oldest first, as they were before each change; empty for a facility never changed.
-func (s *SQLite) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
+func (s *Core) FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT old_row FROM facility_history WHERE facility_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, fmt.Errorf("facility %d history: %w", id, err)

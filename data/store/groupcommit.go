@@ -19,17 +19,15 @@ type writeReq struct {
 	ctx      context.Context
 	fn       func(tx *sql.Tx) error
 	err      error
-	version  int64         // the change-log version fn ran at (valid when err is nil)
 	panicked any           // a panic of fn, re-raised in the writer's goroutine
 	lead     chan struct{} // receives when this writer is to commit the next group
 	done     chan struct{} // closed when its group committed or failed
 }
 
-// writeTx runs fn in a write transaction numbered by the change log (changelog.go): the write
-// version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
-// written after. It returns once the transaction committed (possibly together with concurrent
-// writes: group commit) or failed. Every write of the store goes through here.
-func (s *SQLite) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// groupCommit runs fn in its own savepoint of a write transaction (the Core's runTx: fn is one
+// whole change) and returns once that transaction committed (possibly together with concurrent
+// writes: group commit) or failed. A panic of fn is re-raised in the caller's goroutine.
+func (s *SQLite) groupCommit(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, lead: make(chan struct{}, 1), done: make(chan struct{})}
 	s.gmu.Lock()
 	s.pending = append(s.pending, r)
@@ -123,6 +121,12 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 			broken = fmt.Errorf("write: %w", err)
 		}
 	}
+	var last int64 // the group's last change-log version (the ok writes' are the ones kept)
+	if broken == nil && len(ok) > 0 {
+		if err := tx.QueryRow("SELECT n FROM write_version").Scan(&last); err != nil {
+			broken = fmt.Errorf("read write version: %w", err)
+		}
+	}
 	if broken != nil || len(ok) == 0 {
 		tx.Rollback()
 		for _, r := range ok {
@@ -136,31 +140,19 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 		}
 		return
 	}
-	for _, r := range ok {
-		if r.version > s.committed.Load() {
-			s.committed.Store(r.version) // only the leader commits: no concurrent store
-		}
-	}
+	s.committed.Store(last) // only the leader commits: no concurrent store
 	if s.ckpt != nil {
 		s.ckpt.committed()
 	}
 }
 
-// runWrite runs one write inside the open savepoint: its change-log version, fn, its log entry.
+// runWrite runs one write (a whole change: its log version, fn, its log entry) inside the open
+// savepoint.
 func (s *SQLite) runWrite(tx *sql.Tx, r *writeReq) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	start, err := beginChange(r.ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	r.version = start.version
-	if err := r.fn(tx); err != nil {
-		return nil, err
-	}
-	_, err = s.finishChange(r.ctx, tx, start)
-	return nil, err
+	return nil, r.fn(tx)
 }

@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/civplan/civplan/data/formats"
 	"github.com/civplan/civplan/divisions"
@@ -35,7 +34,7 @@ type ImportOptions struct {
 var errDryRun = errors.New("dry run")
 
 // parseOptions resolves o.Tree (nil = the stored divisions) for the formats parsers.
-func (s *SQLite) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
+func (s *Core) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
 	po := formats.ParseOptions{Format: o.Format, CRS: o.CRS, Tree: o.Tree}
 	if o.Tree != nil {
 		po.Locator = o.Locator
@@ -53,7 +52,7 @@ func (s *SQLite) parseOptions(o ImportOptions, name string) (formats.ParseOption
 // ImportDivisions updates or inserts divisions from CSV or GeoJSON (parsed and validated by
 // formats.ParseDivisions) in one transaction with one audit entry. Any bad row means nothing
 // is written. Replace is not supported (divisions are never deleted by an import).
-func (s *SQLite) ImportDivisions(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
+func (s *Core) ImportDivisions(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
 	if o.Replace {
 		return formats.ImportReport{}, errors.New("import divisions: replace is not supported (divisions are updated or added, never deleted)")
 	}
@@ -67,12 +66,12 @@ func (s *SQLite) ImportDivisions(ctx context.Context, r io.Reader, name string, 
 	}
 	rep, rows := file.Report, file.Rows
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, insertDivisionSQL)
+		ins, err := tx.PrepareContext(ctx, s.insertDivisionSQL())
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, updateDivisionSQL())
+		upd, err := tx.PrepareContext(ctx, s.updateDivisionSQL())
 		if err != nil {
 			return err
 		}
@@ -112,15 +111,6 @@ func (s *SQLite) ImportDivisions(ctx context.Context, r io.Reader, name string, 
 	return rep, nil
 }
 
-func updateDivisionSQL() string {
-	cols := strings.Split(divisionCols, ",")
-	var set []string
-	for _, c := range cols[1:] {
-		set = append(set, strings.TrimSpace(c)+" = ?")
-	}
-	return "UPDATE divisions SET " + strings.Join(set, ", ") + " WHERE code = ?"
-}
-
 // ImportFacilities reads facilities from CSV or GeoJSON (parsed and validated by
 // formats.ParseFacilities) and writes them in one transaction with one audit entry (action
 // "import"): any bad row means nothing is written (the error names the rows and fields, see
@@ -130,7 +120,7 @@ func updateDivisionSQL() string {
 // in the file, or the kinds of the file within o.Scope — and live facilities there (except
 // planned facilities of saved plans) that no row matched are removed. o.Plan sees the report
 // before the commit; o.DryRun rolls back and returns it with nothing written.
-func (s *SQLite) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
+func (s *Core) ImportFacilities(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error) {
 	po, err := s.parseOptions(o, name)
 	if err != nil {
 		return formats.ImportReport{}, err
@@ -189,7 +179,7 @@ func (s *SQLite) ImportFacilities(ctx context.Context, r io.Reader, name string,
 
 // mergeFacilityRows inserts or updates each row (matched by id, else by kind + division +
 // name) and returns the ids of the facilities the rows inserted or matched.
-func (s *SQLite) mergeFacilityRows(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, progress func(int, int), rep *formats.ImportReport) (map[int64]bool, error) {
+func (s *Core) mergeFacilityRows(ctx context.Context, tx *sql.Tx, rows []formats.FacilityRow, progress func(int, int), rep *formats.ImportReport) (map[int64]bool, error) {
 	live, err := liveFacilityKeys(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -321,7 +311,7 @@ func replaceCells(t *divisions.Tree, rows []formats.FacilityRow, scope divisions
 
 // removeUnmatched soft-deletes the live facilities of cell (not planned facilities of saved
 // plans) that no row of the import touched.
-func (s *SQLite) removeUnmatched(ctx context.Context, tx *sql.Tx, c replaceCell, touched map[int64]bool, rep *formats.ImportReport) error {
+func (s *Core) removeUnmatched(ctx context.Context, tx *sql.Tx, c replaceCell, touched map[int64]bool, rep *formats.ImportReport) error {
 	ids, err := queryIDs(ctx, tx, "SELECT id FROM facilities WHERE deleted_at IS NULL AND plan_id IS NULL AND kind = ? AND division_code LIKE ? ORDER BY id",
 		string(c.Kind), c.Within.Short()+"%")
 	if err != nil {

@@ -39,14 +39,14 @@ func fuzzImport(f *testing.F, ext string, imp func(s *SQLite, b []byte) error) {
 
 func FuzzImportFacilitiesCSV(f *testing.F) {
 	fuzzImport(f, ".csv", func(s *SQLite, b []byte) error {
-		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.csv", ImportOptions{Format: "csv"}, importer)
+		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.csv", ImportOptions{Format: "csv"}, CLIActor())
 		return err
 	})
 }
 
 func FuzzImportFacilitiesGeoJSON(f *testing.F) {
 	fuzzImport(f, ".geojson", func(s *SQLite, b []byte) error {
-		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.geojson", ImportOptions{Format: "geojson"}, importer)
+		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(b), "fuzz.geojson", ImportOptions{Format: "geojson"}, CLIActor())
 		return err
 	})
 }

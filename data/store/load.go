@@ -8,21 +8,21 @@ import (
 )
 
 // LoadTree reads every division and indexes them as a tree.
-func (s *SQLite) LoadTree() (*divisions.Tree, error) {
+func (s *Core) LoadTree() (*divisions.Tree, error) {
 	divs, err := s.LoadDivisions()
 	if err != nil {
 		return nil, err
 	}
 	tree, err := divisions.NewTree(divs)
 	if err != nil {
-		return nil, fmt.Errorf("%s: division tree: %w", s.path, err)
+		return nil, fmt.Errorf("%s: division tree: %w", s.name, err)
 	}
 	return tree, nil
 }
 
 // LoadAnalyzer reads the division tree and every facility and builds a coverage analyzer over
 // them with the default configuration.
-func (s *SQLite) LoadAnalyzer() (*facilities.Analyzer, error) {
+func (s *Core) LoadAnalyzer() (*facilities.Analyzer, error) {
 	tree, err := s.LoadTree()
 	if err != nil {
 		return nil, err

@@ -45,7 +45,7 @@ CREATE TABLE plans (
 // InsertPlan stores p and its planned facilities inside tx (use it from Write): every facility
 // gets status planned and the new plan's id. It returns the plan with its id, created time and
 // facility ids. Nothing is stored when a facility is invalid.
-func (s *SQLite) InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facilities.Facility) (Plan, error) {
+func (s *Core) InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facilities.Facility) (Plan, error) {
 	if p.Name == "" {
 		return p, errors.New("insert plan: empty name")
 	}
@@ -56,13 +56,10 @@ func (s *SQLite) InsertPlan(ctx context.Context, tx *sql.Tx, p Plan, fs []facili
 		return p, fmt.Errorf("insert plan %q: params and summary must be JSON", p.Name)
 	}
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO plans (name, kind, division, params, summary, author, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.Name, string(p.Kind), string(p.Division), string(p.Params), string(p.Summary), p.Author, formatTime(now))
+	err := tx.QueryRowContext(ctx, `INSERT INTO plans (name, kind, division, params, summary, author, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.Name, string(p.Kind), string(p.Division), string(p.Params), string(p.Summary), p.Author, formatTime(now)).Scan(&p.ID)
 	if err != nil {
 		return p, fmt.Errorf("insert plan %q: %w", p.Name, err)
-	}
-	if p.ID, err = res.LastInsertId(); err != nil {
-		return p, err
 	}
 	p.Created, _ = parseTime(formatTime(now))
 	p.Facilities = nil
@@ -81,14 +78,14 @@ const planCols = "id, name, kind, division, params, summary, author, created"
 
 func scanPlan(r scanner) (Plan, error) {
 	var p Plan
-	var kind, div, params, summary, created string
+	var kind, div, params, summary string
+	var created dbTime
 	if err := r.Scan(&p.ID, &p.Name, &kind, &div, &params, &summary, &p.Author, &created); err != nil {
 		return p, err
 	}
 	p.Kind, p.Division, p.Params, p.Summary = facilities.Kind(kind), divisions.Code(div), json.RawMessage(params), json.RawMessage(summary)
-	t, err := parseTime(created)
-	p.Created = t
-	return p, err
+	p.Created = created.T
+	return p, nil
 }
 
 // QueryRower is what plan reads go through: *sql.DB or *sql.Tx.
@@ -132,7 +129,7 @@ func GetPlan(ctx context.Context, q QueryRower, id int64) (Plan, error) {
 }
 
 // ListPlans returns the live plans, newest first, with their facility ids.
-func (s *SQLite) ListPlans(ctx context.Context) ([]Plan, error) {
+func (s *Core) ListPlans(ctx context.Context) ([]Plan, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+planCols+" FROM plans WHERE deleted_at IS NULL ORDER BY id DESC")
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
@@ -161,7 +158,7 @@ func (s *SQLite) ListPlans(ctx context.Context) ([]Plan, error) {
 // DeletePlan soft-deletes live plan id inside tx together with its facilities that are still
 // planned (each kept in facility_history); facilities of the plan that moved on (building,
 // operating, …) stay and keep their plan_id. It returns the plan as it was.
-func (s *SQLite) DeletePlan(ctx context.Context, tx *sql.Tx, id int64) (Plan, error) {
+func (s *Core) DeletePlan(ctx context.Context, tx *sql.Tx, id int64) (Plan, error) {
 	p, err := GetPlan(ctx, tx, id)
 	if err != nil {
 		return p, err

@@ -54,7 +54,7 @@ func Restore(ctx context.Context, backupPath, dbPath string, force bool) error {
 	tmpPath := tmp.Name()
 	tmp.Close()
 	defer os.Remove(tmpPath)
-	st := &SQLite{path: backupPath, rdb: src}
+	st := &SQLite{path: backupPath, Core: NewCore(SQLiteDialect(), backupPath, src, nil)}
 	if err := st.Backup(ctx, tmpPath); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -73,7 +73,7 @@ func scenarioJSON(sc *divisions.Scenario) (ops, inputs string, err error) {
 
 // InsertScenario stores sc inside tx (use it from Write) with created = updated = now and
 // returns it with its id.
-func (s *SQLite) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *Core) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (divisions.Scenario, error) {
 	if err := checkScenario(&sc); err != nil {
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
 	}
@@ -82,13 +82,10 @@ func (s *SQLite) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sc
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
 	}
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO scenarios (name, status, author, created, updated, approval_date, notes, inputs, ops, replay_csv)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sc.Name, sc.Status, sc.Author, formatTime(now), formatTime(now), sc.ApprovalDate, sc.Notes, in, ops, sc.ReplayCSV)
+	err = tx.QueryRowContext(ctx, `INSERT INTO scenarios (name, status, author, created, updated, approval_date, notes, inputs, ops, replay_csv)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, sc.Name, sc.Status, sc.Author, formatTime(now), formatTime(now), sc.ApprovalDate, sc.Notes, in, ops, sc.ReplayCSV).Scan(&sc.ID)
 	if err != nil {
 		return sc, fmt.Errorf("insert scenario %q: %w", sc.Name, err)
-	}
-	if sc.ID, err = res.LastInsertId(); err != nil {
-		return sc, err
 	}
 	sc.Created, sc.Updated = now.Truncate(time.Microsecond), now.Truncate(time.Microsecond)
 	return sc, nil
@@ -96,7 +93,7 @@ func (s *SQLite) InsertScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sc
 
 // UpdateScenario replaces live scenario sc.ID inside tx (author and created are kept) and
 // returns the old and the new version; ErrNotFound when it does not exist or is deleted.
-func (s *SQLite) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (old, cur divisions.Scenario, err error) {
+func (s *Core) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Scenario) (old, cur divisions.Scenario, err error) {
 	if err := checkScenario(&sc); err != nil {
 		return old, sc, fmt.Errorf("update scenario %d: %w", sc.ID, err)
 	}
@@ -119,7 +116,7 @@ func (s *SQLite) UpdateScenario(ctx context.Context, tx *sql.Tx, sc divisions.Sc
 
 // DeleteScenario soft-deletes live scenario id inside tx and returns it; ErrNotFound when it
 // does not exist or is already deleted.
-func (s *SQLite) DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divisions.Scenario, error) {
+func (s *Core) DeleteScenario(ctx context.Context, tx *sql.Tx, id int64) (divisions.Scenario, error) {
 	old, err := GetScenario(ctx, tx, id)
 	if err != nil {
 		return old, err
@@ -134,17 +131,12 @@ const scenarioCols = "id, name, status, author, created, updated, approval_date,
 
 func scanScenario(sc func(dest ...any) error) (divisions.Scenario, error) {
 	var x divisions.Scenario
-	var created, updated, inputs, ops string
+	var created, updated dbTime
+	var inputs, ops string
 	if err := sc(&x.ID, &x.Name, &x.Status, &x.Author, &created, &updated, &x.ApprovalDate, &x.Notes, &inputs, &ops, &x.ReplayCSV); err != nil {
 		return x, err
 	}
-	var err error
-	if x.Created, err = parseTime(created); err != nil {
-		return x, err
-	}
-	if x.Updated, err = parseTime(updated); err != nil {
-		return x, err
-	}
+	x.Created, x.Updated = created.T, updated.T
 	if err := json.Unmarshal([]byte(ops), &x.Ops); err != nil {
 		return x, fmt.Errorf("scenario %d: stored ops: %w", x.ID, err)
 	}
@@ -169,12 +161,12 @@ func GetScenario(ctx context.Context, q Querier, id int64) (divisions.Scenario, 
 }
 
 // Scenario reads live scenario id; ErrNotFound when it does not exist or is deleted.
-func (s *SQLite) Scenario(ctx context.Context, id int64) (divisions.Scenario, error) {
+func (s *Core) Scenario(ctx context.Context, id int64) (divisions.Scenario, error) {
 	return GetScenario(ctx, s.rdb, id)
 }
 
 // Scenarios lists the live scenarios by id.
-func (s *SQLite) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
+func (s *Core) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+scenarioCols+" FROM scenarios WHERE deleted_at IS NULL ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list scenarios: %w", err)
@@ -192,7 +184,7 @@ func (s *SQLite) Scenarios(ctx context.Context) ([]divisions.Scenario, error) {
 }
 
 // CreateScenario stores sc in one audited write (action "scenario.create") and returns it.
-func (s *SQLite) CreateScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *Core) CreateScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
 	var out divisions.Scenario
 	err := s.Write(ctx, a, "scenario.create", "scenario/new", func(tx *sql.Tx) (any, any, error) {
 		var err error
@@ -203,7 +195,7 @@ func (s *SQLite) CreateScenario(ctx context.Context, a Actor, sc divisions.Scena
 }
 
 // ReplaceScenario replaces scenario sc.ID in one audited write (action "scenario.update").
-func (s *SQLite) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
+func (s *Core) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error) {
 	var out divisions.Scenario
 	err := s.Write(ctx, a, "scenario.update", fmt.Sprintf("scenario/%d", sc.ID), func(tx *sql.Tx) (any, any, error) {
 		old, cur, err := s.UpdateScenario(ctx, tx, sc)
@@ -214,7 +206,7 @@ func (s *SQLite) ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scen
 }
 
 // RemoveScenario deletes scenario id in one audited write (action "scenario.delete").
-func (s *SQLite) RemoveScenario(ctx context.Context, a Actor, id int64) error {
+func (s *Core) RemoveScenario(ctx context.Context, a Actor, id int64) error {
 	return s.Write(ctx, a, "scenario.delete", fmt.Sprintf("scenario/%d", id), func(tx *sql.Tx) (any, any, error) {
 		old, err := s.DeleteScenario(ctx, tx, id)
 		return old, nil, err

@@ -23,7 +23,7 @@ const metaDatasetKey = "dataset"
 // store that already holds divisions. progress (may be nil) is called with rows written so
 // far and the total (divisions + facilities). Facilities keep their IDs when non-zero. The
 // audit entry (action "seed") names the actor attached to ctx (WithActor), else "system".
-func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
+func (s *Core) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
 	if ds == nil {
 		return errors.New("seed: nil dataset")
 	}
@@ -49,7 +49,7 @@ func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(do
 		if n > 0 {
 			return fmt.Errorf("store already holds %d divisions", n)
 		}
-		ins, err := tx.PrepareContext(ctx, insertDivisionSQL)
+		ins, err := tx.PrepareContext(ctx, s.insertDivisionSQL())
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(do
 			}
 			tick()
 		}
-		fins, err := tx.PrepareContext(ctx, insertFacilitySQL)
+		fins, err := tx.PrepareContext(ctx, s.insertFacilitySQL())
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(do
 		if err != nil {
 			return fmt.Errorf("encode meta: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", metaDatasetKey, string(meta)); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", metaDatasetKey, string(meta)); err != nil {
 			return err
 		}
 		_, err = s.insertAudit(ctx, tx, actorOr(ctx, SystemActor()), "seed", "dataset/"+ds.Meta.Name, nil,
@@ -104,7 +104,7 @@ func (s *SQLite) Seed(ctx context.Context, ds *dataset.Dataset, progress func(do
 }
 
 // Meta returns the seeded dataset's meta (zero Meta before seeding).
-func (s *SQLite) Meta() (dataset.Meta, error) {
+func (s *Core) Meta() (dataset.Meta, error) {
 	var m dataset.Meta
 	var v string
 	err := s.rdb.QueryRow("SELECT value FROM meta WHERE key = ?", metaDatasetKey).Scan(&v)
@@ -120,11 +120,53 @@ func (s *SQLite) Meta() (dataset.Meta, error) {
 	return m, nil
 }
 
-const divisionCols = `code, name, short_name, level, kind, parent, ur_code, has_seat, seat_lon, seat_lat, boundary,
+// divisionCols are the division columns in the order of divisionArgs and scanDivision; the
+// boundary (WKB) is the 11th.
+var divisionCols = strings.Split(`code, name, short_name, level, kind, parent, ur_code, has_seat, seat_lon, seat_lat, boundary,
 	pop_total, pop_age60, pop_age65, has_programme, pilot_year, social_orgs, ledger, care_contact, activity_place,
-	regular_visits, prov_geometry, prov_seat, prov_population, prov_attributes, prov_programme`
+	regular_visits, prov_geometry, prov_seat, prov_population, prov_attributes, prov_programme`, ",")
 
-const insertDivisionSQL = `INSERT INTO divisions (` + divisionCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+// divisionColumn names column c (trimmed) as written (write) or read in this dialect.
+func (s *Core) divisionColumn(c string, write bool) string {
+	c = strings.TrimSpace(c)
+	switch {
+	case c != "boundary":
+		if write {
+			return "?"
+		}
+		return c
+	case write:
+		return s.d.BoundaryIn
+	}
+	return s.d.BoundaryOut
+}
+
+// selectDivisionCols is the select list of scanDivision.
+func (s *Core) selectDivisionCols() string {
+	out := make([]string, len(divisionCols))
+	for i, c := range divisionCols {
+		out[i] = s.divisionColumn(c, false)
+	}
+	return strings.Join(out, ", ")
+}
+
+// insertDivisionSQL inserts one division from divisionArgs.
+func (s *Core) insertDivisionSQL() string {
+	names, vals := make([]string, len(divisionCols)), make([]string, len(divisionCols))
+	for i, c := range divisionCols {
+		names[i], vals[i] = strings.TrimSpace(c), s.divisionColumn(c, true)
+	}
+	return "INSERT INTO divisions (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+}
+
+// updateDivisionSQL updates one division from divisionArgs with the code moved last.
+func (s *Core) updateDivisionSQL() string {
+	var set []string
+	for _, c := range divisionCols[1:] {
+		set = append(set, strings.TrimSpace(c)+" = "+s.divisionColumn(c, true))
+	}
+	return "UPDATE divisions SET " + strings.Join(set, ", ") + " WHERE code = ?"
+}
 
 func divisionArgs(d *divisions.Division) ([]any, error) {
 	var parent any
@@ -222,7 +264,7 @@ func (s *divisionScan) scan(r scanner) (divisions.Division, error) {
 
 // LoadDivisions returns every division, sorted by code, with everything needed to rebuild
 // the tree (divisions.NewTree).
-func (s *SQLite) LoadDivisions() ([]divisions.Division, error) {
+func (s *Core) LoadDivisions() ([]divisions.Division, error) {
 	tx, err := s.rdb.Begin()
 	if err != nil {
 		return nil, fmt.Errorf("load divisions: %w", err)
@@ -232,7 +274,7 @@ func (s *SQLite) LoadDivisions() ([]divisions.Division, error) {
 	if err := tx.QueryRow("SELECT count(*) FROM divisions").Scan(&n); err != nil {
 		return nil, fmt.Errorf("load divisions: %w", err)
 	}
-	rows, err := tx.Query("SELECT " + divisionCols + " FROM divisions ORDER BY code")
+	rows, err := tx.Query("SELECT " + s.selectDivisionCols() + " FROM divisions ORDER BY code")
 	if err != nil {
 		return nil, fmt.Errorf("load divisions: %w", err)
 	}
@@ -254,7 +296,7 @@ func (s *SQLite) LoadDivisions() ([]divisions.Division, error) {
 
 // LoadFacilities returns every live facility (planned ones of saved plans included,
 // soft-deleted ones excluded), sorted by id.
-func (s *SQLite) LoadFacilities() ([]facilities.Facility, error) {
+func (s *Core) LoadFacilities() ([]facilities.Facility, error) {
 	rows, err := s.rdb.Query("SELECT " + facilityCols + " FROM facilities WHERE deleted_at IS NULL ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("load facilities: %w", err)

@@ -21,13 +21,12 @@ import (
 // mutex, so a waiting writer never burns its busy timeout); reads use a separate pool and,
 // thanks to WAL, never wait for a writer. Safe for concurrent use.
 type SQLite struct {
-	path string
-	wdb  *sql.DB          // exactly one connection; BEGIN IMMEDIATE
-	rdb  *sql.DB          // many connections, query_only
-	wmu  sync.Mutex       // held by the transaction that writes (a commit group, a migration)
-	now  func() time.Time // UTC clock; replaced in tests
-	lock *fileLock        // shared flock on <path>.lock while open (lock.go)
-	ckpt *checkpointer    // WAL checkpoints off the commit path (checkpoint.go)
+	*Core // the shared logic (core.go), reading through the read pool
+	path  string
+	wdb   *sql.DB       // exactly one connection; BEGIN IMMEDIATE
+	wmu   sync.Mutex    // held by the transaction that writes (a commit group, a migration)
+	lock  *fileLock     // shared flock on <path>.lock while open (lock.go)
+	ckpt  *checkpointer // WAL checkpoints off the commit path (checkpoint.go)
 
 	gmu     sync.Mutex  // guards pending and leading (groupcommit.go)
 	pending []*writeReq // writes waiting for the next group commit
@@ -96,7 +95,8 @@ func openLocked(path string, steps []migration) (*SQLite, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	s := &SQLite{path: path, wdb: wdb, now: func() time.Time { return time.Now().UTC() }}
+	s := &SQLite{path: path, wdb: wdb}
+	s.Core = NewCore(SQLiteDialect(), path, nil, s.groupCommit)
 	if err := s.checkPragmas(); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -154,15 +154,12 @@ func (s *SQLite) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file's path.
-func (s *SQLite) Path() string { return s.path }
-
 // DB is the read-only pool, for queries other packages of data add later.
 func (s *SQLite) DB() *sql.DB { return s.rdb }
 
 // Version is a counter bumped by every committed write; a reader that remembers it can tell
 // whether anything changed since.
-func (s *SQLite) Version() (int64, error) {
+func (s *Core) Version() (int64, error) {
 	var n int64
 	if err := s.rdb.QueryRow("SELECT n FROM write_version").Scan(&n); err != nil {
 		return 0, fmt.Errorf("read write version: %w", err)
@@ -171,7 +168,7 @@ func (s *SQLite) Version() (int64, error) {
 }
 
 // Empty reports whether the store holds no divisions yet (a fresh database to seed).
-func (s *SQLite) Empty() (bool, error) {
+func (s *Core) Empty() (bool, error) {
 	var n int
 	if err := s.rdb.QueryRow("SELECT count(*) FROM divisions").Scan(&n); err != nil {
 		return false, fmt.Errorf("count divisions: %w", err)
@@ -241,41 +238,35 @@ func (s *SQLite) Backup(ctx context.Context, path string) error {
 }
 
 // DumpTables is a logical dump: for every table, each row rendered as one line of text, the
-// lines sorted. Tests compare two dumps to prove that nothing changed.
-func (s *SQLite) DumpTables(ctx context.Context) (map[string][]string, error) {
-	conn, err := s.rdb.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("dump: list tables: %w", err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
-	out := make(map[string][]string, len(tables))
-	for _, t := range tables {
-		lines, err := dumpTable(ctx, tx, t)
+// lines sorted, read in one read transaction. Tests compare two dumps to prove that nothing
+// changed.
+func (s *Core) DumpTables(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.d.ListTables)
 		if err != nil {
-			return nil, fmt.Errorf("dump table %s: %w", t, err)
+			return fmt.Errorf("dump: list tables: %w", err)
 		}
-		out[t] = lines
-	}
-	return out, nil
+		var tables []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, n)
+		}
+		rows.Close()
+		for _, t := range tables {
+			lines, err := dumpTable(ctx, tx, t)
+			if err != nil {
+				return fmt.Errorf("dump table %s: %w", t, err)
+			}
+			out[t] = lines
+		}
+		return nil
+	})
+	return out, err
 }
 
 func dumpTable(ctx context.Context, tx *sql.Tx, table string) ([]string, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"time"
 
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/formats"
@@ -117,20 +118,53 @@ type Audit interface {
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
-var _ Store = (*SQLite)(nil)
+// Admin is what the command line and the tests do beside serving: seeding, division imports,
+// token management, facility history, scenarios in one audited write. Both stores implement it
+// (through Core).
+type Admin interface {
+	// Empty reports whether the store holds no divisions yet.
+	Empty() (bool, error)
+	Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error
+	ImportDivisions(ctx context.Context, r io.Reader, name string, o ImportOptions, a Actor) (formats.ImportReport, error)
+	LoadDivisions() ([]divisions.Division, error)
+	LoadAnalyzer() (*facilities.Analyzer, error)
+	FacilityHistory(ctx context.Context, id int64) ([]FacilityRecord, error)
+	CreateToken(ctx context.Context, name string, role Role) (string, Token, error)
+	ListTokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+	TokenCount(ctx context.Context) (int, error)
+	CreateScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error)
+	ReplaceScenario(ctx context.Context, a Actor, sc divisions.Scenario) (divisions.Scenario, error)
+	RemoveScenario(ctx context.Context, a Actor, id int64) error
+	// DumpTables renders every row of every table as sorted lines (tests compare dumps).
+	DumpTables(ctx context.Context) (map[string][]string, error)
+	// SetClock replaces the store's UTC clock (tests).
+	SetClock(now func() time.Time)
+	// DB is the store's read pool (or its only pool), for queries the interfaces do not cover.
+	DB() *sql.DB
+	Close() error
+}
+
+// Handle is an open store of either kind: everything the server, the CLI and the tests use.
+type Handle interface {
+	Store
+	Admin
+}
+
+var _ Handle = (*SQLite)(nil)
 
 // Facility reads live facility id from the read pool; ErrNotFound when it does not exist or
 // is deleted.
-func (s *SQLite) Facility(ctx context.Context, id int64) (FacilityRecord, error) {
+func (s *Core) Facility(ctx context.Context, id int64) (FacilityRecord, error) {
 	return GetFacility(ctx, s.rdb, id)
 }
 
 // FacilityTx reads live facility id inside tx (use it from Write).
-func (s *SQLite) FacilityTx(ctx context.Context, tx *sql.Tx, id int64) (FacilityRecord, error) {
+func (s *Core) FacilityTx(ctx context.Context, tx *sql.Tx, id int64) (FacilityRecord, error) {
 	return GetFacility(ctx, tx, id)
 }
 
 // Plan reads live plan id from the read pool; ErrNotFound when it does not exist or is deleted.
-func (s *SQLite) Plan(ctx context.Context, id int64) (Plan, error) {
+func (s *Core) Plan(ctx context.Context, id int64) (Plan, error) {
 	return GetPlan(ctx, s.rdb, id)
 }

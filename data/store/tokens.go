@@ -88,7 +88,7 @@ func hashSecret(secret string) []byte {
 // CreateToken makes a token with a fresh secret ("cvp_" + 32 random bytes in base64url); only
 // its SHA-256 hash is stored, so the secret is returned here once and never again. The audit
 // entry's actor comes from ctx (WithActor), "cli" by default.
-func (s *SQLite) CreateToken(ctx context.Context, name string, role Role) (string, Token, error) {
+func (s *Core) CreateToken(ctx context.Context, name string, role Role) (string, Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", Token{}, errors.New("create token: empty name")
@@ -103,12 +103,9 @@ func (s *SQLite) CreateToken(ctx context.Context, name string, role Role) (strin
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	tok := Token{Name: name, Role: role, Created: s.now().Truncate(time.Microsecond), Prefix: secret[:len(tokenPrefix)+6]}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO tokens (name, role, hash, prefix, created) VALUES (?, ?, ?, ?, ?)",
-			tok.Name, tok.Role.String(), hashSecret(secret), tok.Prefix, formatTime(tok.Created))
+		err := tx.QueryRowContext(ctx, "INSERT INTO tokens (name, role, hash, prefix, created) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			tok.Name, tok.Role.String(), hashSecret(secret), tok.Prefix, formatTime(tok.Created)).Scan(&tok.ID)
 		if err != nil {
-			return err
-		}
-		if tok.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		_, err = s.insertAudit(ctx, tx, ActorFrom(ctx), "token.create", fmt.Sprintf("token/%d", tok.ID), nil, tok)
@@ -121,7 +118,7 @@ func (s *SQLite) CreateToken(ctx context.Context, name string, role Role) (strin
 }
 
 // ListTokens returns every token, revoked ones included, by id.
-func (s *SQLite) ListTokens(ctx context.Context) ([]Token, error) {
+func (s *Core) ListTokens(ctx context.Context) ([]Token, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT id, name, role, created, revoked_at, prefix FROM tokens ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -142,8 +139,8 @@ type scanner interface{ Scan(...any) error }
 
 func scanToken(r scanner) (Token, error) {
 	var t Token
-	var role, created string
-	var revoked sql.NullString
+	var role string
+	var created, revoked dbTime
 	if err := r.Scan(&t.ID, &t.Name, &role, &created, &revoked, &t.Prefix); err != nil {
 		return Token{}, err
 	}
@@ -151,22 +148,16 @@ func scanToken(r scanner) (Token, error) {
 	if t.Role, err = ParseRole(role); err != nil {
 		return Token{}, fmt.Errorf("token %d: %w", t.ID, err)
 	}
-	if t.Created, err = parseTime(created); err != nil {
-		return Token{}, fmt.Errorf("token %d: %w", t.ID, err)
-	}
+	t.Created = created.T
 	if revoked.Valid {
-		rt, err := parseTime(revoked.String)
-		if err != nil {
-			return Token{}, fmt.Errorf("token %d: %w", t.ID, err)
-		}
-		t.Revoked = &rt
+		t.Revoked = &revoked.T
 	}
 	return t, nil
 }
 
 // RevokeToken revokes token id; revoking an already revoked token is an error, as is an
 // unknown id. The audit entry's actor comes from ctx (WithActor), "cli" by default.
-func (s *SQLite) RevokeToken(ctx context.Context, id int64) error {
+func (s *Core) RevokeToken(ctx context.Context, id int64) error {
 	err := s.Write(ctx, ActorFrom(ctx), "token.revoke", fmt.Sprintf("token/%d", id), func(tx *sql.Tx) (any, any, error) {
 		t, err := scanToken(tx.QueryRowContext(ctx, "SELECT id, name, role, created, revoked_at, prefix FROM tokens WHERE id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -194,7 +185,7 @@ func (s *SQLite) RevokeToken(ctx context.Context, id int64) error {
 
 // Authenticate finds the live token whose secret this is. The stored hash is compared in
 // constant time; any failure gives ErrBadToken.
-func (s *SQLite) Authenticate(ctx context.Context, secret string) (Token, error) {
+func (s *Core) Authenticate(ctx context.Context, secret string) (Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return Token{}, ErrBadToken
 	}
@@ -202,8 +193,8 @@ func (s *SQLite) Authenticate(ctx context.Context, secret string) (Token, error)
 	var stored []byte
 	row := s.rdb.QueryRowContext(ctx, "SELECT hash, id, name, role, created, revoked_at, prefix FROM tokens WHERE hash = ?", h)
 	var t Token
-	var role, created string
-	var revoked sql.NullString
+	var role string
+	var created, revoked dbTime
 	err := row.Scan(&stored, &t.ID, &t.Name, &role, &created, &revoked, &t.Prefix)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrBadToken
@@ -217,14 +208,12 @@ func (s *SQLite) Authenticate(ctx context.Context, secret string) (Token, error)
 	if t.Role, err = ParseRole(role); err != nil {
 		return Token{}, fmt.Errorf("authenticate: token %d: %w", t.ID, err)
 	}
-	if t.Created, err = parseTime(created); err != nil {
-		return Token{}, fmt.Errorf("authenticate: token %d: %w", t.ID, err)
-	}
+	t.Created = created.T
 	return t, nil
 }
 
 // TokenCount is the number of live (unrevoked) tokens.
-func (s *SQLite) TokenCount(ctx context.Context) (int, error) {
+func (s *Core) TokenCount(ctx context.Context) (int, error) {
 	var n int
 	if err := s.rdb.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE revoked_at IS NULL").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count tokens: %w", err)

@@ -1,6 +1,9 @@
-package store
+package storetest
 
 import (
+	"github.com/civplan/civplan/data/dataset/datasettest"
+	"github.com/civplan/civplan/data/store"
+
 	"context"
 	"fmt"
 	"strings"
@@ -21,28 +24,28 @@ const (
 )
 
 // twoCounties is the test store plus 秭归县 with one mutual-aid site (id 14).
-func twoCounties(t *testing.T) *SQLite {
+func twoCounties(t *testing.T, open Opener) Store {
 	t.Helper()
-	ds := testDataset()
+	ds := datasettest.Small()
 	real := divisions.Real
 	ds.Divisions = append(ds.Divisions,
-		divisions.Division{Code: cCounty2, Name: "秭归县", ShortName: "秭归县", Level: divisions.County, Kind: divisions.KindCounty, Parent: cPref,
-			Seat: orb.Point{111.25, 31.25}, HasSeat: true, Boundary: square(111.0, 31.0, 111.5, 31.5), Sources: divisions.Sources{Geometry: real, Seat: real, Attributes: real}},
+		divisions.Division{Code: cCounty2, Name: "秭归县", ShortName: "秭归县", Level: divisions.County, Kind: divisions.KindCounty, Parent: datasettest.Pref,
+			Seat: orb.Point{111.25, 31.25}, HasSeat: true, Boundary: datasettest.Square(111.0, 31.0, 111.5, 31.5), Sources: divisions.Sources{Geometry: real, Seat: real, Attributes: real}},
 		divisions.Division{Code: cTown2, Name: "茅坪镇", ShortName: "茅坪镇", Level: divisions.Township, Kind: divisions.KindTown, Parent: cCounty2,
-			Seat: orb.Point{111.25, 31.25}, HasSeat: true, Boundary: square(111.0, 31.0, 111.5, 31.5), Sources: divisions.Sources{Geometry: real, Seat: real, Attributes: real}},
+			Seat: orb.Point{111.25, 31.25}, HasSeat: true, Boundary: datasettest.Square(111.0, 31.0, 111.5, 31.5), Sources: divisions.Sources{Geometry: real, Seat: real, Attributes: real}},
 		divisions.Division{Code: cVil21, Name: "九里村委会", ShortName: "九里村", Level: divisions.Village, Kind: divisions.KindVillageCommittee, Parent: cTown2,
 			Seat: orb.Point{111.2, 31.2}, HasSeat: true, Sources: divisions.Sources{Seat: real, Attributes: real}},
 	)
 	ds.Facilities = append(ds.Facilities, facilities.Facility{Kind: facilities.MutualAidElderly, Name: "九里村互助点", DivisionCode: cVil21,
 		Point: orb.Point{111.2, 31.2}, Status: facilities.StatusOperating, Provenance: divisions.Real})
-	s := openTemp(t)
+	s := open(t)
 	if err := s.Seed(context.Background(), ds, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func liveByKind(t *testing.T, s *SQLite, k facilities.Kind) map[string]divisions.Code {
+func liveByKind(t *testing.T, s Store, k facilities.Kind) map[string]divisions.Code {
 	t.Helper()
 	fs, err := s.LoadFacilities()
 	if err != nil {
@@ -59,24 +62,24 @@ func liveByKind(t *testing.T, s *SQLite, k facilities.Kind) map[string]divisions
 
 // A replacing file about one county replaces that county's cell only: the other county's
 // mutual-aid site stays (the defect: a 3-county file removed the province's 14,841 sites).
-func TestImportReplaceOnlyTheCellsOfTheFile(t *testing.T) {
+func testImportReplaceOnlyTheCellsOfTheFile(t *testing.T, open Opener) {
 	ctx := context.Background()
 	file := "kind,name,division_code,lon,lat\n" +
 		"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n" +
 		"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n" // repeats row 2
 	cases := []struct {
 		name      string
-		opts      ImportOptions
+		opts      store.ImportOptions
 		wantNames []string
 		removed   int
 	}{
-		{"cells of the file", ImportOptions{Replace: true}, []string{"九里村互助点", "昭君互助点"}, 1},
-		{"explicit province scope", ImportOptions{Replace: true, Scope: cProv}, []string{"昭君互助点"}, 2},
-		{"county scope", ImportOptions{Replace: true, Scope: cCounty}, []string{"九里村互助点", "昭君互助点"}, 1},
+		{"cells of the file", store.ImportOptions{Replace: true}, []string{"九里村互助点", "昭君互助点"}, 1},
+		{"explicit province scope", store.ImportOptions{Replace: true, Scope: datasettest.Prov}, []string{"昭君互助点"}, 2},
+		{"county scope", store.ImportOptions{Replace: true, Scope: datasettest.County}, []string{"九里村互助点", "昭君互助点"}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := twoCounties(t)
+			s := twoCounties(t, open)
 			before := liveByKind(t, s, facilities.MutualAidElderly)
 			dry := tc.opts
 			dry.DryRun = true
@@ -122,8 +125,8 @@ func TestImportReplaceOnlyTheCellsOfTheFile(t *testing.T) {
 		})
 	}
 	t.Run("row outside the scope", func(t *testing.T) {
-		s := twoCounties(t)
-		_, err := s.ImportFacilities(ctx, strings.NewReader(file), "r.csv", ImportOptions{Replace: true, Scope: cCounty2}, importer)
+		s := twoCounties(t, open)
+		_, err := s.ImportFacilities(ctx, strings.NewReader(file), "r.csv", store.ImportOptions{Replace: true, Scope: cCounty2}, importer)
 		if err == nil || !strings.Contains(err.Error(), "row 2, field division_code (\"420526100202\"): outside the replace scope 420527000000") {
 			t.Errorf("err %v", err)
 		}
@@ -134,9 +137,9 @@ func TestImportReplaceOnlyTheCellsOfTheFile(t *testing.T) {
 func gcjRows(gcj bool) string {
 	var b strings.Builder
 	b.WriteString("kind,name,division_code,lon,lat\n")
-	seats := map[divisions.Code]orb.Point{cVil1: {110.70, 31.30}, cVil2: {110.80, 31.40}, cRes: {110.751, 31.351}}
+	seats := map[divisions.Code]orb.Point{datasettest.Vil1: {110.70, 31.30}, datasettest.Vil2: {110.80, 31.40}, datasettest.Res: {110.751, 31.351}}
 	i := 0
-	for _, c := range []divisions.Code{cVil1, cVil2, cRes, cVil1, cVil2, cRes} {
+	for _, c := range []divisions.Code{datasettest.Vil1, datasettest.Vil2, datasettest.Res, datasettest.Vil1, datasettest.Vil2, datasettest.Res} {
 		p := seats[c]
 		p = orb.Point{p[0] + float64(i)*0.0002, p[1] - float64(i)*0.0001} // a few metres apart
 		if gcj {
@@ -150,30 +153,30 @@ func gcjRows(gcj bool) string {
 
 // Points that are GCJ-02 (AMap) imported without a CRS are refused, saying so; with the CRS
 // named they import (as GCJ-02: back near their villages; as WGS84 on purpose: with a warning).
-func TestImportDetectsGCJ02Offset(t *testing.T) {
+func testImportDetectsGCJ02Offset(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := seeded(t)
-	_, err := s.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", ImportOptions{}, importer)
+	s := seeded(t, open)
+	_, err := s.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", store.ImportOptions{}, importer)
 	if err == nil || !strings.Contains(err.Error(), "look like GCJ-02") || !strings.Contains(err.Error(), "--crs gcj02") {
 		t.Fatalf("err %v; want the GCJ-02 finding", err)
 	}
 	if n := len(newFacilities(t, s)); n != 0 {
 		t.Fatalf("refused import wrote %d facilities", n)
 	}
-	rep, err := s.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", ImportOptions{CRS: "wgs84"}, importer)
+	rep, err := s.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", store.ImportOptions{CRS: "wgs84"}, importer)
 	if err != nil || len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "look like GCJ-02") {
 		t.Errorf("explicit wgs84: %+v %v; want an import with the GCJ-02 warning", rep, err)
 	}
-	s2 := seeded(t)
-	if _, err := s2.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", ImportOptions{CRS: "gcj02"}, importer); err != nil {
+	s2 := seeded(t, open)
+	if _, err := s2.ImportFacilities(ctx, strings.NewReader(gcjRows(true)), "amap.csv", store.ImportOptions{CRS: "gcj02"}, importer); err != nil {
 		t.Fatalf("gcj02: %v", err)
 	}
 	for name, f := range newFacilities(t, s2) {
 		var seat orb.Point
 		switch f.DivisionCode {
-		case cVil1:
+		case datasettest.Vil1:
 			seat = orb.Point{110.70, 31.30}
-		case cVil2:
+		case datasettest.Vil2:
 			seat = orb.Point{110.80, 31.40}
 		default:
 			seat = orb.Point{110.751, 31.351}
@@ -182,8 +185,8 @@ func TestImportDetectsGCJ02Offset(t *testing.T) {
 			t.Errorf("%s lies %.0f m from its village after the GCJ-02 conversion", name, d)
 		}
 	}
-	s3 := seeded(t)
-	if rep, err := s3.ImportFacilities(ctx, strings.NewReader(gcjRows(false)), "wgs.csv", ImportOptions{}, importer); err != nil || len(rep.Warnings) != 0 {
+	s3 := seeded(t, open)
+	if rep, err := s3.ImportFacilities(ctx, strings.NewReader(gcjRows(false)), "wgs.csv", store.ImportOptions{}, importer); err != nil || len(rep.Warnings) != 0 {
 		t.Errorf("true WGS84 points: %+v %v; want a clean import", rep, err)
 	}
 }

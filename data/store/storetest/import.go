@@ -1,14 +1,15 @@
-package store
+package storetest
 
 import (
+	"github.com/civplan/civplan/data/dataset/datasettest"
+	"github.com/civplan/civplan/data/store"
+
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -23,19 +24,10 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-var importer = Actor{TokenID: 3, Name: "民政局", Role: RolePlanner, RequestID: "r-9"}
-
-func readTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var importer = store.Actor{TokenID: 3, Name: "民政局", Role: store.RolePlanner, RequestID: "r-9"}
 
 // newFacilities returns the live facilities whose id is not one of the seeded 10–13, by name.
-func newFacilities(t *testing.T, s *SQLite) map[string]facilities.Facility {
+func newFacilities(t *testing.T, s Store) map[string]facilities.Facility {
 	t.Helper()
 	fs, err := s.LoadFacilities()
 	if err != nil {
@@ -51,16 +43,16 @@ func newFacilities(t *testing.T, s *SQLite) map[string]facilities.Facility {
 	return out
 }
 
-func importAudit(t *testing.T, s *SQLite) []AuditEntry {
+func importAudit(t *testing.T, s Store) []store.AuditEntry {
 	t.Helper()
-	es, err := s.AuditLog(context.Background(), AuditFilter{Action: "import"})
+	es, err := s.AuditLog(context.Background(), store.AuditFilter{Action: "import"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return es
 }
 
-func TestImportFacilitiesGood(t *testing.T) {
+func testImportFacilitiesGood(t *testing.T, open Opener) {
 	gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes(bytes.TrimPrefix(readTestdata(t, "facilities_bom_zh.csv"), []byte("\xef\xbb\xbf")))
 	if err != nil {
 		t.Fatal(err)
@@ -69,10 +61,10 @@ func TestImportFacilitiesGood(t *testing.T) {
 		t.Fatal("the GBK fixture is not GBK")
 	}
 	zhWant := map[string]facilities.Facility{
-		"古夫镇中心敬老院": {Kind: facilities.WelfareHome, Name: "古夫镇中心敬老院", DivisionCode: cTown, Point: orb.Point{110.753, 31.353},
+		"古夫镇中心敬老院": {Kind: facilities.WelfareHome, Name: "古夫镇中心敬老院", DivisionCode: datasettest.Town, Point: orb.Point{110.753, 31.353},
 			Status: facilities.StatusOperating, Beds: 80, FloorAreaM2: 3000, Opened: "2015-06-01", Provenance: divisions.Real,
 			Renovated: facilities.Renovation{FireSafety: facilities.Yes, Accessibility: facilities.No, SpecialCare: facilities.Unknown}},
-		"兴山县殡仪馆二期": {Kind: facilities.FuneralHome, Name: "兴山县殡仪馆二期", DivisionCode: cCounty, Point: orb.Point{110.77, 31.37},
+		"兴山县殡仪馆二期": {Kind: facilities.FuneralHome, Name: "兴山县殡仪馆二期", DivisionCode: datasettest.County, Point: orb.Point{110.77, 31.37},
 			Status: facilities.StatusBuilding, Provenance: divisions.Real},
 	}
 	cases := []struct {
@@ -83,30 +75,30 @@ func TestImportFacilitiesGood(t *testing.T) {
 		want    map[string]facilities.Facility
 	}{
 		{"utf-8 english headers", "facilities_good.csv", readTestdata(t, "facilities_good.csv"), 1, map[string]facilities.Facility{
-			"高桥乡敬老院": {Kind: facilities.WelfareHome, Name: "高桥乡敬老院", DivisionCode: cTwp, Point: orb.Point{110.61, 31.11},
+			"高桥乡敬老院": {Kind: facilities.WelfareHome, Name: "高桥乡敬老院", DivisionCode: datasettest.Twp, Point: orb.Point{110.61, 31.11},
 				Status: facilities.StatusOperating, Beds: 40, FloorAreaM2: 1800.5, Opened: "2012-03-01", Provenance: divisions.Real,
 				Renovated: facilities.Renovation{FireSafety: facilities.Yes, Accessibility: facilities.No}},
-			"昭君村互助养老点二": {Kind: facilities.MutualAidElderly, Name: "昭君村互助养老点二", DivisionCode: cVil2,
+			"昭君村互助养老点二": {Kind: facilities.MutualAidElderly, Name: "昭君村互助养老点二", DivisionCode: datasettest.Vil2,
 				Point: orb.Point{110.80, 31.40}, Status: facilities.StatusPlanned, Provenance: divisions.Derived},
-			"平水村综合服务站, 东": {Kind: facilities.CommunityServiceCenter, Name: "平水村综合服务站, 东", DivisionCode: cVil1,
+			"平水村综合服务站, 东": {Kind: facilities.CommunityServiceCenter, Name: "平水村综合服务站, 东", DivisionCode: datasettest.Vil1,
 				Point: orb.Point{110.7005, 31.3005}, Status: facilities.StatusOperating, FloorAreaM2: 350, Opened: "2020-06-01", Provenance: divisions.Real},
 		}},
 		{"utf-8 with BOM, chinese headers and values", "facilities_bom_zh.csv", readTestdata(t, "facilities_bom_zh.csv"), 0, zhWant},
 		{"GBK as chinese excel writes it", "facilities_gbk.csv", gbk, 0, zhWant},
 		{"tab-separated", "facilities_tab.txt", []byte(strings.ReplaceAll(strings.TrimPrefix(string(readTestdata(t, "facilities_bom_zh.csv")), "\ufeff"), ",", "\t")), 0, zhWant},
 		{"geojson points and a null geometry", "facilities_good.geojson", readTestdata(t, "facilities_good.geojson"), 1, map[string]facilities.Facility{
-			"高桥区域养老中心": {Kind: facilities.RegionalCareCenter, Name: "高桥区域养老中心", DivisionCode: cTwp, Point: orb.Point{110.61, 31.11},
+			"高桥区域养老中心": {Kind: facilities.RegionalCareCenter, Name: "高桥区域养老中心", DivisionCode: datasettest.Twp, Point: orb.Point{110.61, 31.11},
 				Status: facilities.StatusBuilding, Beds: 120, FloorAreaM2: 5200.25, Opened: "2025", Provenance: divisions.Real,
 				Renovated: facilities.Renovation{FireSafety: facilities.Yes}},
-			"平水公墓": {Kind: facilities.PublicCemetery, Name: "平水公墓", DivisionCode: cVil1, Point: orb.Point{110.70, 31.30},
+			"平水公墓": {Kind: facilities.PublicCemetery, Name: "平水公墓", DivisionCode: datasettest.Vil1, Point: orb.Point{110.70, 31.30},
 				Status: facilities.StatusOperating, Provenance: divisions.Derived, Renovated: facilities.Renovation{Accessibility: facilities.No}},
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := seeded(t)
+			s := seeded(t, open)
 			v0, _ := s.Version()
-			rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(c.data), c.file, ImportOptions{}, importer)
+			rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(c.data), c.file, store.ImportOptions{}, importer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +132,7 @@ func TestImportFacilitiesGood(t *testing.T) {
 	}
 }
 
-func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
+func testImportFacilitiesRejectsWholeFile(t *testing.T, open Opener) {
 	hdr := "kind,name,division_code,lon,lat,status,beds,floor_area_m2,opened\n"
 	ok := "mutual_aid_elderly,好,420526100201,110.70,31.30,operating,1,10,2020-01-01\n"
 	asciiOK := "mutual_aid_elderly,ok,420526100201,110.70,31.30,operating,1,10,2020-01-01\n"
@@ -188,9 +180,9 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := seeded(t)
+			s := seeded(t, open)
 			before, _ := s.DumpTables(context.Background())
-			rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(c.data), c.file, ImportOptions{}, importer)
+			rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(c.data), c.file, store.ImportOptions{}, importer)
 			if err == nil {
 				t.Fatalf("import succeeded: %+v", rep)
 			}
@@ -207,8 +199,8 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 		})
 	}
 	t.Run("row error is a RowError", func(t *testing.T) {
-		s := seeded(t)
-		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(readTestdata(t, "facilities_bad_row.csv")), "b.csv", ImportOptions{}, importer)
+		s := seeded(t, open)
+		_, err := s.ImportFacilities(context.Background(), bytes.NewReader(readTestdata(t, "facilities_bad_row.csv")), "b.csv", store.ImportOptions{}, importer)
 		var re *formats.RowError
 		if !errors.As(err, &re) || re.Row != 4 || re.Field != "lon" || re.Value != "110.7x" {
 			t.Errorf("errors.As RowError: %+v from %v", re, err)
@@ -216,7 +208,7 @@ func TestImportFacilitiesRejectsWholeFile(t *testing.T) {
 	})
 }
 
-func TestImportFacilitiesCRS(t *testing.T) {
+func testImportFacilitiesCRS(t *testing.T, open Opener) {
 	// The file holds points in the input CRS made with the forward transforms (written with 10
 	// decimals, ≈ 0.01 mm); the importer must store the WGS84 originals: both inverses are exact.
 	wgs := []orb.Point{{110.61, 31.11}, {110.7005, 31.3005}, {110.95, 31.45}}
@@ -243,8 +235,8 @@ func TestImportFacilitiesCRS(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "mutual_aid_elderly,p%d,420526100201,%.10f,%.10f\n", i, q[0], q[1])
 			}
-			s := seeded(t)
-			if _, err := s.ImportFacilities(context.Background(), strings.NewReader(b.String()), "p.csv", ImportOptions{CRS: c.crs}, importer); err != nil {
+			s := seeded(t, open)
+			if _, err := s.ImportFacilities(context.Background(), strings.NewReader(b.String()), "p.csv", store.ImportOptions{CRS: c.crs}, importer); err != nil {
 				t.Fatal(err)
 			}
 			got := newFacilities(t, s)
@@ -259,17 +251,17 @@ func TestImportFacilitiesCRS(t *testing.T) {
 			}
 		})
 	}
-	s := seeded(t)
+	s := seeded(t, open)
 	for _, bad := range []string{"epsg:3857", "epsg:4545", "gk3"} {
-		if _, err := s.ImportFacilities(context.Background(), strings.NewReader("x"), "p.csv", ImportOptions{CRS: bad}, importer); err == nil || !strings.Contains(err.Error(), bad) {
+		if _, err := s.ImportFacilities(context.Background(), strings.NewReader("x"), "p.csv", store.ImportOptions{CRS: bad}, importer); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("CRS %q: %v, want an error naming it", bad, err)
 		}
 	}
 }
 
-func TestImportFacilitiesByVillage(t *testing.T) {
-	s := seeded(t)
-	rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(readTestdata(t, "facilities_villages.csv")), "v.csv", ImportOptions{}, importer)
+func testImportFacilitiesByVillage(t *testing.T, open Opener) {
+	s := seeded(t, open)
+	rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(readTestdata(t, "facilities_villages.csv")), "v.csv", store.ImportOptions{}, importer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,9 +273,9 @@ func TestImportFacilitiesByVillage(t *testing.T) {
 		code divisions.Code
 		pt   orb.Point
 	}{
-		"昭君互助点":   {cVil2, orb.Point{110.80, 31.40}},
-		"高桥平水互助点": {cTwpVil1, orb.Point{110.60, 31.10}},
-		"古夫平水互助点": {cVil1, orb.Point{110.70, 31.30}},
+		"昭君互助点":   {datasettest.Vil2, orb.Point{110.80, 31.40}},
+		"高桥平水互助点": {datasettest.TwpVil1, orb.Point{110.60, 31.10}},
+		"古夫平水互助点": {datasettest.Vil1, orb.Point{110.70, 31.30}},
 	}
 	for name, w := range want {
 		f := got[name]
@@ -299,7 +291,7 @@ func TestImportFacilitiesByVillage(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := s.ImportFacilities(context.Background(), strings.NewReader(c.csv), "v.csv", ImportOptions{}, importer)
+			_, err := s.ImportFacilities(context.Background(), strings.NewReader(c.csv), "v.csv", store.ImportOptions{}, importer)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v\nwant %q", err, c.want)
 			}
@@ -307,17 +299,17 @@ func TestImportFacilitiesByVillage(t *testing.T) {
 	}
 }
 
-func TestImportFacilitiesMergeAndReplace(t *testing.T) {
+func testImportFacilitiesMergeAndReplace(t *testing.T, open Opener) {
 	ctx := context.Background()
-	// Seeded: 10 welfare_home 古夫镇敬老院, 11 mutual_aid_elderly 平水村互助养老点 (cVil1),
+	// Seeded: 10 welfare_home 古夫镇敬老院, 11 mutual_aid_elderly 平水村互助养老点 (datasettest.Vil1),
 	// 12 mutual_aid_elderly planned of plan 3, 13 funeral_home.
 	file := "kind,name,division_code,lon,lat,status,beds,id\n" +
 		"mutual_aid_elderly,平水村互助养老点,420526100201,110.7011,31.3011,operating,,\n" + // key match → update 11
 		"welfare_home,古夫镇敬老院(新),420526100000,110.752,31.352,operating,70,10\n" + // id → update 10
 		"mutual_aid_elderly,昭君村互助养老点（新）,420526100202,110.8,31.4,operating,,\n" // → insert
 	t.Run("merge", func(t *testing.T) {
-		s := seeded(t)
-		rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "m.csv", ImportOptions{}, importer)
+		s := seeded(t, open)
+		rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "m.csv", store.ImportOptions{}, importer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +339,7 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 			t.Errorf("history rows %d, want 2", hist)
 		}
 		t.Run("again is unchanged", func(t *testing.T) {
-			rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "m.csv", ImportOptions{}, importer)
+			rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "m.csv", store.ImportOptions{}, importer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,27 +350,27 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 		t.Run("feature-level id ignored", func(t *testing.T) {
 			fc := `{"type":"FeatureCollection","features":[{"type":"Feature","id":10,"geometry":{"type":"Point","coordinates":[110.7,31.3]},
 				"properties":{"kind":"welfare_home","name":"别的敬老院","division_code":"420526100000"}}]}`
-			rep, err := s.ImportFacilities(ctx, strings.NewReader(fc), "f.geojson", ImportOptions{}, importer)
+			rep, err := s.ImportFacilities(ctx, strings.NewReader(fc), "f.geojson", store.ImportOptions{}, importer)
 			if err != nil || rep.Inserted != 1 || rep.Updated != 0 {
 				t.Errorf("report %+v, %v; want an insert, facility 10 untouched", rep, err)
 			}
-			if rec, _ := GetFacility(ctx, s.DB(), 10); rec.Name != "古夫镇敬老院(新)" {
+			if rec, _ := s.Facility(ctx, 10); rec.Name != "古夫镇敬老院(新)" {
 				t.Errorf("facility 10 renamed to %q by a feature id", rec.Name)
 			}
 		})
 		t.Run("unknown id", func(t *testing.T) {
-			_, err := s.ImportFacilities(ctx, strings.NewReader("kind,name,division_code,lon,lat,id\nwelfare_home,x,420526100000,110.7,31.3,99\n"), "m.csv", ImportOptions{}, importer)
+			_, err := s.ImportFacilities(ctx, strings.NewReader("kind,name,division_code,lon,lat,id\nwelfare_home,x,420526100000,110.7,31.3,99\n"), "m.csv", store.ImportOptions{}, importer)
 			if err == nil || !strings.Contains(err.Error(), "row 2, field id (\"99\"): no live facility") {
 				t.Errorf("err %v", err)
 			}
 		})
 	})
 	t.Run("replace", func(t *testing.T) {
-		s := seeded(t)
+		s := seeded(t, open)
 		rep, err := s.ImportFacilities(ctx, strings.NewReader(
 			"kind,name,division_code,lon,lat\n"+
 				"mutual_aid_elderly,平水村互助养老点,420526100201,110.7011,31.3011\n"+
-				"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n"), "r.csv", ImportOptions{Replace: true}, importer)
+				"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n"), "r.csv", store.ImportOptions{Replace: true}, importer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +393,7 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 		}
 		// A second replace without 平水村's site removes it (soft delete: the row stays, marked).
 		rep, err = s.ImportFacilities(ctx, strings.NewReader("kind,name,division_code,lon,lat\n"+
-			"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n"), "r.csv", ImportOptions{Replace: true}, importer)
+			"mutual_aid_elderly,昭君互助点,420526100202,110.8,31.4\n"), "r.csv", store.ImportOptions{Replace: true}, importer)
 		if err != nil || rep.Deleted != 1 || rep.Unchanged != 1 {
 			t.Fatalf("second replace: %+v %v; want 1 removed, 1 unchanged", rep, err)
 		}
@@ -413,11 +405,11 @@ func TestImportFacilitiesMergeAndReplace(t *testing.T) {
 	})
 }
 
-func TestImportDivisions(t *testing.T) {
+func testImportDivisions(t *testing.T, open Opener) {
 	ctx := context.Background()
 	t.Run("geojson boundary, seat, new village, rename", func(t *testing.T) {
-		s := seeded(t)
-		rep, err := s.ImportDivisions(ctx, bytes.NewReader(readTestdata(t, "divisions_good.geojson")), "d.geojson", ImportOptions{}, importer)
+		s := seeded(t, open)
+		rep, err := s.ImportDivisions(ctx, bytes.NewReader(readTestdata(t, "divisions_good.geojson")), "d.geojson", store.ImportOptions{}, importer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -429,8 +421,8 @@ func TestImportDivisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		twp := tree.Get(cTwp)
-		if !reflect.DeepEqual(twp.Boundary, square(110.5, 31.0, 111.0, 31.25)) || twp.Sources.Geometry != divisions.Real {
+		twp := tree.Get(datasettest.Twp)
+		if !reflect.DeepEqual(twp.Boundary, datasettest.Square(110.5, 31.0, 111.0, 31.25)) || twp.Sources.Geometry != divisions.Real {
 			t.Errorf("township boundary %v (%s)", twp.Boundary, twp.Sources.Geometry)
 		}
 		if twp.Population != (divisions.Population{Total: 9100, Age60: 2600, Age65: 2000}) || twp.Name != "高桥乡" {
@@ -438,13 +430,13 @@ func TestImportDivisions(t *testing.T) {
 		}
 		nv := tree.Get("420526200202")
 		want := divisions.Division{Code: "420526200202", Name: "新华村民委员会", ShortName: "新华村", Level: divisions.Village,
-			Kind: divisions.KindVillageCommittee, Parent: cTwp, URCode: "220", Seat: orb.Point{110.65, 31.15}, HasSeat: true,
+			Kind: divisions.KindVillageCommittee, Parent: datasettest.Twp, URCode: "220", Seat: orb.Point{110.65, 31.15}, HasSeat: true,
 			Population: divisions.Population{Total: 700},
 			Sources:    divisions.Sources{Seat: divisions.Real, Population: divisions.Real, Attributes: divisions.Real}}
 		if nv == nil || !reflect.DeepEqual(*nv, want) {
 			t.Errorf("new village\n got %+v\nwant %+v", nv, want)
 		}
-		v1 := tree.Get(cVil1)
+		v1 := tree.Get(datasettest.Vil1)
 		if v1.Name != "平水村民委员会" || v1.ShortName != "平水村" || v1.URCode != "210" || v1.Programme == nil || v1.Programme.PilotYear != 2018 || v1.Seat != (orb.Point{110.70, 31.30}) {
 			t.Errorf("renamed village lost or got wrong values: %+v", v1)
 		}
@@ -453,8 +445,8 @@ func TestImportDivisions(t *testing.T) {
 		}
 	})
 	t.Run("csv chinese headers", func(t *testing.T) {
-		s := seeded(t)
-		rep, err := s.ImportDivisions(ctx, bytes.NewReader(readTestdata(t, "divisions_pop.csv")), "p.csv", ImportOptions{}, importer)
+		s := seeded(t, open)
+		rep, err := s.ImportDivisions(ctx, bytes.NewReader(readTestdata(t, "divisions_pop.csv")), "p.csv", store.ImportOptions{}, importer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -463,7 +455,7 @@ func TestImportDivisions(t *testing.T) {
 		}
 		divs, _ := s.LoadDivisions()
 		tree, _ := divisions.NewTree(divs)
-		v2 := tree.Get(cVil2)
+		v2 := tree.Get(datasettest.Vil2)
 		if v2.Population != (divisions.Population{Total: 820, Age60: 270, Age65: 210}) || v2.Seat != (orb.Point{110.801, 31.401}) ||
 			v2.Sources.Seat != divisions.Real || v2.Sources.Population != divisions.Real || v2.Name != "昭君村委会" {
 			t.Errorf("updated village %+v", v2)
@@ -473,9 +465,9 @@ func TestImportDivisions(t *testing.T) {
 		}
 	})
 	t.Run("gcj02 boundary converted", func(t *testing.T) {
-		s := seeded(t)
+		s := seeded(t, open)
 		ring := [][]float64{}
-		sq := square(110.5, 31.0, 111.0, 31.25)[0][0]
+		sq := datasettest.Square(110.5, 31.0, 111.0, 31.25)[0][0]
 		for _, p := range sq {
 			q := geo.WGS84ToGCJ02(p)
 			ring = append(ring, []float64{q[0], q[1]})
@@ -483,12 +475,12 @@ func TestImportDivisions(t *testing.T) {
 		fc, _ := json.Marshal(map[string]any{"type": "FeatureCollection", "features": []any{map[string]any{
 			"type": "Feature", "properties": map[string]any{"code": "420526200"},
 			"geometry": map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}}}}})
-		if _, err := s.ImportDivisions(ctx, bytes.NewReader(fc), "g.geojson", ImportOptions{CRS: "gcj02"}, importer); err != nil {
+		if _, err := s.ImportDivisions(ctx, bytes.NewReader(fc), "g.geojson", store.ImportOptions{CRS: "gcj02"}, importer); err != nil {
 			t.Fatal(err)
 		}
 		divs, _ := s.LoadDivisions()
 		tree, _ := divisions.NewTree(divs)
-		got := tree.Get(cTwp).Boundary[0][0]
+		got := tree.Get(datasettest.Twp).Boundary[0][0]
 		for i, p := range sq {
 			if math.Abs(got[i][0]-p[0]) > 1e-8 || math.Abs(got[i][1]-p[1]) > 1e-8 {
 				t.Errorf("vertex %d stored %v, want %v", i, got[i], p)
@@ -517,9 +509,9 @@ func TestImportDivisions(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			s := seeded(t)
+			s := seeded(t, open)
 			before, _ := s.DumpTables(ctx)
-			_, err := s.ImportDivisions(ctx, bytes.NewReader(c.data), c.file, ImportOptions{Replace: c.name == "replace"}, importer)
+			_, err := s.ImportDivisions(ctx, bytes.NewReader(c.data), c.file, store.ImportOptions{Replace: c.name == "replace"}, importer)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v\nwant %q", err, c.want)
 			}
@@ -529,8 +521,8 @@ func TestImportDivisions(t *testing.T) {
 		})
 	}
 	t.Run("new township and its village in one file", func(t *testing.T) {
-		s := seeded(t)
-		rep, err := s.ImportDivisions(ctx, strings.NewReader("code,name\n420526200202,新村村委会\n420526201000,新乡\n420526201201,新乡村委会\n"), "n.csv", ImportOptions{}, importer)
+		s := seeded(t, open)
+		rep, err := s.ImportDivisions(ctx, strings.NewReader("code,name\n420526200202,新村村委会\n420526201000,新乡\n420526201201,新乡村委会\n"), "n.csv", store.ImportOptions{}, importer)
 		if err != nil || rep.Inserted != 3 {
 			t.Fatalf("%+v, %v", rep, err)
 		}
@@ -540,14 +532,14 @@ func TestImportDivisions(t *testing.T) {
 // A row with coordinates and no division (no column, or an empty cell) is registered where its
 // point lies: the fixture's 古夫镇 area is lon 110.5–111, lat 31.25–31.5 and its nearest village
 // point to (110.701, 31.301) is 平水村 (110.70, 31.30), worked out by hand.
-func TestImportFacilitiesLocatedByPoint(t *testing.T) {
+func testImportFacilitiesLocatedByPoint(t *testing.T, open Opener) {
 	ctx := context.Background()
 	for _, file := range []string{
 		"kind,name,lon,lat\nmutual_aid_elderly,点A,110.701,31.301\n",
 		"kind,name,division_code,village,lon,lat\nmutual_aid_elderly,点A,,,110.701,31.301\n",
 	} {
-		s := seeded(t)
-		rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "p.csv", ImportOptions{}, importer)
+		s := seeded(t, open)
+		rep, err := s.ImportFacilities(ctx, strings.NewReader(file), "p.csv", store.ImportOptions{}, importer)
 		if err != nil {
 			t.Fatalf("%q: %v", file, err)
 		}
@@ -555,8 +547,8 @@ func TestImportFacilitiesLocatedByPoint(t *testing.T) {
 			t.Errorf("report %+v, want 1 located and inserted", rep)
 		}
 		got := newFacilities(t, s)["点A"]
-		if got.DivisionCode != cVil1 || got.Point != (orb.Point{110.701, 31.301}) || got.Provenance != divisions.Real {
-			t.Errorf("facility %+v; want it in 平水村 %s at its own point", got, cVil1)
+		if got.DivisionCode != datasettest.Vil1 || got.Point != (orb.Point{110.701, 31.301}) || got.Provenance != divisions.Real {
+			t.Errorf("facility %+v; want it in 平水村 %s at its own point", got, datasettest.Vil1)
 		}
 	}
 }

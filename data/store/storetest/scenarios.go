@@ -1,28 +1,25 @@
-package store
+package storetest
 
 import (
+	"github.com/civplan/civplan/data/store"
+
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/civplan/civplan/divisions"
 )
 
-func TestScenarioStoreRoundTrip(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "sc.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+func testScenarioStoreRoundTrip(t *testing.T, open Opener) {
+	s := open(t)
 	ctx := context.Background()
 	seat := [2]float64{110.5, 31.2}
 	sc := divisions.Scenario{Name: "两镇合并", Author: "alice", Ops: []divisions.Op{
 		{Op: divisions.OpMerge, Units: []string{"420526100", "420526101"}, Into: "420526100", Name: "新镇", Seat: &seat},
 		{Op: divisions.OpApplyPlan, Plan: 7}},
 		Inputs: &divisions.Inputs{Units: map[string]divisions.UnitInputs{"420526100": {SpecialArea: true}}}}
-	a := Actor{Name: "alice", Role: RolePlanner}
+	a := store.Actor{Name: "alice", Role: store.RolePlanner}
 	got, err := s.CreateScenario(ctx, a, sc)
 	if err != nil {
 		t.Fatal(err)
@@ -87,13 +84,13 @@ func TestScenarioStoreRoundTrip(t *testing.T) {
 	if err := s.RemoveScenario(ctx, a, got.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Scenario(ctx, got.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Scenario(ctx, got.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted scenario: %v", err)
 	}
-	if err := s.RemoveScenario(ctx, a, got.ID); !errors.Is(err, ErrNotFound) {
+	if err := s.RemoveScenario(ctx, a, got.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	log, err := s.AuditLog(ctx, AuditFilter{Target: "scenario/1"})
+	log, err := s.AuditLog(ctx, store.AuditFilter{Target: "scenario/1"})
 	if err != nil {
 		t.Fatal(err)
 	}

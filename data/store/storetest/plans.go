@@ -1,6 +1,9 @@
-package store
+package storetest
 
 import (
+	"github.com/civplan/civplan/data/dataset/datasettest"
+	"github.com/civplan/civplan/data/store"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,14 +20,14 @@ func planFacility(name string, code divisions.Code, pt orb.Point) facilities.Fac
 		Status: facilities.StatusOperating, Provenance: divisions.Derived} // status is forced to planned
 }
 
-func TestPlanSaveListDelete(t *testing.T) {
-	st := seeded(t)
+func testPlanSaveListDelete(t *testing.T, open Opener) {
+	st := seeded(t, open)
 	ctx := context.Background()
-	var saved Plan
-	err := st.Write(ctx, CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
-		p, err := st.InsertPlan(ctx, tx, Plan{Name: "兴山县互助养老选址", Kind: facilities.MutualAidElderly, Division: cCounty,
+	var saved store.Plan
+	err := st.Write(ctx, store.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
+		p, err := st.InsertPlan(ctx, tx, store.Plan{Name: "兴山县互助养老选址", Kind: facilities.MutualAidElderly, Division: datasettest.County,
 			Params: json.RawMessage(`{"objective":"mclp","p":2}`), Summary: json.RawMessage(`{"value":610}`), Author: "cli"},
-			[]facilities.Facility{planFacility("规划一", cVil1, orb.Point{110.70, 31.30}), planFacility("规划二", cVil2, orb.Point{110.80, 31.40})})
+			[]facilities.Facility{planFacility("规划一", datasettest.Vil1, orb.Point{110.70, 31.30}), planFacility("规划二", datasettest.Vil2, orb.Point{110.80, 31.40})})
 		saved = p
 		return nil, p, err
 	})
@@ -34,11 +37,11 @@ func TestPlanSaveListDelete(t *testing.T) {
 	if saved.ID == 0 || len(saved.Facilities) != 2 {
 		t.Fatalf("saved plan %+v", saved)
 	}
-	got, err := GetPlan(ctx, st.DB(), saved.ID)
+	got, err := st.Plan(ctx, saved.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != saved.Name || got.Division != cCounty || string(got.Summary) != `{"value":610}` || len(got.Facilities) != 2 {
+	if got.Name != saved.Name || got.Division != datasettest.County || string(got.Summary) != `{"value":610}` || len(got.Facilities) != 2 {
 		t.Fatalf("read back %+v", got)
 	}
 	fs, err := st.LoadFacilities()
@@ -67,8 +70,8 @@ func TestPlanSaveListDelete(t *testing.T) {
 		t.Fatalf("list %+v, %v", list, err)
 	}
 	// One facility moved on to building: deleting the plan keeps it.
-	err = st.Write(ctx, CLIActor(), "facility.update", "facility", func(tx *sql.Tx) (any, any, error) {
-		rec, err := GetFacility(ctx, tx, saved.Facilities[1])
+	err = st.Write(ctx, store.CLIActor(), "facility.update", "facility", func(tx *sql.Tx) (any, any, error) {
+		rec, err := st.FacilityTx(ctx, tx, saved.Facilities[1])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -79,20 +82,20 @@ func TestPlanSaveListDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = st.Write(ctx, CLIActor(), "plan.delete", "plan", func(tx *sql.Tx) (any, any, error) {
+	err = st.Write(ctx, store.CLIActor(), "plan.delete", "plan", func(tx *sql.Tx) (any, any, error) {
 		p, err := st.DeletePlan(ctx, tx, saved.ID)
 		return p, nil, err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := GetPlan(ctx, st.DB(), saved.ID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("deleted plan: got %v, want ErrNotFound", err)
+	if _, err := st.Plan(ctx, saved.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted plan: got %v, want store.ErrNotFound", err)
 	}
-	if _, err := GetFacility(ctx, st.DB(), saved.Facilities[0]); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Facility(ctx, saved.Facilities[0]); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the planned facility survived the plan's deletion: %v", err)
 	}
-	if rec, err := GetFacility(ctx, st.DB(), saved.Facilities[1]); err != nil || rec.PlanID != saved.ID {
+	if rec, err := st.Facility(ctx, saved.Facilities[1]); err != nil || rec.PlanID != saved.ID {
 		t.Errorf("the building facility should stay with its plan id: %+v, %v", rec, err)
 	}
 	if list, _ := st.ListPlans(ctx); len(list) != 0 {
@@ -100,13 +103,13 @@ func TestPlanSaveListDelete(t *testing.T) {
 	}
 }
 
-func TestPlanInsertIsAllOrNothing(t *testing.T) {
-	st := seeded(t)
+func testPlanInsertIsAllOrNothing(t *testing.T, open Opener) {
+	st := seeded(t, open)
 	ctx := context.Background()
 	before, _ := st.LoadFacilities()
-	err := st.Write(ctx, CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
-		_, err := st.InsertPlan(ctx, tx, Plan{Name: "坏方案", Kind: facilities.MutualAidElderly, Params: json.RawMessage(`{}`),
-			Summary: json.RawMessage(`{}`)}, []facilities.Facility{planFacility("好", cVil1, orb.Point{110.7, 31.3}),
+	err := st.Write(ctx, store.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
+		_, err := st.InsertPlan(ctx, tx, store.Plan{Name: "坏方案", Kind: facilities.MutualAidElderly, Params: json.RawMessage(`{}`),
+			Summary: json.RawMessage(`{}`)}, []facilities.Facility{planFacility("好", datasettest.Vil1, orb.Point{110.7, 31.3}),
 			planFacility("坏", "420526999999", orb.Point{110.7, 31.3})}) // no such division
 		return nil, nil, err
 	})
@@ -118,8 +121,8 @@ func TestPlanInsertIsAllOrNothing(t *testing.T) {
 	if len(after) != len(before) || len(list) != 0 {
 		t.Fatalf("half-written plan: %d → %d facilities, %d plans", len(before), len(after), len(list))
 	}
-	for _, bad := range []Plan{{Kind: facilities.MutualAidElderly}, {Name: "x", Kind: "school"}, {Name: "x", Kind: facilities.MutualAidElderly, Params: json.RawMessage(`{`)}} {
-		err := st.Write(ctx, CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
+	for _, bad := range []store.Plan{{Kind: facilities.MutualAidElderly}, {Name: "x", Kind: "school"}, {Name: "x", Kind: facilities.MutualAidElderly, Params: json.RawMessage(`{`)}} {
+		err := st.Write(ctx, store.CLIActor(), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
 			_, err := st.InsertPlan(ctx, tx, bad, nil)
 			return nil, nil, err
 		})

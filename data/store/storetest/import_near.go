@@ -1,6 +1,9 @@
-package store
+package storetest
 
 import (
+	"github.com/civplan/civplan/data/dataset/datasettest"
+	"github.com/civplan/civplan/data/store"
+
 	"bytes"
 	"context"
 	"strings"
@@ -9,11 +12,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// A facility point must lie in its division's county (here the square 110.5–111.0°E,
+// A facility point must lie in its division's county (here the datasettest.Square 110.5–111.0°E,
 // 31.0–31.5°N) or within 5 km of the division's seat: a point in Beijing, or one 20 km outside
 // the county, refuses the whole file; a point just across the county line near its village is
 // accepted (the same rule as the API's, divisions.Locator.CheckNear).
-func TestImportRejectsPointsFarFromTheirDivision(t *testing.T) {
+func testImportRejectsPointsFarFromTheirDivision(t *testing.T, open Opener) {
 	cases := []struct {
 		name, row string
 		ok        bool
@@ -26,19 +29,19 @@ func TestImportRejectsPointsFarFromTheirDivision(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// The village 420526200201 sits near the county's south-west corner here.
-			ds := testDataset()
+			ds := datasettest.Small()
 			for i := range ds.Divisions {
-				if ds.Divisions[i].Code == cTwpVil1 {
+				if ds.Divisions[i].Code == datasettest.TwpVil1 {
 					ds.Divisions[i].Seat = orb.Point{110.52, 31.02}
 				}
 			}
-			s := openTemp(t)
+			s := open(t)
 			if err := s.Seed(context.Background(), ds, nil); err != nil {
 				t.Fatal(err)
 			}
 			v0, _ := s.Version()
 			csv := "kind,name,division_code,lon,lat\n" + c.row + "\n"
-			_, err := s.ImportFacilities(context.Background(), bytes.NewReader([]byte(csv)), "f.csv", ImportOptions{}, importer)
+			_, err := s.ImportFacilities(context.Background(), bytes.NewReader([]byte(csv)), "f.csv", store.ImportOptions{}, importer)
 			if c.ok != (err == nil) {
 				t.Fatalf("err = %v, want ok=%v", err, c.ok)
 			}
