@@ -95,6 +95,9 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 		cfg.RuntimeParams["application_name"] = "civplan" // in pg_stat_activity
 	}
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	// Writes queue on the counter row anyway; reads are snapshot builds, token checks and the
+	// audit log. A cap keeps N replicas well inside max_connections (100 by default).
+	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
 	s := &Store{db: db, cfg: cfg}
 	s.Core = store.NewCore(dialect(), name, db, s.runTx)
