@@ -28,7 +28,7 @@ func synthAnalyzer(t testing.TB, villages, facs, counties int) (*facilities.Anal
 	return a, d
 }
 
-// TestRadiusMatchesBruteForce compares radius and radius_in_jurisdiction coverage and nearest
+// TestRadiusMatchesBruteForce compares radius, radius_in_jurisdiction and jurisdiction coverage and nearest
 // facilities on a few thousand random points with a plain double loop over geo.DistanceM.
 func TestRadiusMatchesBruteForce(t *testing.T) {
 	a, d := synthAnalyzer(t, 3000, 800, 3)
@@ -59,6 +59,7 @@ func TestRadiusMatchesBruteForce(t *testing.T) {
 		{"radius 2 km", facilities.ModeRadius, 2000, nil},
 		{"radius 2 km with detour", facilities.ModeRadius, 2000, detour},
 		{"radius_in_jurisdiction 3 km", facilities.ModeRadiusInJurisdiction, 3000, nil},
+		{"jurisdiction", facilities.ModeJurisdiction, 0, nil},
 	} {
 		for _, withNearest := range []bool{false, true} {
 			t.Run(tc.name+map[bool]string{true: " +nearest", false: ""}[withNearest], func(t *testing.T) {
@@ -88,7 +89,8 @@ func TestRadiusMatchesBruteForce(t *testing.T) {
 							best, bestD = j, dist[i][j]
 						}
 						// MutualAidElderly serves the village: jurisdiction = the registered village.
-						if dist[i][j]*f <= tc.r && (tc.mode == facilities.ModeRadius || fs[j].DivisionCode == v.Code) {
+						if tc.mode == facilities.ModeJurisdiction && fs[j].DivisionCode == v.Code ||
+							dist[i][j]*f <= tc.r && (tc.mode == facilities.ModeRadius || fs[j].DivisionCode == v.Code) {
 							want = true
 						}
 					}

@@ -3,6 +3,7 @@ package facilities
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/civplan/civplan/divisions"
@@ -331,10 +332,22 @@ func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest 
 	ki := a.reg.kind(q.Kind)
 	cs := make([]villageCover, len(vs))
 	parallel(len(vs), func(lo, hi int) {
+		var unit unitCursor
 		for i := lo; i < hi; i++ {
 			v := vs[i]
 			c := &cs[i]
 			c.fi, c.near, c.detour = -1, -1, q.detourOf(v.Code)
+			if q.Mode == ModeJurisdiction {
+				if withNearest && v.HasSeat {
+					if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
+						c.near, c.nearD = int32(j), d
+					}
+				}
+				if fi, ok := unit.first(ki, v.Code); ok {
+					c.covered, c.fi = true, fi
+				}
+				continue
+			}
 			if withNearest && v.HasSeat {
 				if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
 					c.near, c.nearD = int32(j), d
@@ -354,6 +367,37 @@ func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest 
 		}
 	})
 	return cs
+}
+
+// unitCursor finds, for villages taken in code order, the first usable facility of their unit
+// (a kind's jurisdiction) by walking the kind's sorted unit list forward from the last match;
+// out of order it searches again. It is coveredBy's ModeJurisdiction without a map lookup per
+// village.
+type unitCursor struct {
+	pos  int    // index into kindIndex.units at or after the last key
+	last uint64 // the last key looked up
+	set  bool
+}
+
+// first returns the position in ki.fs of the first usable facility registered in the unit of
+// village code c at ki.info.Serves; ok is false when there is none.
+func (u *unitCursor) first(ki *kindIndex, c divisions.Code) (int32, bool) {
+	k, ok := unitKey(shortAt(c, ki.info.Serves))
+	if !ok {
+		return -1, false
+	}
+	if !u.set || k < u.last || k-u.last > 64 && u.pos < len(ki.units) && ki.units[u.pos] < k {
+		u.pos, _ = slices.BinarySearch(ki.units, k)
+		u.set = true
+	}
+	for u.pos < len(ki.units) && ki.units[u.pos] < k {
+		u.pos++
+	}
+	u.last = k
+	if u.pos < len(ki.units) && ki.units[u.pos] == k {
+		return ki.unitPos[ki.spans[u.pos].lo], true
+	}
+	return -1, false
 }
 
 // provenanceOf is the weakest of a village's population, its point (radius modes) and the

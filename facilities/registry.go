@@ -1,6 +1,8 @@
 package facilities
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -62,8 +64,9 @@ type kindIndex struct {
 	info    KindInfo
 	fs      []*Facility          // the usable facilities, sorted by id (pointing into registry chunks)
 	ix      *geo.PointIndex      // over fs[i].Point
-	units   map[string]span      // unit at info.Serves, by its significant digits → its run of unitPos
-	unitPos []int32              // positions in fs grouped by unit, ascending within a unit
+	units   []uint64             // units at info.Serves with a usable facility, as unitKey, ascending
+	spans   []span               // spans[u] is units[u]'s run of unitPos
+	unitPos []int32              // positions in fs grouped by unit (units' order), ascending within a unit
 	weakest divisions.Provenance // weakest provenance over the usable facilities of the kind
 	// order lists positions in fs sorted by division code, built on first use (unitRange);
 	// shared by swapped copies, whose positions and codes are the same.
@@ -167,10 +170,32 @@ type span struct{ lo, hi int32 }
 // inUnit returns the positions in fs (ascending) of the usable facilities registered in the
 // unit with significant digits short (shortAt at info.Serves); nil for none. Shared: do not modify.
 func (ki *kindIndex) inUnit(short string) []int32 {
-	if s, ok := ki.units[short]; ok {
+	k, ok := unitKey(short)
+	if !ok {
+		return nil
+	}
+	if u, found := slices.BinarySearch(ki.units, k); found {
+		s := ki.spans[u]
 		return ki.unitPos[s.lo:s.hi:s.hi]
 	}
 	return nil
+}
+
+// unitKey is the number the significant digits of a unit's code spell (codes of one level have
+// the same number of digits, so numeric order is code order); ok is false for "" or a non-digit.
+func unitKey(short string) (uint64, bool) {
+	if short == "" || len(short) > 19 {
+		return 0, false
+	}
+	var k uint64
+	for i := 0; i < len(short); i++ {
+		d := short[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		k = k*10 + uint64(d)
+	}
+	return k, true
 }
 
 // pos returns the position in fs of the facility with id, by binary search (fs is sorted by id).
@@ -180,40 +205,44 @@ func (ki *kindIndex) pos(id int64) (int, bool) {
 }
 
 // buildKind indexes the usable facilities of one kind: a point index, and the facilities
-// grouped by unit (one map entry per unit and one int32 per facility, nothing per unit else).
+// grouped by unit in sorted arrays (no map and nothing allocated per unit).
 func (r *Registry) buildKind(info KindInfo) *kindIndex {
-	ki := &kindIndex{info: info, units: map[string]span{}, order: &codeOrder{}}
+	ki := &kindIndex{info: info, order: &codeOrder{}}
 	var pts []orb.Point
+	type keyed struct {
+		key uint64
+		pos int32
+	}
+	var byKey []keyed
 	for _, c := range r.chunks {
 		for i := range c {
 			f := &c[i]
 			if f.Kind != info.Kind || !r.usable(f) {
 				continue
 			}
-			if u := shortAt(f.DivisionCode, info.Serves); u != "" {
-				s := ki.units[u]
-				s.hi++ // count for now
-				ki.units[u] = s
+			if k, ok := unitKey(shortAt(f.DivisionCode, info.Serves)); ok {
+				byKey = append(byKey, keyed{k, int32(len(ki.fs))})
 			}
 			ki.fs = append(ki.fs, f)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
 			pts = append(pts, f.Point)
 		}
 	}
-	// Give each unit its run; hi is then the fill cursor and ends at lo + count.
-	var next int32
-	for u, s := range ki.units {
-		ki.units[u] = span{next, next}
-		next += s.hi
-	}
-	ki.unitPos = make([]int32, next)
-	for i, f := range ki.fs {
-		if u := shortAt(f.DivisionCode, info.Serves); u != "" {
-			s := ki.units[u]
-			ki.unitPos[s.hi] = int32(i)
-			s.hi++
-			ki.units[u] = s
+	// By unit, then position: a stable order, so each unit's run is ascending.
+	slices.SortFunc(byKey, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
 		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	ki.unitPos = make([]int32, len(byKey))
+	for i, e := range byKey {
+		ki.unitPos[i] = e.pos
+		if n := len(ki.units); n == 0 || ki.units[n-1] != e.key {
+			ki.units = append(ki.units, e.key)
+			ki.spans = append(ki.spans, span{int32(i), int32(i)})
+		}
+		ki.spans[len(ki.spans)-1].hi++
 	}
 	ki.ix = geo.NewPointIndex(pts)
 	return ki

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
@@ -50,18 +51,28 @@ func viewKind(r *Registry, k Kind, probes []orb.Point) kindView {
 	}
 	sort.Slice(v.IDs, func(a, b int) bool { return v.IDs[a] < v.IDs[b] })
 	grouped := 0
-	for short, s := range ki.units {
-		js := ki.inUnit(short)
-		if len(js) != int(s.hi-s.lo) || len(js) == 0 || !sort.SliceIsSorted(js, func(a, b int) bool { return js[a] < js[b] }) {
-			panic("a unit's run is empty or not ascending")
+	if len(ki.spans) != len(ki.units) || !slices.IsSorted(ki.units) {
+		panic("units are not one ascending list with a span each")
+	}
+	for u, s := range ki.spans {
+		js := ki.unitPos[s.lo:s.hi]
+		if len(js) == 0 || !slices.IsSorted(js) || (u > 0 && ki.units[u-1] == ki.units[u]) {
+			panic("a unit's run is empty, not ascending or listed twice")
 		}
 		grouped += len(js)
-		u := unitAt(ki.fs[js[0]].DivisionCode, ki.info.Serves)
+		short := shortAt(ki.fs[js[0]].DivisionCode, ki.info.Serves)
+		if !slices.Equal(ki.inUnit(short), js) {
+			panic("inUnit does not find the unit's run")
+		}
+		if k, ok := unitKey(short); !ok || k != ki.units[u] {
+			panic("a unit is listed under another key")
+		}
+		unit := unitAt(ki.fs[js[0]].DivisionCode, ki.info.Serves)
 		for _, j := range js {
 			if shortAt(ki.fs[j].DivisionCode, ki.info.Serves) != short {
 				panic("a facility is listed in another unit")
 			}
-			v.Units[u] = append(v.Units[u], ki.fs[j].ID)
+			v.Units[unit] = append(v.Units[unit], ki.fs[j].ID)
 		}
 	}
 	if grouped != len(ki.unitPos) {

@@ -6,9 +6,9 @@
 # Installs Debian postgresql-15-postgis-3 when missing, initdb's a cluster in a temporary
 # directory (as the postgres user when run as root), starts it on a free port of 127.0.0.1 (no
 # Unix socket outside the directory, fsync off: the data is thrown away), creates the database
-# civplan_template with PostGIS (tests copy it: CREATE DATABASE … TEMPLATE), exports
-# CIVPLAN_TEST_PG=postgres://USER@127.0.0.1:PORT/postgres, runs COMMAND and stops and removes the
-# cluster however COMMAND ends. Its exit status is COMMAND's.
+# civplan_test with PostGIS (each test takes a schema of its own in it: data/store/postgres/pgtest),
+# exports CIVPLAN_TEST_PG=postgres://USER@127.0.0.1:PORT/civplan_test, runs COMMAND and stops and
+# removes the cluster however COMMAND ends. Its exit status is COMMAND's.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: scripts/pgtest.sh COMMAND [ARG…]" >&2; exit 2; }
 
@@ -29,7 +29,8 @@ cleanup() {
   as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 start=$(date +%s%N)
 as_pg "$PGBIN/initdb" -D "$TMP/data" -A trust -U "$USER_NAME" -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
@@ -44,10 +45,10 @@ for attempt in 1 2 3; do
   [ "$attempt" = 3 ] && { cat "$TMP/server.log" >&2; exit 1; }
 done
 as_pg "$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d postgres -v ON_ERROR_STOP=1 \
-  -c "CREATE DATABASE civplan_template" >/dev/null
-as_pg "$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d civplan_template -v ON_ERROR_STOP=1 \
+  -c "CREATE DATABASE civplan_test" >/dev/null
+as_pg "$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d civplan_test -v ON_ERROR_STOP=1 \
   -c "CREATE EXTENSION postgis" >/dev/null
-export CIVPLAN_TEST_PG="postgres://$USER_NAME@127.0.0.1:$PORT/postgres"
+export CIVPLAN_TEST_PG="postgres://$USER_NAME@127.0.0.1:$PORT/civplan_test"
 echo "pgtest: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT ready in $(( ($(date +%s%N) - start) / 1000000 )) ms; CIVPLAN_TEST_PG=$CIVPLAN_TEST_PG" >&2
 set +e
 "$@"

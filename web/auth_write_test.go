@@ -15,6 +15,20 @@ import (
 
 func (e *testEnv) do(t *testing.T, method, path, body string, hdr ...string) (int, http.Header, map[string]any) {
 	t.Helper()
+	code, h, b := e.doRaw(t, method, path, body, hdr...)
+	var m map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			m = map[string]any{"raw": string(b)}
+		}
+	}
+	return code, h, m
+}
+
+// doRaw sends one request (a JSON body when body is not empty, headers as name, value pairs)
+// and returns the status, headers and body.
+func (e *testEnv) doRaw(t *testing.T, method, path, body string, hdr ...string) (int, http.Header, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -32,13 +46,7 @@ func (e *testEnv) do(t *testing.T, method, path, body string, hdr ...string) (in
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &m); err != nil {
-			m = map[string]any{"raw": string(b)}
-		}
-	}
-	return res.StatusCode, res.Header, m
+	return res.StatusCode, res.Header, b
 }
 
 // routePath fills the route's parameters with plausible values.

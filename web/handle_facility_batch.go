@@ -44,7 +44,7 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 		}
 		return err
 	}
-	if err := s.catchUp(ctx); err != nil {
+	if err := s.catchUpWrite(ctx); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"version": s.current().version, "report": rep})

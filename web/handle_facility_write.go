@@ -335,7 +335,7 @@ func readFacilityBody(c *gin.Context, id int64, batch bool) (facilityBody, error
 // answerFacility applies the committed write to the snapshot (catchUp) and answers the
 // facility from it: body and ETag from the same snapshot, the ETag its last change's version.
 func (s *Server) answerFacility(c *gin.Context, status int, id int64) error {
-	if err := s.catchUp(c.Request.Context()); err != nil {
+	if err := s.catchUpWrite(c.Request.Context()); err != nil {
 		return err
 	}
 	f, ok := s.current().registry.Get(id)
@@ -436,7 +436,7 @@ func (s *Server) handleFacilityDelete(c *gin.Context) error {
 	if err != nil {
 		return storeProblem(err, id)
 	}
-	if err := s.catchUp(ctx); err != nil {
+	if err := s.catchUpWrite(ctx); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

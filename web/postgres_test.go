@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -21,31 +19,16 @@ import (
 // answers are compared.
 var varying = regexp.MustCompile(`"(created|updated|at|elapsed_ms|request_id)":("[^"]*"|[0-9.e+-]+)`)
 
-// call sends one request to env and returns the status and the body with varying values and
-// the server's own address blanked.
+// call sends one request to env (with token, when not empty) and returns the status and the
+// body with varying values and the server's own address blanked.
 func (e *testEnv) call(t *testing.T, method, path, token, body string, hdr ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.ts.URL+path, bytes.NewReader([]byte(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		hdr = append(hdr, "Authorization", "Bearer "+token)
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	code, h, b := e.doRaw(t, method, path, body, hdr...)
 	out := strings.ReplaceAll(string(b), e.ts.URL, "http://SERVER") // in next links
-	return res.StatusCode, res.Header, varying.ReplaceAllString(out, `"$1":"…"`)
+	return code, h, varying.ReplaceAllString(out, `"$1":"…"`)
 }
 
 // The same data served from PostgreSQL and from SQLite gives the same answers — divisions,

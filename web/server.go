@@ -130,6 +130,19 @@ func (s *Server) catchUp(ctx context.Context) error {
 	return err
 }
 
+// catchUpWrite is catchUp after a write of this process returned: nothing is read when the
+// serving snapshot already holds every write the store committed here (a concurrent request's
+// catch-up applied the group commit this write was part of). Stores without Committed always
+// read.
+func (s *Server) catchUpWrite(ctx context.Context) error {
+	if st, ok := s.store.(interface{ Committed() int64 }); ok {
+		if cur := s.current(); cur != nil && cur.version >= st.Committed() {
+			return nil
+		}
+	}
+	return s.catchUp(ctx)
+}
+
 // step reads what changed since the serving snapshot and swaps in its successor; the caller
 // holds s.reload.
 func (s *Server) step(ctx context.Context) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,5 +79,46 @@ func TestChangedSinceUsesVersionIndex(t *testing.T) {
 	}
 	if len(plan) == 0 || !strings.Contains(plan[0], "USING INDEX facilities_version") {
 		t.Fatalf("plan %q: want a search of facilities_version", plan)
+	}
+}
+
+// Committed follows this process's commits: once Write returns nil it is at least the write's
+// version (here, writes one at a time: exactly the store's version); a failed write leaves it.
+func TestCommittedFollowsOwnCommits(t *testing.T) {
+	s := seeded(t)
+	ctx := context.Background()
+	v0, err := s.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Committed(); got != v0 {
+		t.Fatalf("Committed after the seed = %d, store at %d", got, v0)
+	}
+	write := func(fail bool) error {
+		return s.Write(ctx, Actor{Name: "t", Role: RolePlanner}, "facility.update", "facility/10", func(tx *sql.Tx) (any, any, error) {
+			rec, err := GetFacility(ctx, tx, 10)
+			if err != nil {
+				return nil, nil, err
+			}
+			rec.Facility.Beds++
+			if _, err := s.UpdateFacility(ctx, tx, rec.Facility, 0); err != nil || !fail {
+				return nil, nil, err
+			}
+			return nil, nil, errors.New("refused")
+		})
+	}
+	for i := 1; i <= 3; i++ {
+		if err := write(false); err != nil {
+			t.Fatal(err)
+		}
+		if got, v := s.Committed(), v0+int64(i); got != v {
+			t.Fatalf("after write %d: Committed = %d, want %d", i, got, v)
+		}
+	}
+	if err := write(true); err == nil {
+		t.Fatal("failing write succeeded")
+	}
+	if got := s.Committed(); got != v0+3 {
+		t.Fatalf("a failed write moved Committed to %d (want %d)", got, v0+3)
 	}
 }

@@ -48,6 +48,11 @@ func (s *SQLite) groupCommit(ctx context.Context, fn func(tx *sql.Tx) error) err
 	return r.err
 }
 
+// Committed is the last change-log version this store (this process) committed, 0 before its
+// first write: once Write returns nil, Committed is at least that write's version, so a reader
+// whose snapshot is at Committed or later already holds it.
+func (s *SQLite) Committed() int64 { return s.committed.Load() }
+
 // commitNextGroup commits every pending write as one group, then hands the lead to the first
 // write that arrived meanwhile (or gives it up).
 func (s *SQLite) commitNextGroup() {
@@ -116,6 +121,12 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 			broken = fmt.Errorf("write: %w", err)
 		}
 	}
+	var last int64 // the group's last change-log version (the ok writes' are the ones kept)
+	if broken == nil && len(ok) > 0 {
+		if err := tx.QueryRow("SELECT n FROM write_version").Scan(&last); err != nil {
+			broken = fmt.Errorf("read write version: %w", err)
+		}
+	}
 	if broken != nil || len(ok) == 0 {
 		tx.Rollback()
 		for _, r := range ok {
@@ -129,6 +140,7 @@ func (s *SQLite) commitGroup(group []*writeReq) {
 		}
 		return
 	}
+	s.committed.Store(last) // only the leader commits: no concurrent store
 	if s.ckpt != nil {
 		s.ckpt.committed()
 	}

@@ -4,17 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
+	"time"
 )
 
-// migration is one schema step. Steps run in order, each in its own transaction together
-// with the schema_version row that records it. To change the schema (plans, scenarios, …),
-// append a step to schemaMigrations with the next version, its SQL in a const beside the
-// code that uses it; never edit a released step.
-type migration struct {
-	version int
-	name    string
-	sql     string
+// Migration is one schema step. Steps run in order, each in its own transaction together
+// with the schema_version row that records it (Migrate). To change the schema (plans,
+// scenarios, …), append a step with the next version, its SQL in a const beside the code that
+// uses it; never edit a released step. Each store has its own list.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
 }
+
+// migration is the SQLite store's name for its steps.
+type migration = Migration
 
 // schemaMigrations is the ordered schema history (versions 1, 2, … without gaps).
 func schemaMigrations() []migration {
@@ -127,32 +132,37 @@ CREATE INDEX audit_log_at ON audit_log(at);
 `
 
 // SchemaVersion is the newest schema version this build knows.
-func SchemaVersion() int { m := schemaMigrations(); return m[len(m)-1].version }
+func SchemaVersion() int { m := schemaMigrations(); return m[len(m)-1].Version }
 
-// migrate applies the pending steps in order.
+// migrate applies the SQLite store's pending steps, holding the write mutex during each.
 func (s *SQLite) migrate(ctx context.Context, steps []migration) error {
+	return Migrate(ctx, s.wdb, steps, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`, s.now, &s.wmu)
+}
+
+// Migrate brings db's schema up to steps (versions 1, 2, … without gaps): it creates the
+// schema_version table with versionTable (a CREATE TABLE IF NOT EXISTS) when missing, refuses
+// a database whose schema is newer than steps, and applies each pending step in its own
+// transaction together with the schema_version row that records it, applied at now(). lock,
+// when not nil, is held while a step runs. A failing step is rolled back and named.
+func Migrate(ctx context.Context, db *sql.DB, steps []Migration, versionTable string, now func() time.Time, lock sync.Locker) error {
 	for i, m := range steps {
-		if m.version != i+1 {
-			return fmt.Errorf("migration list: step %d has version %d, want %d", i, m.version, i+1)
+		if m.Version != i+1 {
+			return fmt.Errorf("migration list: step %d has version %d, want %d", i, m.Version, i+1)
 		}
 	}
-	newest := len(steps)
-	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+	if _, err := db.ExecContext(ctx, versionTable); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
 	}
-	cur, err := currentSchema(ctx, s.wdb)
+	cur, err := currentSchema(ctx, db)
 	if err != nil {
 		return err
 	}
-	if cur > newest {
-		return fmt.Errorf("database schema version %d is newer than this build knows (%d): upgrade civplan", cur, newest)
+	if cur > len(steps) {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d): upgrade civplan", cur, len(steps))
 	}
-	for _, m := range steps {
-		if m.version <= cur {
-			continue
-		}
-		if err := s.apply(ctx, m); err != nil {
+	for _, m := range steps[cur:] {
+		if err := applyMigration(ctx, db, m, now, lock); err != nil {
 			return err
 		}
 	}
@@ -167,23 +177,25 @@ func currentSchema(ctx context.Context, db *sql.DB) (int, error) {
 	return int(v.Int64), nil
 }
 
-func (s *SQLite) apply(ctx context.Context, m migration) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.wdb.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, db *sql.DB, m Migration, now func() time.Time, lock sync.Locker) error {
+	if lock != nil {
+		lock.Lock()
+		defer lock.Unlock()
+	}
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migration %d (%s): begin: %w", m.version, m.name, err)
+		return fmt.Errorf("migration %d (%s): begin: %w", m.Version, m.Name, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version (version, name, applied) VALUES (?, ?, ?)",
-		m.version, m.name, formatTime(s.now())); err != nil {
-		return fmt.Errorf("migration %d (%s): record: %w", m.version, m.name, err)
+		m.Version, m.Name, formatTime(now())); err != nil {
+		return fmt.Errorf("migration %d (%s): record: %w", m.Version, m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migration %d (%s): commit: %w", m.version, m.name, err)
+		return fmt.Errorf("migration %d (%s): commit: %w", m.Version, m.Name, err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -30,6 +31,8 @@ type SQLite struct {
 	gmu     sync.Mutex  // guards pending and leading (groupcommit.go)
 	pending []*writeReq // writes waiting for the next group commit
 	leading bool        // a writer is committing a group
+
+	committed atomic.Int64 // the last version this process committed (Committed)
 }
 
 // timeFormat is how times are stored: fixed-width UTC, so text order is time order.

@@ -134,12 +134,7 @@ func (s *Store) setUp(ctx context.Context, o Options) error {
 }
 
 // migrate creates PostGIS when missing and applies the pending steps in order.
-func (s *Store) migrate(ctx context.Context, steps []migration) error {
-	for i, m := range steps {
-		if m.version != i+1 {
-			return fmt.Errorf("migration list: step %d has version %d, want %d", i, m.version, i+1)
-		}
-	}
+func (s *Store) migrate(ctx context.Context, steps []store.Migration) error {
 	var have bool
 	if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')").Scan(&have); err != nil {
 		return fmt.Errorf("check for PostGIS: %w", err)
@@ -149,41 +144,8 @@ func (s *Store) migrate(ctx context.Context, steps []migration) error {
 			return fmt.Errorf("PostGIS is not installed in this database and could not be created (%v): install postgresql-15-postgis-3 (Debian) and run CREATE EXTENSION postgis as a superuser", err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_version: %w", err)
-	}
-	var cur sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&cur); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if int(cur.Int64) > len(steps) {
-		return fmt.Errorf("database schema version %d is newer than this build knows (%d): upgrade civplan", cur.Int64, len(steps))
-	}
-	for _, m := range steps[cur.Int64:] {
-		if err := s.apply(ctx, m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Store) apply(ctx context.Context, m migration) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("migration %d (%s): begin: %w", m.version, m.name, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version (version, name, applied) VALUES ($1, $2, now())", m.version, m.name); err != nil {
-		return fmt.Errorf("migration %d (%s): record: %w", m.version, m.name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migration %d (%s): commit: %w", m.version, m.name, err)
-	}
-	return nil
+	return store.Migrate(ctx, s.db, steps, `CREATE TABLE IF NOT EXISTS schema_version (
+		version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL)`, time.Now, nil)
 }
 
 // runTx is store.Core's write transaction: read committed (each statement after the counter

@@ -1,26 +1,21 @@
 package postgres
 
-// migration is one schema step, applied in its own transaction with the schema_version row
-// that records it (under the advisory lock, see Open). Append steps; never edit a released one.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+import "github.com/civplan/civplan/data/store"
 
 // migrations is the PostgreSQL schema history (versions 1, 2, … without gaps). It holds the
 // same tables and columns as the SQLite store's schema, so store.Core's SQL runs on both; the
 // differences: times are timestamptz, flags boolean, JSON columns json (kept as written), ids
 // from sequences, facility points and division seats also as generated geometry(Point,4326)
 // columns and boundaries as geometry(MultiPolygon,4326), each with a GiST index.
-func migrations() []migration {
-	return []migration{
-		{1, "initial schema (SQLite schema 6)", schemaV1},
+// Steps run under the advisory lock (Open); append, never edit a released one.
+func migrations() []store.Migration {
+	return []store.Migration{
+		{Version: 1, Name: "initial schema (SQLite schema 6)", SQL: schemaV1},
 	}
 }
 
 // SchemaVersion is the newest schema version this build knows.
-func SchemaVersion() int { m := migrations(); return m[len(m)-1].version }
+func SchemaVersion() int { m := migrations(); return m[len(m)-1].Version }
 
 const schemaV1 = `
 CREATE TABLE meta (
