@@ -14,17 +14,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/store"
+	"github.com/civplan/civplan/data/store/postgres"
+	"github.com/civplan/civplan/data/store/postgres/pgtest"
 )
 
 // replicaStores are two handles on one seeded store, as two replica processes would hold,
-// and a planner token valid in it.
+// a planner token valid in it, and the replicas' Watch interval.
 type replicaStores struct {
 	a, b  store.Store
 	token string
+	every time.Duration
 }
 
-// replicaBackends lists the stores the two-replica test runs over: an SQLite file opened twice.
+// replicaBackends lists the stores the two-replica test runs over: an SQLite file opened twice,
+// and one PostgreSQL schema opened twice (CIVPLAN_TEST_PG, which `make test` sets through
+// scripts/pgtest.sh; without it that case fails, as every PostgreSQL test does, unless
+// CIVPLAN_TEST_PG=skip). Each PostgreSQL handle LISTENs on its own connection, so the replicas
+// follow each other by NOTIFY.
 func replicaBackends() []struct {
 	name string
 	open func(t *testing.T) replicaStores
@@ -52,7 +60,27 @@ func replicaBackends() []struct {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return replicaStores{a: a, b: b, token: tok}
+			return replicaStores{a: a, b: b, token: tok} // every 0: the 50 ms timer, SQLite has no signals
+		}},
+		{"postgres", func(t *testing.T) replicaStores {
+			u := pgtest.URL(t)
+			ctx := context.Background()
+			a, err := postgres.Open(ctx, u, postgres.Options{Seed: func() (*dataset.Dataset, error) { return testDataset(), nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { a.Close() })
+			b, err := postgres.Open(ctx, u, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			tok, _, err := a.CreateToken(ctx, "replica-test", store.RolePlanner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// An hour's timer: only NOTIFY (store.Notifier) can bring a write within 1 s.
+			return replicaStores{a: a, b: b, token: tok, every: time.Hour}
 		}},
 	}
 }
@@ -61,11 +89,12 @@ func replicaBackends() []struct {
 type replica struct {
 	env    *testEnv
 	srv    *Server
+	every  time.Duration
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func newReplica(t *testing.T, st store.Store) *replica {
+func newReplica(t *testing.T, st store.Store, every time.Duration) *replica {
 	t.Helper()
 	srv, err := New(st, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -73,7 +102,7 @@ func newReplica(t *testing.T, st store.Store) *replica {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	r := &replica{env: &testEnv{srv: srv, ts: ts}, srv: srv}
+	r := &replica{env: &testEnv{srv: srv, ts: ts}, srv: srv, every: every}
 	r.start()
 	t.Cleanup(r.stop)
 	return r
@@ -82,7 +111,7 @@ func newReplica(t *testing.T, st store.Store) *replica {
 func (r *replica) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
-	go func() { r.srv.Watch(ctx, 0); close(r.done) }()
+	go func() { r.srv.Watch(ctx, r.every); close(r.done) }()
 }
 
 func (r *replica) stop() {
@@ -136,7 +165,7 @@ func TestTwoReplicas(t *testing.T) {
 	for _, be := range replicaBackends() {
 		t.Run(be.name, func(t *testing.T) {
 			st := be.open(t)
-			a, b := newReplica(t, st.a), newReplica(t, st.b)
+			a, b := newReplica(t, st.a, st.every), newReplica(t, st.b, st.every)
 			auth := "Bearer " + st.token
 
 			// A write on a is visible on b within 1 s of its acknowledgement.

@@ -11,6 +11,7 @@
 #   bench/replicas/run.sh                    # 40 s phases, 10 s latency runs
 #   PHASE=60s LATENCY=20s CONNS=32 bench/replicas/run.sh
 #   BACKEND=sqlite bench/replicas/run.sh     # the replicas share one SQLite file instead (no restart phase)
+#   KEEP=1 bench/replicas/run.sh             # keep the logs (replicas, haproxy) in the printed directory
 #
 # Installs haproxy and wrk (Debian) when missing. Not part of `make test`: it needs minutes and a
 # quiet machine. The cluster runs with fsync=off (scripts/pgtest.sh), so "nothing lost" is
@@ -32,16 +33,17 @@ if [ -n "$missing" ]; then
 fi
 
 TMP=$(mktemp -d /tmp/civplan-replicas.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "logs kept in $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
 go build -o "$TMP/civplan" ./cmd/civplan
 go build -o "$TMP/replicas" ./bench/replicas
 
 RESTART=""
 if [ "$BACKEND" = postgres ]; then
   base=$CIVPLAN_TEST_PG
-  psql -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE civplan_bench TEMPLATE civplan_template" \
+  psql -q -v ON_ERROR_STOP=1 "$base" -c "CREATE DATABASE civplan_bench" \
     -c "ALTER DATABASE civplan_bench SET synchronous_commit = on" >/dev/null
   DB=${base%/*}/civplan_bench
+  psql -q -v ON_ERROR_STOP=1 "$DB" -c "CREATE EXTENSION postgis" >/dev/null
   datadir=$(psql -At "$base" -c "SHOW data_directory")
   PGCTL="/usr/lib/postgresql/15/bin/pg_ctl -D $datadir restart -m fast -w -t 60"
   if [ "$(id -u)" = 0 ]; then RESTART="runuser -u postgres -- $PGCTL"; else RESTART=$PGCTL; fi

@@ -94,6 +94,11 @@ func cmdServe(args []string, _, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "No API tokens exist yet. Reads are %s; writes need a token. Create the admin token with:\n  civplan token create --name admin --role admin --db %s\n",
 			map[bool]string{true: "open on this loopback address", false: "token-only"}[cfg.OpenReads], st.Path())
 	}
+	// Catch up once more right before listening: a snapshot whose load took longer than --max-lag
+	// would otherwise answer its first /readyz as "behind" until Watch's first catch-up.
+	if err := srv.Reload(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

@@ -193,8 +193,6 @@ func divisionArgs(d *divisions.Division) ([]any, error) {
 		string(d.Sources.Geometry), string(d.Sources.Seat), string(d.Sources.Population), string(d.Sources.Attributes), string(d.Sources.Programme)}, nil
 }
 
-func scanDivision(r scanner) (divisions.Division, error) { return newDivisionScan().scan(r) }
-
 // divisionScan reads division rows (divisionCols) into reused destinations. Repeated strings
 // (kinds, urban-rural codes, provenances, the codes of units that are parents) are kept once,
 // and a short name that is a prefix of the name shares its bytes.

@@ -67,7 +67,8 @@ type Writer interface {
 type Notifier interface {
 	// Changed returns a channel that receives (coalesced, non-blocking) after another commit
 	// may have happened; it is closed when ctx ends. Reconnecting is the store's business:
-	// after a reconnect it sends once, since notifications may have been missed meanwhile.
+	// each time it starts listening (the first time and after every reconnect) it sends once,
+	// since commits may have happened before the listening took effect.
 	Changed(ctx context.Context) <-chan struct{}
 }
 

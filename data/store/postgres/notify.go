@@ -8,9 +8,10 @@ import (
 )
 
 // Changed returns a channel that receives (coalesced, never blocking the listener) after a
-// commit of any process on this database: a connection of its own LISTENs on Channel. When that
-// connection breaks it reconnects with backoff (100 ms doubling to 5 s) and, once listening
-// again, sends once, since notifications may have been missed meanwhile. The channel is closed
+// commit of any process on this database: a connection of its own LISTENs on Channel. Each time
+// it starts listening — the first time too, since a caller's catch-up may have run before the
+// LISTEN took effect — it sends once, as commits may have gone unnoticed meanwhile. When the
+// connection breaks it reconnects with backoff (100 ms doubling to 5 s). The channel is closed
 // when ctx ends.
 func (s *Store) Changed(ctx context.Context) <-chan struct{} {
 	out := make(chan struct{}, 1)
@@ -25,16 +26,14 @@ func (s *Store) Changed(ctx context.Context) <-chan struct{} {
 		cfg := s.cfg.Copy()
 		cfg.RuntimeParams["application_name"] = "civplan-listen"
 		backoff := 100 * time.Millisecond
-		for first := true; ctx.Err() == nil; first = false {
+		for ctx.Err() == nil {
 			conn, err := pgx.ConnectConfig(ctx, cfg)
 			if err == nil {
 				_, err = conn.Exec(ctx, "LISTEN "+Channel)
 			}
 			if err == nil {
 				backoff = 100 * time.Millisecond
-				if !first {
-					signal()
-				}
+				signal()
 				for err == nil {
 					if _, err = conn.WaitForNotification(ctx); err == nil {
 						signal()

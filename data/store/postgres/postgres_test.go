@@ -175,8 +175,9 @@ func TestWritersOfTwoReplicasSerialise(t *testing.T) {
 	}
 }
 
-// A commit on one replica wakes the other's Changed; after the listening connection is killed it
-// reconnects and sends once (notifications may have been missed); the channel closes with ctx.
+// Changed sends once it listens; then a commit on one replica wakes the other's Changed; after the
+// listening connection is killed it reconnects and sends once (notifications may have been
+// missed); the channel closes with ctx.
 func TestChangedNotifiesAndReconnects(t *testing.T) {
 	u := pgtest.URL(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -203,22 +204,11 @@ func TestChangedNotifiesAndReconnects(t *testing.T) {
 			t.Fatalf("%s: no signal within 5 s", what)
 		}
 	}
-	// The listener connects asynchronously: write until a signal comes (the first write may
-	// precede LISTEN).
-	deadline := time.Now().Add(10 * time.Second)
-	for got := false; !got; {
-		if err := a.Write(ctx, store.CLIActor(), "token.test", "t", func(*sql.Tx) (any, any, error) { return nil, nil, nil }); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-ch:
-			got = true
-		case <-time.After(300 * time.Millisecond):
-			if time.Now().After(deadline) {
-				t.Fatal("no signal for a commit on the other replica")
-			}
-		}
+	wait("listening") // it sends once it listens: commits before that may have gone unnoticed
+	if err := a.Write(ctx, store.CLIActor(), "token.test", "t", func(*sql.Tx) (any, any, error) { return nil, nil, nil }); err != nil {
+		t.Fatal(err)
 	}
+	wait("commit on the other replica")
 	if err := a.Write(ctx, store.CLIActor(), "token.test", "t", func(*sql.Tx) (any, any, error) { return nil, nil, nil }); err != nil {
 		t.Fatal(err)
 	}

@@ -178,9 +178,10 @@ func testImportFacilitiesRejectsWholeFile(t *testing.T, open Opener) {
 		{"geojson object property", "x.geojson", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"name":{"a":1}}}]}`), "feature 1, field name: want a string"},
 		{"unknown format", "x.xlsx", []byte("x"), "cannot tell the format"},
 	}
+	// One store for every case: each must leave it as it found it (its own dumps before and after).
+	s := seeded(t, open)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := seeded(t, open)
 			before, _ := s.DumpTables(context.Background())
 			rep, err := s.ImportFacilities(context.Background(), bytes.NewReader(c.data), c.file, store.ImportOptions{}, importer)
 			if err == nil {
