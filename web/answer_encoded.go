@@ -65,6 +65,8 @@ type encodedAnswer struct {
 	gzOnce sync.Once
 	gz     []byte // nil until asked for (or when the body is too small to compress)
 	gzTag  string
+
+	counted int // bytes of the gzip form counted against the cache's cap (guarded by encodedCache.mu)
 }
 
 // gzipped returns the gzip form of the answer and its ETag, compressing on first use; nil when
@@ -158,6 +160,7 @@ func (c *encodedCache) grow(a *encodedAnswer, n int) {
 	defer c.mu.Unlock()
 	if el, ok := c.m[a.key]; ok && el.Value.(*encodedAnswer) == a {
 		c.bytes += n
+		a.counted += n
 		for c.bytes > c.max && c.lru.Len() > 1 {
 			c.remove(c.lru.Back())
 		}
@@ -168,7 +171,7 @@ func (c *encodedCache) remove(el *list.Element) {
 	a := el.Value.(*encodedAnswer)
 	c.lru.Remove(el)
 	delete(c.m, a.key)
-	c.bytes -= entrySize(a, len(a.gz))
+	c.bytes -= entrySize(a, a.counted)
 }
 
 // stats are the entries and bytes held (metrics, tests).

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/civplan/civplan/data/store"
@@ -230,5 +233,65 @@ func TestEncodedCacheBounded(t *testing.T) {
 	}
 	if e.srv.encoded.get("http://"+memoHost+"/api/v1/facilities?limit=1", snap) != nil {
 		t.Error("the least recently used answer is still held past the cap")
+	}
+}
+
+// Readers of cached answers racing with writes: one ETag always names one body (per
+// encoding), every body parses, and once the writes are done the answer shows the last one.
+func TestEncodedAnswersUnderConcurrentWrites(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true, RatePerSec: -1})
+	ctx := context.Background()
+	tok, _, _ := e.store.CreateToken(ctx, "p", store.RolePlanner)
+	const path = "/api/v1/facilities?division=4205"
+	var mu sync.Mutex
+	seen := map[string]string{} // ETag → body
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				hdr := []string{}
+				if (i+r)%2 == 0 {
+					hdr = []string{"Accept-Encoding", "gzip"}
+				}
+				code, h, b := raw(t, e.ts, "GET", path, hdr...)
+				if h.Get("Content-Encoding") == "gzip" {
+					b = gunzip(t, b)
+				}
+				if code != 200 || !json.Valid(b) {
+					t.Errorf("reader: %d, valid JSON %v", code, json.Valid(b))
+					return
+				}
+				if tag := h.Get("ETag"); tag != "" {
+					mu.Lock()
+					if old, ok := seen[tag]; ok && old != string(b) {
+						t.Errorf("ETag %s names two bodies", tag)
+					}
+					seen[tag] = string(b)
+					mu.Unlock()
+				}
+			}
+		}(r)
+	}
+	for i := 1; i <= 10; i++ {
+		body := fmt.Sprintf(`{"beds":%d}`, 100+i)
+		if code, _, m := e.do(t, "PATCH", "/api/v1/facilities/1", body, "Authorization", "Bearer "+tok, "If-Match", e.etagOf(t, 1)); code != 200 {
+			t.Fatalf("patch %d: %d %v", i, code, m)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if _, _, b := raw(t, e.ts, "GET", path); !bytes.Contains(b, []byte(`"beds":110`)) {
+		t.Errorf("after the writes the page does not show the last one: %.300s", b)
+	}
+	if len(seen) < 2 {
+		t.Errorf("readers saw %d ETags across 10 writes", len(seen))
 	}
 }

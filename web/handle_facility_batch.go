@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -29,14 +28,14 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 	if _, err := parseCRS(crs); err != nil {
 		return badParam("crs", err)
 	}
-	norm, n, err := normaliseBatch(body)
+	n, err := checkBatch(body)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
 	snap := s.current()
-	rep, err := s.store.ImportFacilities(ctx, bytes.NewReader(norm), "api.geojson",
-		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree, Locator: snap.locator}, actor(c))
+	rep, err := s.store.ImportFacilities(ctx, bytes.NewReader(body), "api.geojson",
+		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree, Locator: snap.locator, Properties: batchProperties}, actor(c))
 	if err != nil {
 		var re *formats.RowError
 		if errors.As(err, &re) {
@@ -51,67 +50,45 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 	return nil
 }
 
-// normaliseBatch checks the FeatureCollection's shape (so that what the importer then refuses
-// is a feature's fault) and flattens what GET answers into what the importer reads: the
-// renovated object into fire_safety, accessibility and special_care; read-only properties
-// dropped.
-func normaliseBatch(body []byte) ([]byte, int, error) {
+// checkBatch checks the FeatureCollection's shape (so that what the importer then refuses is a
+// feature's fault) and returns its number of features.
+func checkBatch(body []byte) (int, error) {
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(body, &fc); err != nil {
-		return nil, 0, problemOf(http.StatusBadRequest, "body is not a GeoJSON FeatureCollection: %v", err)
+		return 0, problemOf(http.StatusBadRequest, "body is not a GeoJSON FeatureCollection: %v", err)
 	}
 	switch n := len(fc.Features); {
 	case n == 0:
-		return nil, 0, badParam("features", errors.New("empty: a batch needs at least one feature"))
+		return 0, badParam("features", errors.New("empty: a batch needs at least one feature"))
 	case n > maxBatchFeatures:
-		return nil, 0, problemOf(http.StatusRequestEntityTooLarge, "batch of %d features: at most %d per request", n, maxBatchFeatures)
+		return 0, problemOf(http.StatusRequestEntityTooLarge, "batch of %d features: at most %d per request", n, maxBatchFeatures)
 	}
-	for i, raw := range fc.Features {
-		var f map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &f); err != nil {
-			return nil, 0, badParam(fmt.Sprintf("features[%d]", i), fmt.Errorf("feature %d is not a JSON object: %v", i+1, err))
-		}
-		var props map[string]json.RawMessage
-		if p := f["properties"]; len(p) > 0 && string(p) != "null" {
-			if err := json.Unmarshal(p, &props); err != nil {
-				return nil, 0, badParam(fmt.Sprintf("features[%d].properties", i), fmt.Errorf("feature %d: properties is not an object: %v", i+1, err))
-			}
-		}
-		changed := false
-		for _, k := range readOnlyProperties {
-			if _, ok := props[k]; ok {
-				delete(props, k)
-				changed = true
-			}
-		}
-		if r, ok := props["renovated"]; ok {
-			var ren map[string]json.RawMessage
-			if err := json.Unmarshal(r, &ren); err != nil {
-				return nil, 0, badParam(fmt.Sprintf("features[%d].properties.renovated", i), fmt.Errorf("feature %d: want an object {fire_safety, accessibility, special_care}", i+1))
-			}
-			delete(props, "renovated")
-			for k, v := range ren {
-				if _, dup := props[k]; !dup {
-					props[k] = v
-				}
-			}
-			changed = true
-		}
-		if !changed {
-			continue
-		}
-		b, err := json.Marshal(props)
-		if err != nil {
-			return nil, 0, err
-		}
-		f["properties"] = b
-		if fc.Features[i], err = json.Marshal(f); err != nil {
-			return nil, 0, err
+	return len(fc.Features), nil
+}
+
+// batchProperties flattens what GET answers into what the importer reads, feature by feature
+// as the importer decodes them: the renovated object into fire_safety, accessibility and
+// special_care (a property given flat wins); read-only properties dropped.
+func batchProperties(props map[string]any) error {
+	for _, k := range readOnlyProperties {
+		delete(props, k)
+	}
+	r, ok := props["renovated"]
+	if !ok {
+		return nil
+	}
+	ren, isObj := r.(map[string]any)
+	if !isObj && r != nil {
+		return errors.New("renovated: want an object {fire_safety, accessibility, special_care}")
+	}
+	delete(props, "renovated")
+	for k, v := range ren {
+		if _, dup := props[k]; !dup {
+			props[k] = v
 		}
 	}
-	out, err := json.Marshal(map[string]any{"type": fc.Type, "features": fc.Features})
-	return out, len(fc.Features), err
+	return nil
 }

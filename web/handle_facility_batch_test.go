@@ -133,3 +133,23 @@ func TestFollowerAppliesOtherWriters(t *testing.T) {
 		t.Errorf("facility 2 in the snapshot: %+v", f)
 	}
 }
+
+// A feature whose renovated is not an object fails the batch with 400 naming the feature and
+// the property; nothing is written.
+func TestFacilityBatchBadRenovated(t *testing.T) {
+	e := newTestEnv(t, Config{OpenReads: true})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	v0, _ := e.store.Version()
+	f := func(i int, ren string) string {
+		return fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[110.3,31.2]},"properties":{"kind":"mutual_aid_elderly","name":"坏-%d","division_code":"420526100","renovated":%s}}`, i, ren)
+	}
+	body := `{"type":"FeatureCollection","features":[` + f(1, `{"fire_safety":true}`) + "," + f(2, `5`) + "]}"
+	code, _, m := e.do(t, "POST", "/api/v1/facilities", body, "Authorization", "Bearer "+tok)
+	detail, _ := m["detail"].(string)
+	if code != 400 || !strings.Contains(detail, "feature 2") || !strings.Contains(detail, "renovated") {
+		t.Errorf("renovated 5: %d %v", code, m)
+	}
+	if v, _ := e.store.Version(); v != v0 {
+		t.Errorf("a refused batch moved the version %d → %d", v0, v)
+	}
+}

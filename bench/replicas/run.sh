@@ -45,7 +45,8 @@ if [ "$BACKEND" = postgres ]; then
   DB=${base%/*}/civplan_bench
   psql -q -v ON_ERROR_STOP=1 "$DB" -c "CREATE EXTENSION postgis" >/dev/null
   datadir=$(psql -At "$base" -c "SHOW data_directory")
-  PGCTL="/usr/lib/postgresql/15/bin/pg_ctl -D $datadir restart -m fast -w -t 60"
+  # -l: the restarted server logs to a file, not to pg_ctl's output (which the driver reads to its end).
+  PGCTL="/usr/lib/postgresql/15/bin/pg_ctl -D $datadir -l $(dirname "$datadir")/restart.log restart -m fast -w -t 60"
   if [ "$(id -u)" = 0 ]; then RESTART="runuser -u postgres -- $PGCTL"; else RESTART=$PGCTL; fi
   echo "PostgreSQL $(psql -At "$base" -c 'SHOW server_version'), synchronous_commit on for civplan_bench, fsync $(psql -At "$base" -c 'SHOW fsync'); haproxy $(haproxy -v | awk 'NR==1{print $3}')"
 else

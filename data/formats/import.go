@@ -28,6 +28,9 @@ type ParseOptions struct {
 	// Locator, when set, is divisions.NewLocator(Tree) made earlier (a server's snapshot has
 	// one); nil = built on the first row with coordinates.
 	Locator *divisions.Locator
+	// Properties, when set, rewrites each GeoJSON feature's properties before they are read
+	// (the API flattens what its GET answers); its error fails that feature.
+	Properties func(props map[string]any) error
 }
 
 // ImportReport counts what an import did. Derived counts facilities placed at their
@@ -397,7 +400,7 @@ type geoJSONFeature struct {
 
 // readGeoJSON decodes a FeatureCollection into records. allowed lists the geometry types
 // accepted (others are an error naming the feature); properties are matched through idx.
-func readGeoJSON(b []byte, idx headerIndex, allowed []string, rep *ImportReport) ([]record, error) {
+func readGeoJSON(b []byte, idx headerIndex, allowed []string, props func(map[string]any) error, rep *ImportReport) ([]record, error) {
 	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
 	if off := invalidUTF8(b); off >= 0 {
 		return nil, fmt.Errorf("GeoJSON must be UTF-8: bad byte 0x%02X at line %d, byte offset %d", b[off], lineAt(b, off), off)
@@ -429,6 +432,11 @@ func readGeoJSON(b []byte, idx headerIndex, allowed []string, rep *ImportReport)
 		}
 		if f.Type != "Feature" {
 			return nil, &RowError{Row: i + 1, Feature: true, Field: "type", Value: f.Type, Err: errors.New("want Feature")}
+		}
+		if props != nil && f.Properties != nil {
+			if err := props(f.Properties); err != nil {
+				return nil, &RowError{Row: i + 1, Feature: true, Field: "properties", Err: err}
+			}
 		}
 		for k, v := range f.Properties {
 			h, hit := seen[k]
@@ -717,7 +725,7 @@ func readImport(r io.Reader, name string, o ParseOptions, aliases map[string][]s
 	if in.format == "csv" {
 		in.recs, err = readCSV(b, idx, required, rep)
 	} else {
-		in.recs, err = readGeoJSON(b, idx, geometries, rep)
+		in.recs, err = readGeoJSON(b, idx, geometries, o.Properties, rep)
 	}
 	if err != nil {
 		return in, fmt.Errorf("import %s: %w", name, err)

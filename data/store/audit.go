@@ -98,10 +98,9 @@ func (s *Core) insertAudit(ctx context.Context, tx *sql.Tx, a Actor, action, tar
 	if name == "" {
 		name = "unknown"
 	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, token_id, role, action, target, before, after, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(s.now()), name, a.TokenID, a.Role.String(), action, target, b, af, a.RequestID).Scan(&id)
+	id, err := s.insertID(ctx, tx, `INSERT INTO audit_log (at, actor, token_id, role, action, target, before, after, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		formatTime(s.now()), name, a.TokenID, a.Role.String(), action, target, b, af, a.RequestID)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s %s: %w", action, target, err)
 	}

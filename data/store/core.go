@@ -43,6 +43,10 @@ type Dialect struct {
 	ListTables string
 	// ReadTx are the options of a read transaction: it must see one committed state throughout.
 	ReadTx sql.TxOptions
+	// LastInsertID says the driver reports an inserted row's id (sql.Result.LastInsertId), so
+	// inserts need no RETURNING: with go-sqlite3 an INSERT … RETURNING run as a query costs
+	// 5–10× a plain one (15,000 facilities of a batch import: 2.6 s instead of 0.3 s).
+	LastInsertID bool
 }
 
 // SQLiteDialect is the SQLite store's dialect: triggers keep divisions_version, AUTOINCREMENT
@@ -55,6 +59,7 @@ func SQLiteDialect() Dialect {
 		DivisionsChanged: "(SELECT n FROM divisions_version)",
 		ListTables:       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
 		ReadTx:           sql.TxOptions{ReadOnly: true},
+		LastInsertID:     true,
 	}
 }
 
@@ -87,6 +92,21 @@ func (s *Core) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_, err = s.finishChange(ctx, tx, start)
 		return err
 	})
+}
+
+// insertID runs the INSERT q (of one row into a table with an id column) and returns the new
+// row's id: from the driver when the dialect has LastInsertID, else by RETURNING id.
+func (s *Core) insertID(ctx context.Context, tx *sql.Tx, q string, args ...any) (int64, error) {
+	if s.d.LastInsertID {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
 }
 
 // dbTime scans a stored time: text in timeFormat (SQLite) or a timestamp (PostgreSQL), in UTC;

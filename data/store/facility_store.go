@@ -32,11 +32,10 @@ type FacilityRecord struct {
 const facilityCols = `id, kind, name, division_code, lon, lat, status, beds, floor_area_m2,
 	fire_safety, accessibility, special_care, opened, plan_id, provenance`
 
-// insertFacilitySQL gives the row the version of the write transaction (changelog.go) and
-// returns its id.
+// insertFacilitySQL gives the row the version of the write transaction (changelog.go).
 func (s *Core) insertFacilitySQL() string {
 	return `INSERT INTO facilities (` + facilityCols + `, created, updated, version)
-	VALUES (` + s.d.FacilityID + `,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT n FROM write_version)) RETURNING id`
+	VALUES (` + s.d.FacilityID + `,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT n FROM write_version))`
 }
 
 // triArg is a renovation flag as stored: true, false or NULL (unknown); SQLite keeps 1/0.
@@ -187,8 +186,8 @@ func (s *Core) InsertFacility(ctx context.Context, tx *sql.Tx, f facilities.Faci
 	if err := checkFacility(&f); err != nil {
 		return 0, fmt.Errorf("insert facility %q: %w", f.Name, err)
 	}
-	var id int64
-	if err := tx.QueryRowContext(ctx, s.insertFacilitySQL(), facilityArgs(&f, formatTime(s.now()))...).Scan(&id); err != nil {
+	id, err := s.insertID(ctx, tx, s.insertFacilitySQL(), facilityArgs(&f, formatTime(s.now()))...)
+	if err != nil {
 		return 0, fmt.Errorf("insert facility %q (division %s): %w", f.Name, f.DivisionCode, err)
 	}
 	return id, nil

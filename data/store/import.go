@@ -17,14 +17,16 @@ import (
 
 // ImportOptions controls ImportFacilities and ImportDivisions.
 type ImportOptions struct {
-	Format   string             // "csv" | "geojson"; "" = from the file name's extension (.csv, .geojson/.json)
-	CRS      string             // coordinates of the input: "wgs84" (default) | "gcj02" | "bd09"; stored as WGS84
-	Replace  bool               // facilities: the file is the whole registry of its scope: live facilities in scope that no row matches are removed
-	Scope    divisions.Code     // with Replace: the division whose facilities (of the kinds in the file) the file replaces; "" = each (kind × county) cell present in the file
-	DryRun   bool               // facilities: work out the report, write nothing
-	Tree     *divisions.Tree    // validates codes and places rows given only a village; nil = the store's divisions
-	Locator  *divisions.Locator // divisions.NewLocator(Tree), when the caller has one (with Tree only)
-	Progress func(done, total int)
+	Format  string             // "csv" | "geojson"; "" = from the file name's extension (.csv, .geojson/.json)
+	CRS     string             // coordinates of the input: "wgs84" (default) | "gcj02" | "bd09"; stored as WGS84
+	Replace bool               // facilities: the file is the whole registry of its scope: live facilities in scope that no row matches are removed
+	Scope   divisions.Code     // with Replace: the division whose facilities (of the kinds in the file) the file replaces; "" = each (kind × county) cell present in the file
+	DryRun  bool               // facilities: work out the report, write nothing
+	Tree    *divisions.Tree    // validates codes and places rows given only a village; nil = the store's divisions
+	Locator *divisions.Locator // divisions.NewLocator(Tree), when the caller has one (with Tree only)
+	// Properties rewrites each GeoJSON feature's properties before they are read (formats.ParseOptions).
+	Properties func(props map[string]any) error
+	Progress   func(done, total int)
 	// Plan, when set, sees the report of what the import will do (removed, inserted, updated)
 	// after every row is checked and before the transaction commits.
 	Plan func(formats.ImportReport)
@@ -35,7 +37,7 @@ var errDryRun = errors.New("dry run")
 
 // parseOptions resolves o.Tree (nil = the stored divisions) for the formats parsers.
 func (s *Core) parseOptions(o ImportOptions, name string) (formats.ParseOptions, error) {
-	po := formats.ParseOptions{Format: o.Format, CRS: o.CRS, Tree: o.Tree}
+	po := formats.ParseOptions{Format: o.Format, CRS: o.CRS, Tree: o.Tree, Properties: o.Properties}
 	if o.Tree != nil {
 		po.Locator = o.Locator
 	}
