@@ -79,7 +79,11 @@ func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*sna
 		}
 		next.version, next.divVersion = state.Version, state.DivisionsVersion
 		next.registry = facilities.NewRegistryOwning(state.Facilities) // the read is ours alone
-		go next.registry.Warm()                                        // the kinds' indexes, off the path to ready
+		if prev == nil {
+			next.registry.Warm() // the first snapshot is ready with every kind's index built: no first answer waits for one
+		} else {
+			go next.registry.Warm() // a successor is built while the previous one serves
+		}
 		if prev != nil && prev.tree == next.tree {
 			next.analyzer = prev.analyzer.WithRegistry(next.registry)
 		} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
