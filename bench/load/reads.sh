@@ -14,25 +14,9 @@ CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18481}
 export GOFLAGS=${GOFLAGS:--mod=mod}
-if ! command -v wrk >/dev/null; then
-	apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-go build -o "$tmp/civplan" ./cmd/civplan
-"$tmp/civplan" serve --addr "127.0.0.1:$PORT" --db "$tmp/reads.db" --rate-limit -1 2>"$tmp/serve.log" &
-pid=$!
-for _ in $(seq 1 480); do
-	if curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
-	sleep 0.5
-done
-curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "civplan did not get ready"; tail -5 "$tmp/serve.log"; exit 1; }
-base="http://127.0.0.1:$PORT"
+. bench/lib/serve.sh
+bench_need_wrk
+bench_serve reads.db
 
 # gap list first: its first call is the snapshot's first (nothing memoised yet)
 gaps="$base/api/v1/gaps?kind=mutual_aid_elderly&division=42"

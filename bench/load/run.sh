@@ -12,24 +12,9 @@ CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18480}
 export GOFLAGS=${GOFLAGS:--mod=mod}
-if ! command -v wrk >/dev/null; then
-	apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-go build -o "$tmp/civplan" ./cmd/civplan
-"$tmp/civplan" serve --addr "127.0.0.1:$PORT" --db "$tmp/load.db" --rate-limit -1 2>"$tmp/serve.log" &
-pid=$!
-for _ in $(seq 1 240); do
-	if curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
-	sleep 0.5
-done
-curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "civplan did not get ready"; tail -5 "$tmp/serve.log"; exit 1; }
+. bench/lib/serve.sh
+bench_need_wrk
+bench_serve load.db
 
 # name|path (the Hubei data: 兴山县 420526, 古夫镇 420526101, 宜昌市 4205)
 endpoints=(
