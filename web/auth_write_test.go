@@ -184,6 +184,16 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 		t.Errorf("deleted facility still answers: %d", code)
 	}
 	// The audit log has exactly the three accepted writes, by this token, in order.
+	got := facilityAudit(ctx, t, e)
+	want := []string{"facility.delete by planner-li", "facility.update by planner-li", "facility.update by planner-li", "facility.create by planner-li"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("audit %v, want %v", got, want)
+	}
+}
+
+// facilityAudit lists the audit log's facility writes, newest first, as "action by actor".
+func facilityAudit(ctx context.Context, t *testing.T, e *testEnv) []string {
+	t.Helper()
 	entries, err := e.store.AuditLog(ctx, store.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,8 +204,5 @@ func TestFacilityEditsWithETagsAndAudit(t *testing.T) {
 			got = append(got, a.Action+" by "+a.Actor)
 		}
 	}
-	want := []string{"facility.delete by planner-li", "facility.update by planner-li", "facility.update by planner-li", "facility.create by planner-li"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("audit %v, want %v", got, want)
-	}
+	return got
 }

@@ -924,16 +924,7 @@ func TestOGCPart4(t *testing.T) {
 		t.Errorf("deleted feature answers %d", code)
 	}
 	// The audit log holds the four accepted writes, by the planner, newest first.
-	entries, err := e.store.AuditLog(ctx, store.AuditFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, a := range entries {
-		if strings.HasPrefix(a.Action, "facility.") {
-			got = append(got, a.Action+" by "+a.Actor)
-		}
-	}
+	got := facilityAudit(ctx, t, e)
 	want := []string{"facility.delete by planner-ogc", "facility.create by planner-ogc", "facility.update by planner-ogc", "facility.update by planner-ogc"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audit %v, want %v", got, want)
