@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/web/cql2"
@@ -16,21 +18,50 @@ import (
 )
 
 // ogcState caches, per snapshot, the OGC collections' items, extents, gap results and tiles.
-// The cache is replaced (never mutated in place) when the snapshot changes.
+// A snapshot step hands what the step cannot change to the successor's data (install); a full
+// reload starts afresh.
 type ogcState struct {
-	mu   sync.Mutex
-	data *ogcData
+	mu    sync.Mutex // held while the serving snapshot is swapped, so data always follows it
+	data  *ogcData
+	stats tileStats
 }
 
 // ogcData returns the cached collections of the current snapshot, building them on first use.
 func (s *Server) ogcData() *ogcData {
-	snap := s.current()
 	s.ogc.mu.Lock()
 	defer s.ogc.mu.Unlock()
+	snap := s.current()
 	if s.ogc.data == nil || s.ogc.data.snap != snap {
 		s.ogc.data = newOGCData(snap)
 	}
 	return s.ogc.data
+}
+
+// install makes next the serving snapshot. When next is a step of the serving snapshot by cs
+// (cs nil: a full reload), the OGC data built so far is carried over to next where the step
+// cannot have changed it.
+func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
+	s.ogc.mu.Lock()
+	defer s.ogc.mu.Unlock()
+	cur := s.snap.Load()
+	d := s.ogc.data
+	switch {
+	case d == nil || cur == nil || d.snap != cur:
+		s.ogc.data = nil
+	case cs == nil:
+		d.retire()
+		s.ogc.data = nil
+	default:
+		s.ogc.data = d.successor(next, cs, &s.ogc.stats)
+	}
+	s.snap.Store(next)
+}
+
+// retire stops d serving or storing tiles (its snapshot is no longer served).
+func (d *ogcData) retire() {
+	d.mu.Lock()
+	d.tiles = &tileCache{retired: true}
+	d.mu.Unlock()
 }
 
 // collection sources.
@@ -341,6 +372,8 @@ type ogcData struct {
 	an    *facilities.Analyzer
 	anErr error
 	tiles *tileCache // guarded by mu
+
+	flight flight[*cachedTile] // tiles being encoded
 }
 
 // itemSet is the items of one collection sorted by id, with their overall extent.
@@ -350,6 +383,8 @@ type itemSet struct {
 	extent orb.Bound // of the items with a geometry; valid only when hasExt
 	hasExt bool
 	err    error
+	ready  atomic.Bool      // items, extent and err are set
+	gapQ   facilities.Query // the gap query of an uncovered-villages collection
 }
 
 func newOGCData(snap *snapshot) *ogcData {
@@ -378,7 +413,8 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	}
 	d.mu.Unlock()
 	s.once.Do(func() {
-		s.items, s.err = d.build(c)
+		s.items, s.gapQ, s.err = d.build(c)
+		defer s.ready.Store(true)
 		for i := range s.items {
 			if s.items[i].geom == nil {
 				continue
@@ -393,8 +429,9 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	return s, s.err
 }
 
-func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
+func (d *ogcData) build(c *ogcCollection) ([]ogcItem, facilities.Query, error) {
 	var out []ogcItem
+	var gapQ facilities.Query
 	add := func(it ogcItem) {
 		if it.geom != nil {
 			it.bound = it.geom.Bound()
@@ -409,7 +446,7 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 			}
 			id, err := codeID(dv.Code)
 			if err != nil {
-				return nil, err
+				return nil, facilities.Query{}, err
 			}
 			var g orb.Geometry
 			switch {
@@ -430,17 +467,18 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 	case srcGaps:
 		an, err := d.analyzer()
 		if err != nil {
-			return nil, err
+			return nil, facilities.Query{}, err
 		}
 		gaps, err := an.Gaps(facilities.Params{Kind: c.kind, Mode: facilities.ModeRadius}, false)
 		if err != nil {
-			return nil, fmt.Errorf("collection %s: %w", c.id, err)
+			return nil, facilities.Query{}, fmt.Errorf("collection %s: %w", c.id, err)
 		}
+		gapQ = gaps.Query
 		vs := gaps.Villages
 		for i := range vs {
 			id, err := codeID(vs[i].Code)
 			if err != nil {
-				return nil, err
+				return nil, facilities.Query{}, err
 			}
 			var g orb.Geometry
 			if vs[i].HasPoint {
@@ -450,7 +488,7 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	}
-	return out, nil
+	return out, gapQ, nil
 }
 
 // codeID is the stable integer feature id of a division: its 12-digit code as a number.

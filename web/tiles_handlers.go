@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ const (
 	tileMaxZoom    = 14 // declared in TileJSON; deeper tiles are still served (up to tileServeZoom)
 	tileServeZoom  = 20
 	tileBuffer     = 1.0 / 16  // of a tile: 256 units of the 4096 extent
-	tileCacheBytes = 128 << 20 // encoded tile bytes kept per snapshot
+	tileCacheBytes = 128 << 20 // encoded tile bytes kept (carried across snapshot steps)
 	allTileset     = "all"     // the tileset with one layer per collection
 
 	// tileDetailZoom is the first zoom whose tiles carry every attribute and the finest polygons.
@@ -37,12 +36,6 @@ const (
 	// 4 of 4096 is half a pixel of a 512-pixel tile. From tileDetailZoom on it is 1 unit.
 	tileCoarseTolerance = 4.0
 )
-
-// tileCache holds encoded tiles of one snapshot (raw and gzipped), at most tileCacheBytes.
-type tileCache struct {
-	tiles map[string]cachedTile
-	bytes int
-}
 
 // tileLayers returns the collections a tileset carries at zoom z.
 func (d *ogcData) tileLayers(name string, z int) ([]*ogcCollection, bool) {
@@ -207,24 +200,14 @@ func (s *Server) handleTile(c *gin.Context) error {
 		return notFound("no tileset %q (a collection id or %q)", name, allTileset)
 	}
 	key := fmt.Sprintf("%s/%d/%d/%d", name, t.Z, t.X, t.Y)
-	ct, cached := d.cachedTile(key)
-	if !cached {
-		b, _, err := d.encodeTile(name, t)
-		if err != nil {
-			return err
-		}
-		if ct, err = newCachedTile(b); err != nil {
-			return err
-		}
-		d.storeTile(key, ct)
+	ct, err := d.tile(name, t, key, &s.ogc.stats)
+	if err != nil {
+		return err
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d/%s/", d.snap.version, key)
-	h.Write(ct.raw)
-	body, etag := ct.raw, fmt.Sprintf(`"%x"`, h.Sum64())
+	body, etag := ct.raw, ct.etag
 	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
 	if gz && ct.gz != nil {
-		body, etag = ct.gz, fmt.Sprintf(`"%x-gzip"`, h.Sum64()) // another representation: another ETag
+		body, etag = ct.gz, strings.TrimSuffix(ct.etag, `"`)+`-gzip"` // another representation: another ETag
 		c.Header("Content-Encoding", "gzip")
 	}
 	if !headerHas(c.Writer.Header().Values("Vary"), "Accept-Encoding") {
@@ -232,7 +215,7 @@ func (s *Server) handleTile(c *gin.Context) error {
 	}
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "max-age=300")
-	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return nil
 	}
@@ -244,22 +227,17 @@ func (s *Server) handleTile(c *gin.Context) error {
 	return nil
 }
 
-// cachedTile is an encoded tile, raw and gzipped; raw nil is an empty tile.
-type cachedTile struct{ raw, gz []byte }
-
-func newCachedTile(raw []byte) (cachedTile, error) {
-	if raw == nil {
-		return cachedTile{}, nil
-	}
+// gzipBytes compresses b at gzip.BestSpeed.
+func gzipBytes(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if _, err := zw.Write(raw); err != nil {
-		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+		return nil, err
 	}
-	return cachedTile{raw: raw, gz: buf.Bytes()}, nil
+	return buf.Bytes(), nil
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (or *) with a q above 0.
@@ -295,30 +273,6 @@ func headerHas(lines []string, token string) bool {
 		}
 	}
 	return false
-}
-
-func (d *ogcData) cachedTile(key string) (cachedTile, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.tiles == nil {
-		return cachedTile{}, false
-	}
-	b, ok := d.tiles.tiles[key]
-	return b, ok
-}
-
-func (d *ogcData) storeTile(key string, t cachedTile) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.tiles == nil {
-		d.tiles = &tileCache{tiles: map[string]cachedTile{}}
-	}
-	n := len(t.raw) + len(t.gz) + len(key)
-	if d.tiles.bytes+n > tileCacheBytes {
-		return // full: later tiles are encoded on every request
-	}
-	d.tiles.tiles[key] = t
-	d.tiles.bytes += n
 }
 
 // tileURL is the absolute tile URL template of a tileset.
