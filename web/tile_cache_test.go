@@ -80,7 +80,9 @@ type tileAddr struct {
 	t    maptile.Tile
 }
 
-func (a tileAddr) path() string { return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", a.name, a.t.Z, a.t.X, a.t.Y) }
+func (a tileAddr) path() string {
+	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", a.name, a.t.Z, a.t.X, a.t.Y)
+}
 
 // denseTiles are the tiles the property test keeps cached: every tile over the dense boxes at
 // zooms 5–11 for each tileset, and a random sample at 12–14 (where tiles carry nearest
