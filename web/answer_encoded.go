@@ -206,7 +206,11 @@ func memoKey(c *gin.Context) string {
 // type ctype, stored and sent. Either way the answer carries an ETag, and an If-None-Match that
 // names it gets 304 with no body.
 func (s *Server) serveMemo(c *gin.Context, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
-	snap := s.current()
+	return s.serveMemoAt(c, s.current(), ctype, build)
+}
+
+// serveMemoAt is serveMemo answering from snap (a handler that already holds data of a snapshot).
+func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
 	key := memoKey(c)
 	a := s.encoded.get(key, snap)
 	var err error

@@ -43,16 +43,22 @@ func (s *Server) ogcData() *ogcData {
 func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
 	s.ogc.mu.Lock()
 	defer s.ogc.mu.Unlock()
-	cur := s.snap.Load()
 	d := s.ogc.data
+	cur := s.snap.Load()
+	s.ogc.mu.Unlock()
+	var prep *successorPrep
+	if cs != nil && d != nil && cur != nil && d.snap == cur {
+		prep = d.prepare(next, cs) // the step is the caller's alone (s.reload): cur stays
+	}
+	s.ogc.mu.Lock()
 	switch {
-	case d == nil || cur == nil || d.snap != cur:
-		s.ogc.data = nil
-	case cs == nil:
+	case s.ogc.data != d || d == nil:
+		s.ogc.data = nil // made meanwhile by a reader of cur: built on nothing we carried
+	case prep == nil:
 		d.retire()
 		s.ogc.data = nil
 	default:
-		s.ogc.data = d.successor(next, cs, &s.ogc.stats)
+		s.ogc.data = d.successor(prep, &s.ogc.stats)
 	}
 	s.snap.Store(next)
 }
@@ -374,6 +380,7 @@ type ogcData struct {
 	tiles *tileCache // guarded by mu
 
 	flight flight[*cachedTile] // tiles being encoded
+	grid   *sharedGrid         // the tree's villages by position (gap splicing), shared along steps
 }
 
 // itemSet is the items of one collection sorted by id, with their overall extent.
@@ -388,7 +395,8 @@ type itemSet struct {
 }
 
 func newOGCData(snap *snapshot) *ogcData {
-	d := &ogcData{snap: snap, collections: ogcCollections(), byID: map[string]*ogcCollection{}, items: map[string]*itemSet{}}
+	d := &ogcData{snap: snap, collections: ogcCollections(), byID: map[string]*ogcCollection{}, items: map[string]*itemSet{},
+		grid: &sharedGrid{tree: snap.tree}}
 	for _, c := range d.collections {
 		d.byID[c.id] = c
 	}
@@ -414,19 +422,32 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	d.mu.Unlock()
 	s.once.Do(func() {
 		s.items, s.gapQ, s.err = d.build(c)
-		defer s.ready.Store(true)
-		for i := range s.items {
-			if s.items[i].geom == nil {
-				continue
-			}
-			if !s.hasExt {
-				s.extent, s.hasExt = s.items[i].bound, true
-			} else {
-				s.extent = s.extent.Union(s.items[i].bound)
-			}
-		}
+		s.setExtent()
+		s.ready.Store(true)
 	})
 	return s, s.err
+}
+
+// setExtent sets the extent of the items with a geometry.
+func (s *itemSet) setExtent() {
+	for i := range s.items {
+		if s.items[i].geom == nil {
+			continue
+		}
+		if !s.hasExt {
+			s.extent, s.hasExt = s.items[i].bound, true
+		} else {
+			s.extent = s.extent.Union(s.items[i].bound)
+		}
+	}
+}
+
+// finish completes a set made with its items (not built by set): extent, and marked built.
+func (s *itemSet) finish() {
+	s.once.Do(func() {
+		s.setExtent()
+		s.ready.Store(true)
+	})
 }
 
 func (d *ogcData) build(c *ogcCollection) ([]ogcItem, facilities.Query, error) {

@@ -519,12 +519,8 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 	}
 	// JSON pages are memoised as encoded answers: a facility write keeps the pages of the other
 	// kinds' collections and of the divisions (answer_encoded.go).
-	return s.serveMemo(c, geoJSONType, func(snap *snapshot) (any, kindSet, error) {
-		dd := d
-		if dd.snap != snap {
-			dd = newOGCData(snap) // a write landed in between: answer from the snapshot the stamp names
-		}
-		page, err := itemsPage(c, dd, dd.byID[col.id], q, f)
+	return s.serveMemoAt(c, d.snap, geoJSONType, func(*snapshot) (any, kindSet, error) {
+		page, err := itemsPage(c, d, col, q, f)
 		if err != nil {
 			return nil, 0, err
 		}

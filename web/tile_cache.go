@@ -3,13 +3,12 @@ package web
 import (
 	"fmt"
 	"hash/fnv"
-	"math"
+	"sort"
 	"sync"
 	"sync/atomic"
 
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/facilities"
-	"github.com/civplan/civplan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -164,16 +163,10 @@ func facilityChanges(before *facilities.Registry, cs *store.ChangeSet) []facilit
 }
 
 // dirtyRegion is where a layer's features may have changed: every tile whose buffered bound
-// holds one of pts or comes within a disk is stale; all = every tile carrying the layer.
+// holds one of pts is stale; all = every tile carrying the layer.
 type dirtyRegion struct {
-	all   bool
-	pts   []orb.Point
-	disks []dirtyDisk
-}
-
-type dirtyDisk struct {
-	c orb.Point
-	r float64 // metres
+	all bool
+	pts []orb.Point
 }
 
 // maxDirtyPoints bounds the points of a region; past it every tile of the layer is dropped.
@@ -191,147 +184,130 @@ func (r *dirtyRegion) hits(b orb.Bound) bool {
 			return true
 		}
 	}
-	for _, dk := range r.disks {
-		q := orb.Point{math.Max(b.Min[0], math.Min(b.Max[0], dk.c[0])), math.Max(b.Min[1], math.Min(b.Max[1], dk.c[1]))}
-		// the clamped point is within a few metres of the box's nearest point at these radii:
-		// a 2 % + 100 m margin keeps the test on the safe side (a tile too many is re-encoded)
-		if q == dk.c || geo.DistanceM(q, dk.c) <= dk.r*1.02+100 {
-			return true
-		}
-	}
 	return false
 }
 
-// dirtyRegions says, per collection id, where the changes of a step may have changed its tile
-// features; collections not named are unchanged. d is the ogcData of the snapshot before the
-// step (its gap lists, where built, bound the change of the uncovered-village layers).
-func (d *ogcData) dirtyRegions(changes []facilityChange) map[string]*dirtyRegion {
-	out := map[string]*dirtyRegion{}
+// successorPrep is what ogcData.successor computes before the snapshot swap.
+type successorPrep struct {
+	next  *snapshot
+	items map[string]*itemSet     // item lists of next known already (carried or spliced)
+	dirty map[string]*dirtyRegion // per collection id: where its features changed
+}
+
+// prepare computes, without holding the server's OGC lock, what the step of d's snapshot to
+// next by cs changes: per collection, the region whose tile features may differ, and the item
+// lists of next that are known — carried over (divisions; kinds no change touched) or spliced
+// (facility lists; the uncovered villages where the list before was built, by spliceGaps).
+func (d *ogcData) prepare(next *snapshot, cs *store.ChangeSet) *successorPrep {
+	p := &successorPrep{next: next, items: map[string]*itemSet{}, dirty: map[string]*dirtyRegion{}}
+	changes := facilityChanges(d.snap.registry, cs)
+	touched := map[facilities.Kind]bool{}
 	region := func(id string) *dirtyRegion {
-		r := out[id]
+		r := p.dirty[id]
 		if r == nil {
 			r = &dirtyRegion{}
-			out[id] = r
+			p.dirty[id] = r
 		}
 		return r
 	}
-	changedIDs := map[int64]bool{}
-	usableNew := map[facilities.Kind][]orb.Point{} // usable positions after the step, by kind
-	usableOld := map[facilities.Kind][]orb.Point{}
-	reg := d.snap.registry
 	for _, ch := range changes {
 		for _, f := range []*facilities.Facility{ch.old, ch.new} {
-			if f == nil {
-				continue
+			if f != nil {
+				touched[f.Kind] = true
+				r := region(string(f.Kind))
+				r.pts = append(r.pts, f.Point)
 			}
-			changedIDs[f.ID] = true
-			r := region(string(f.Kind))
-			r.pts = append(r.pts, f.Point)
-			region("uncovered_" + string(f.Kind)) // the gap layer of every touched kind is examined
 		}
-		if ch.old != nil && reg.Usable(*ch.old) {
-			usableOld[ch.old.Kind] = append(usableOld[ch.old.Kind], ch.old.Point)
-		}
-		if ch.new != nil && reg.Usable(*ch.new) {
-			usableNew[ch.new.Kind] = append(usableNew[ch.new.Kind], ch.new.Point)
+	}
+	d.mu.Lock()
+	old := make(map[string]*itemSet, len(d.items))
+	for id, set := range d.items {
+		old[id] = set
+	}
+	d.mu.Unlock()
+	for id, set := range old {
+		if col := d.byID[id]; col.source == srcDivisions || !touched[col.kind] {
+			p.items[id] = set
 		}
 	}
 	for _, k := range facilities.Kinds() {
-		gr := out["uncovered_"+string(k.Kind)]
-		if gr == nil {
+		if !touched[k.Kind] {
 			continue
 		}
-		d.gapRegion(gr, k.Kind, changedIDs, usableOld[k.Kind], usableNew[k.Kind])
+		if set := old[string(k.Kind)]; set != nil && set.ready.Load() && set.err == nil {
+			p.items[string(k.Kind)] = spliceFacilities(set, k.Kind, changes)
+		}
+		gid := "uncovered_" + string(k.Kind)
+		r := region(gid)
+		set := old[gid]
+		if set == nil || !set.ready.Load() || set.err != nil {
+			r.all = true // no list before the change to compare with: every tile of the layer goes
+			continue
+		}
+		spliced, pts, ok := d.spliceGaps(set, k.Kind, changes, next)
+		if !ok {
+			r.all = true
+			continue
+		}
+		p.items[gid] = spliced
+		r.pts = pts
 	}
-	for _, r := range out {
-		if len(r.pts)+len(r.disks) > maxDirtyPoints {
-			r.all, r.pts, r.disks = true, nil, nil
+	for _, r := range p.dirty {
+		if len(r.pts) > maxDirtyPoints {
+			r.all, r.pts = true, nil
 		}
 	}
-	return out
+	return p
 }
 
-// gapRegion fills r with where the uncovered villages of kind k may change when the facilities
-// changedIDs change, usable before at oldU and after at newU: a village joins or leaves the list
-// only within the coverage reach of those positions; a listed village's nearest facility (a tile
-// property) changes when it was one of the changed ones or a new position is nearer. Without
-// the previous gap list at hand, every tile of the layer is stale.
-func (d *ogcData) gapRegion(r *dirtyRegion, k facilities.Kind, changedIDs map[int64]bool, oldU, newU []orb.Point) {
-	col := d.byID["uncovered_"+string(k)]
-	d.mu.Lock()
-	set := d.items[col.id]
-	d.mu.Unlock()
-	if set == nil || !set.ready.Load() || set.err != nil {
-		r.all = true
-		return
-	}
-	reach := gapReach(&set.gapQ)
-	for _, p := range oldU {
-		r.disks = append(r.disks, dirtyDisk{p, reach})
-	}
-	for _, p := range newU {
-		r.disks = append(r.disks, dirtyDisk{p, reach})
-	}
-	for i := range set.items {
-		it := &set.items[i]
-		if it.geom == nil {
-			continue
-		}
-		n := it.gap.Nearest
-		stale := n != nil && changedIDs[n.ID]
-		for j := 0; !stale && j < len(newU); j++ {
-			stale = n == nil || geo.DistanceM(it.gap.Point, newU[j]) <= n.DistanceM+1
-		}
-		if stale {
-			r.pts = append(r.pts, it.gap.Point)
-			if len(r.pts) > maxDirtyPoints {
-				r.all = true
-				return
+// spliceFacilities is the item list of facility kind k after the changes: old's items without
+// the changed facilities, with the changed ones now of kind k, by id.
+func spliceFacilities(old *itemSet, k facilities.Kind, changes []facilityChange) *itemSet {
+	gone := map[int64]bool{}
+	var add []ogcItem
+	for _, ch := range changes {
+		for _, f := range []*facilities.Facility{ch.old, ch.new} {
+			if f != nil {
+				gone[f.ID] = true
 			}
 		}
-	}
-}
-
-// gapReach is the farthest straight-line distance (metres) at which a facility can cover a
-// village under q: the radius over the smallest detour factor (detours below 1 stretch it).
-func gapReach(q *facilities.Query) float64 {
-	minDetour := 1.0
-	if q.DetourDefault > 0 {
-		minDetour = math.Min(minDetour, q.DetourDefault)
-	}
-	for _, f := range q.Detour {
-		if f > 0 {
-			minDetour = math.Min(minDetour, f)
+		if ch.new != nil && ch.new.Kind == k {
+			f := *ch.new
+			add = append(add, ogcItem{id: f.ID, geom: f.Point, bound: f.Point.Bound(), fac: &f})
 		}
 	}
-	return q.RadiusM / minDetour
+	set := &itemSet{items: make([]ogcItem, 0, len(old.items)+len(add))}
+	for _, it := range old.items {
+		if !gone[it.id] {
+			set.items = append(set.items, it)
+		}
+	}
+	set.items = append(set.items, add...)
+	sort.Slice(set.items, func(i, j int) bool { return set.items[i].id < set.items[j].id })
+	set.finish()
+	return set
 }
 
-// successor returns the OGC data of next, a step of d's snapshot by cs: item lists and extents
-// of every collection the changes cannot touch (divisions; facilities and uncovered villages of
-// other kinds) are carried over, and so is every cached tile none of whose layers changed where
-// the tile lies. d is retired: its tiles are served and stored no more.
-func (d *ogcData) successor(next *snapshot, cs *store.ChangeSet, stats *tileStats) *ogcData {
-	nd := &ogcData{snap: next, collections: d.collections, byID: d.byID, items: map[string]*itemSet{}}
-	changes := facilityChanges(d.snap.registry, cs)
-	dirty := d.dirtyRegions(changes)
+// successor returns the OGC data of p.next from d: the item lists p knows, and every cached tile
+// none of whose layers changed where the tile lies. d is retired: its tiles are served and
+// stored no more. The caller holds the server's OGC lock (a short pass over the cached tiles).
+func (d *ogcData) successor(p *successorPrep, stats *tileStats) *ogcData {
+	nd := &ogcData{snap: p.next, collections: d.collections, byID: d.byID, items: p.items, grid: d.grid}
+	if d.snap.tree != p.next.tree {
+		nd.grid = &sharedGrid{tree: p.next.tree}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for id, set := range d.items {
-		if dirty[id] == nil {
-			nd.items[id] = set
-		}
-	}
 	if d.tiles == nil || d.tiles.retired {
 		return nd
 	}
 	nd.tiles, d.tiles = d.tiles, &tileCache{retired: true}
-	if len(dirty) == 0 {
+	if len(p.dirty) == 0 {
 		stats.carried.Add(int64(len(nd.tiles.tiles)))
 		return nd
 	}
 	for key, ct := range nd.tiles.tiles {
-		if d.tileStale(ct, dirty) {
+		if d.tileStale(ct, p.dirty) {
 			delete(nd.tiles.tiles, key)
 			nd.tiles.bytes -= len(ct.raw) + len(ct.gz) + len(key)
 			stats.dropped.Add(1)

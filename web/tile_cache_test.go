@@ -33,41 +33,71 @@ var denseBoxes = [2]orb.Bound{
 // denseKinds are the facility kinds denseDataset and the writes use.
 var denseKinds = []facilities.Kind{facilities.WelfareHome, facilities.MutualAidElderly, facilities.CommunityServiceCenter}
 
-// denseDataset is testDataset's tree with 60 villages per township and 40 facilities in the
-// dense boxes, deterministic by seed.
+// denseDataset is testDataset's province, prefecture and county with eight townships of
+// 0.1° × 0.1° (four in each dense box) of 25 villages each, and 40 facilities in the dense
+// boxes, deterministic by seed. Small townships make the gap lists' per-township recomputation
+// (spliceGaps) matter: a change near a township's edge reaches into its neighbours.
 func denseDataset(seed int64) *dataset.Dataset {
 	rng := rand.New(rand.NewSource(seed))
 	ds := testDataset()
 	var divs []divisions.Division
 	for _, d := range ds.Divisions {
-		if d.Level != divisions.Village {
+		if d.Level < divisions.Township {
 			divs = append(divs, d)
 		}
 	}
-	for ti, town := range []string{"420526100", "420526101"} {
-		for i := 0; i < 60; i++ {
-			code := divisions.MustCode(fmt.Sprintf("%s%03d", town, 201+i))
-			name := fmt.Sprintf("测试%d村村民委员会", ti*100+i)
-			total := int64(200 + rng.Intn(1800))
-			divs = append(divs, divisions.Division{Code: code, Name: name, ShortName: divisions.ShortName(name), Level: divisions.Village,
-				Kind: divisions.KindOf(code, name), Parent: code.Parent(), Seat: randIn(rng, denseBoxes[ti]), HasSeat: true, URCode: "220",
-				Population: divisions.Population{Total: total, Age60: total / 4, Age65: total / 5},
-				Sources:    divisions.Sources{Attributes: divisions.Real, Seat: divisions.Real, Population: divisions.Estimated}})
+	src := divisions.Sources{Attributes: divisions.Real, Seat: divisions.Real, Population: divisions.Estimated}
+	ti := 0
+	for _, box := range denseBoxes {
+		for cx := 0; cx < 2; cx++ {
+			for cy := 0; cy < 2; cy++ {
+				x0, y0 := box.Min[0]+0.1*float64(cx), box.Min[1]+0.1*float64(cy)
+				cell := orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x0 + 0.1, y0 + 0.1}}
+				town := divisions.MustCode(fmt.Sprintf("420526%03d", 100+ti))
+				tname := fmt.Sprintf("测试%d镇", ti)
+				ts := divisions.Division{Code: town, Name: tname, ShortName: tname, Level: divisions.Township, Kind: divisions.KindOf(town, tname),
+					Parent: town.Parent(), Seat: cell.Center(), HasSeat: true, Boundary: square(x0, y0, x0+0.1, y0+0.1), Sources: src}
+				ts.Sources.Geometry = divisions.Derived
+				var pop divisions.Population
+				for i := 0; i < 25; i++ {
+					code := divisions.MustCode(fmt.Sprintf("%s%03d", town.Short(), 201+i))
+					name := fmt.Sprintf("测试%d村村民委员会", ti*100+i)
+					total := int64(200 + rng.Intn(1800))
+					p := divisions.Population{Total: total, Age60: total / 4, Age65: total / 5}
+					pop.Total, pop.Age60, pop.Age65 = pop.Total+p.Total, pop.Age60+p.Age60, pop.Age65+p.Age65
+					divs = append(divs, divisions.Division{Code: code, Name: name, ShortName: divisions.ShortName(name), Level: divisions.Village,
+						Kind: divisions.KindOf(code, name), Parent: town, Seat: randIn(rng, cell), HasSeat: true, URCode: "220",
+						Population: p, Sources: src})
+				}
+				ts.Population = pop
+				divs = append(divs, ts)
+				ti++
+			}
 		}
 	}
 	ds.Divisions = divs
 	ds.Facilities = nil
 	for id := int64(1); id <= 40; id++ {
-		ti := rng.Intn(2)
 		st := facilities.StatusOperating
 		if rng.Intn(4) == 0 {
 			st = facilities.StatusPlanned
 		}
+		p, div := densePoint(rng)
 		ds.Facilities = append(ds.Facilities, facilities.Facility{ID: id, Kind: denseKinds[rng.Intn(len(denseKinds))],
-			Name: fmt.Sprintf("设施%d", id), DivisionCode: divisions.MustCode(fmt.Sprintf("42052610%d%03d", ti, 201+rng.Intn(60))),
-			Point: randIn(rng, denseBoxes[ti]), Status: st, Beds: rng.Intn(50), Provenance: divisions.Generated})
+			Name: fmt.Sprintf("设施%d", id), DivisionCode: divisions.MustCode(div), Point: p, Status: st, Beds: rng.Intn(50),
+			Provenance: divisions.Generated})
 	}
 	return ds
+}
+
+// densePoint is a random point in the dense boxes and the code of a village of the township
+// there.
+func densePoint(rng *rand.Rand) (orb.Point, string) {
+	bi := rng.Intn(2)
+	p := randIn(rng, denseBoxes[bi])
+	cx := min(1, int((p[0]-denseBoxes[bi].Min[0])/0.1))
+	cy := min(1, int((p[1]-denseBoxes[bi].Min[1])/0.1))
+	return p, fmt.Sprintf("420526%03d%03d", 100+bi*4+cx*2+cy, 201+rng.Intn(25))
 }
 
 func randIn(rng *rand.Rand, b orb.Bound) orb.Point {
@@ -181,10 +211,7 @@ func TestCachedTilesAndPagesMatchFreshServerAcrossWrites(t *testing.T) {
 	for id := int64(1); id <= 40; id++ {
 		live = append(live, id)
 	}
-	point := func() (orb.Point, string) {
-		ti := rng.Intn(2)
-		return randIn(rng, denseBoxes[ti]), fmt.Sprintf("42052610%d%03d", ti, 201+rng.Intn(60))
-	}
+	point := func() (orb.Point, string) { return densePoint(rng) }
 	stats := &e.srv.ogc.stats
 	carried := int64(0)
 	const steps = 24
@@ -401,4 +428,122 @@ func memoHits(t *testing.T, e *testEnv) int64 {
 		}
 	}
 	return 0
+}
+
+// After each of many random facility writes — positions near township edges, where a change
+// reaches into the next township — every item list the server carried or spliced over the step
+// (facilities, and uncovered villages recomputed only where the change reaches) equals the list
+// built from scratch on the new snapshot.
+func TestSplicedItemListsEqualFullBuild(t *testing.T) {
+	seed := int64(99)
+	rng := rand.New(rand.NewSource(seed))
+	e := serveDataset(t, denseDataset(seed), Config{OpenReads: true, RatePerSec: -1})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	auth := []string{"Authorization", "Bearer " + tok}
+	edgePoint := func() (orb.Point, string) {
+		p, div := densePoint(rng)
+		// pull x to within ±1.2 km (≈ 0.013°) of the township edge at the middle of its box
+		bi := 0
+		if p[0] > 110.5 {
+			bi = 1
+		}
+		p[0] = denseBoxes[bi].Min[0] + 0.1 + (rng.Float64()*2-1)*0.013
+		cx := 0
+		if p[0] >= denseBoxes[bi].Min[0]+0.1 {
+			cx = 1
+		}
+		cy := min(1, int((p[1]-denseBoxes[bi].Min[1])/0.1))
+		return p, fmt.Sprintf("420526%03d%s", 100+bi*4+cx*2+cy, div[9:])
+	}
+	live := []int64{}
+	for id := int64(1); id <= 40; id++ {
+		live = append(live, id)
+	}
+	spliced := 0
+	for step := 0; step < 120; step++ {
+		d := e.srv.ogcData()
+		for _, col := range d.collections {
+			if col.source != srcDivisions {
+				if _, err := d.set(col); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		i := rng.Intn(len(live))
+		id := live[i]
+		p, div := edgePoint()
+		k := denseKinds[rng.Intn(len(denseKinds))]
+		var what string
+		var code int
+		var m map[string]any
+		switch rng.Intn(4) {
+		case 0:
+			what = fmt.Sprintf("create %s at %v", k, p)
+			var h map[string][]string
+			code, h, m = e.do(t, "POST", "/api/v1/facilities", fmt.Sprintf(`{"kind":%q,"name":"边点%d","division_code":%q,"lon":%v,"lat":%v}`, k, step, div, p[0], p[1]), auth...)
+			if code == 201 {
+				var nid int64
+				fmt.Sscan(strings.TrimPrefix(h["Location"][0], "/api/v1/facilities/"), &nid)
+				live = append(live, nid)
+			}
+		case 1:
+			what = fmt.Sprintf("move %d to %v as %s", id, p, k)
+			code, _, m = e.do(t, "PATCH", fmt.Sprintf("/api/v1/facilities/%d", id), fmt.Sprintf(`{"lon":%v,"lat":%v,"division_code":%q,"kind":%q}`, p[0], p[1], div, k),
+				append(auth, "If-Match", e.etagOf(t, id))...)
+		case 2:
+			st := []string{"operating", "planned", "closed"}[rng.Intn(3)]
+			what = fmt.Sprintf("status of %d to %s, name", id, st)
+			code, _, m = e.do(t, "PATCH", fmt.Sprintf("/api/v1/facilities/%d", id), fmt.Sprintf(`{"status":%q,"name":"改%d"}`, st, step),
+				append(auth, "If-Match", e.etagOf(t, id))...)
+		case 3:
+			what = fmt.Sprintf("delete %d", id)
+			code, _, m = e.do(t, "DELETE", fmt.Sprintf("/api/v1/facilities/%d", id), "", append(auth, "If-Match", e.etagOf(t, id))...)
+			if code == 204 {
+				live = append(live[:i], live[i+1:]...)
+			}
+		}
+		if code != 200 && code != 201 && code != 204 {
+			t.Fatalf("step %d (%s): %d %v", step, what, code, m)
+		}
+		nd := e.srv.ogcData()
+		fresh := newOGCData(nd.snap)
+		for _, col := range nd.collections {
+			if col.source == srcDivisions {
+				continue
+			}
+			nd.mu.Lock()
+			got := nd.items[col.id]
+			nd.mu.Unlock()
+			if got == nil {
+				continue // dropped: rebuilt from scratch when asked
+			}
+			if col.source == srcGaps {
+				spliced++
+			}
+			want, err := fresh.set(col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := itemsText(got.items), itemsText(want.items); g != w {
+				t.Fatalf("step %d (%s): collection %s carried/spliced differs from a full build:\n got %s\nwant %s", step, what, col.id, g, w)
+			}
+			if got.extent != want.extent || got.hasExt != want.hasExt {
+				t.Errorf("step %d (%s): collection %s extent %v, want %v", step, what, col.id, got.extent, want.extent)
+			}
+		}
+	}
+	if spliced < 100 {
+		t.Errorf("only %d uncovered-village lists carried or spliced over 120 writes", spliced)
+	}
+}
+
+// itemsText is an item list as comparable text: id, geometry and every property, in order.
+func itemsText(items []ogcItem) string {
+	var sb strings.Builder
+	for i := range items {
+		it := &items[i]
+		j, _ := json.Marshal(it.properties())
+		fmt.Fprintf(&sb, "%d %v %s\n", it.id, it.geom, j)
+	}
+	return sb.String()
 }
