@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"sync"
@@ -80,7 +81,7 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 	q := &old.gapQ
 	reach := gapReach(q)*1.001 + 1
 	before, after := d.snap.registry, next.registry
-	towns := map[divisions.Code]bool{}
+	towns := map[int64]bool{} // township codes as numbers (a village's id / 1000)
 	changedIDs := map[int64]bool{}
 	var newU []orb.Point
 	grid := d.grid.get()
@@ -91,10 +92,10 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 			}
 		}
 		if ch.old != nil && ch.old.Kind == k && before.Usable(*ch.old) {
-			grid.within(ch.old.Point, reach, func(v *divisions.Division) { towns[v.Parent] = true })
+			grid.within(ch.old.Point, reach, func(v *divisions.Division) { towns[townOf(v)] = true })
 		}
 		if ch.new != nil && ch.new.Kind == k && after.Usable(*ch.new) {
-			grid.within(ch.new.Point, reach, func(v *divisions.Division) { towns[v.Parent] = true })
+			grid.within(ch.new.Point, reach, func(v *divisions.Division) { towns[townOf(v)] = true })
 			newU = append(newU, ch.new.Point)
 		}
 		if len(towns) > maxSplicedUnits {
@@ -103,7 +104,7 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 	}
 	for i := range old.items {
 		g := old.items[i].gap
-		if towns[g.Code.Parent()] || !g.HasPoint {
+		if !g.HasPoint || towns[old.items[i].id/1000] {
 			continue
 		}
 		n := g.Nearest
@@ -116,29 +117,34 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 			}
 		}
 		if stale {
-			towns[g.Code.Parent()] = true
+			towns[old.items[i].id/1000] = true
 			if len(towns) > maxSplicedUnits {
 				return nil, nil, false
 			}
 		}
 	}
-	set = &itemSet{gapQ: old.gapQ}
 	oldIn := map[int64]*facilities.VillageResult{} // the listed villages of the recomputed townships
+	keep := make([]ogcItem, 0, len(old.items))
 	for i := range old.items {
 		it := old.items[i]
-		if towns[it.gap.Code.Parent()] {
+		if towns[it.id/1000] {
 			oldIn[it.id] = it.gap
 			continue
 		}
-		set.items = append(set.items, it)
+		keep = append(keep, it)
 	}
-	codes := make([]divisions.Code, 0, len(towns))
+	codes := make([]int64, 0, len(towns))
 	for c := range towns {
 		codes = append(codes, c)
 	}
 	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
+	var add []ogcItem
 	for _, c := range codes {
-		gaps, err := next.analyzer.Gaps(facilities.Params{Kind: k, Mode: facilities.ModeRadius, Division: c}, false)
+		code, err := divisions.ParseCode(fmt.Sprintf("%09d", c))
+		if err != nil {
+			return nil, nil, false
+		}
+		gaps, err := next.analyzer.Gaps(facilities.Params{Kind: k, Mode: facilities.ModeRadius, Division: code}, false)
 		if err != nil {
 			return nil, nil, false
 		}
@@ -153,7 +159,7 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 				it.geom = vs[i].Point
 				it.bound = it.geom.Bound()
 			}
-			set.items = append(set.items, it)
+			add = append(add, it)
 			was, listed := oldIn[id]
 			delete(oldIn, id)
 			if vs[i].HasPoint && (!listed || !sameGapTile(was, &vs[i])) {
@@ -166,9 +172,35 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 			dirty = append(dirty, was.Point)
 		}
 	}
-	sort.Slice(set.items, func(i, j int) bool { return set.items[i].id < set.items[j].id })
+	set = &itemSet{gapQ: old.gapQ, items: mergeByID(keep, add)}
 	set.finish()
 	return set, dirty, true
+}
+
+// mergeByID merges items sorted by id with items in any order into one list by id.
+func mergeByID(sorted, add []ogcItem) []ogcItem {
+	sort.Slice(add, func(i, j int) bool { return add[i].id < add[j].id })
+	out := make([]ogcItem, 0, len(sorted)+len(add))
+	i, j := 0, 0
+	for i < len(sorted) || j < len(add) {
+		if j == len(add) || (i < len(sorted) && sorted[i].id < add[j].id) {
+			out = append(out, sorted[i])
+			i++
+		} else {
+			out = append(out, add[j])
+			j++
+		}
+	}
+	return out
+}
+
+// townOf is the number of a village's township code (the first 9 digits of its code).
+func townOf(v *divisions.Division) int64 {
+	id, err := codeID(v.Code)
+	if err != nil {
+		return -1
+	}
+	return id / 1000
 }
 
 // sameGapTile reports whether a listed village's tile feature is the same in a and b (what

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -276,14 +275,13 @@ func spliceFacilities(old *itemSet, k facilities.Kind, changes []facilityChange)
 			add = append(add, ogcItem{id: f.ID, geom: f.Point, bound: f.Point.Bound(), fac: &f})
 		}
 	}
-	set := &itemSet{items: make([]ogcItem, 0, len(old.items)+len(add))}
+	keep := make([]ogcItem, 0, len(old.items))
 	for _, it := range old.items {
 		if !gone[it.id] {
-			set.items = append(set.items, it)
+			keep = append(keep, it)
 		}
 	}
-	set.items = append(set.items, add...)
-	sort.Slice(set.items, func(i, j int) bool { return set.items[i].id < set.items[j].id })
+	set := &itemSet{items: mergeByID(keep, add)}
 	set.finish()
 	return set
 }
