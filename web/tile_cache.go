@@ -21,25 +21,40 @@ type tileCache struct {
 	retired bool // handed on to a successor: nothing is served from or stored here any more
 }
 
-// cachedTile is an encoded tile of a tileset, raw and gzipped; raw nil is an empty tile. The
-// ETag is a hash of the tile's address and raw bytes, so it changes exactly when the bytes do.
+// cachedTile is an encoded tile of a tileset: its layers' parts (encodeParts), and the whole
+// tile raw and gzipped; raw nil is an empty tile. The ETag is a hash of the tile's address and
+// raw bytes, so it changes exactly when the bytes do. A tile some of whose layers a snapshot
+// step changed is kept as its parts with those layers marked in redo (no raw, gz or ETag): the
+// next request re-encodes only them.
 type cachedTile struct {
 	name    string // the tileset
 	tile    maptile.Tile
+	parts   [][]byte
+	redo    []bool // nil: complete
 	raw, gz []byte
 	etag    string // strong ETag of raw; the gzip form's is etag with "-gzip"
 }
 
-// tileStats counts tile cache lookups and the tiles snapshot steps dropped or carried over
+// size is the bytes the entry holds under key, counted against tileCacheBytes.
+func (ct *cachedTile) size(key string) int {
+	n := len(key) + len(ct.raw) + len(ct.gz)
+	for _, p := range ct.parts {
+		n += len(p)
+	}
+	return n
+}
+
+// tileStats counts tile cache lookups and the tiles snapshot steps changed or carried over
 // (metrics, tests); one per server.
 type tileStats struct{ hits, misses, dropped, carried atomic.Int64 }
 
-func newCachedTile(name string, t maptile.Tile, key string, raw []byte) (*cachedTile, error) {
+func newCachedTile(name string, t maptile.Tile, key string, parts [][]byte) (*cachedTile, error) {
+	raw := joinParts(parts)
 	h := fnv.New64a()
 	h.Write([]byte(key))
 	h.Write([]byte{0})
 	h.Write(raw)
-	ct := &cachedTile{name: name, tile: t, raw: raw, etag: fmt.Sprintf(`"%x"`, h.Sum64())}
+	ct := &cachedTile{name: name, tile: t, parts: parts, raw: raw, etag: fmt.Sprintf(`"%x"`, h.Sum64())}
 	if raw == nil {
 		return ct, nil
 	}
@@ -61,6 +76,7 @@ func (d *ogcData) cachedTile(key string) (*cachedTile, bool) {
 	return t, ok
 }
 
+// storeTile keeps t under key, replacing a tile kept as parts to redo.
 func (d *ogcData) storeTile(key string, t *cachedTile) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -70,32 +86,48 @@ func (d *ogcData) storeTile(key string, t *cachedTile) {
 	if d.tiles.retired {
 		return // computed from a snapshot that is no longer served
 	}
-	n := len(t.raw) + len(t.gz) + len(key)
-	if _, dup := d.tiles.tiles[key]; dup || d.tiles.bytes+n > tileCacheBytes {
+	old, had := d.tiles.tiles[key]
+	if had && old.redo == nil {
+		return // a concurrent request stored it
+	}
+	n := t.size(key)
+	if had {
+		n -= old.size(key)
+	}
+	if d.tiles.bytes+n > tileCacheBytes {
+		if had {
+			delete(d.tiles.tiles, key)
+			d.tiles.bytes -= old.size(key)
+		}
 		return // full: later tiles are encoded on every request
 	}
 	d.tiles.tiles[key] = t
 	d.tiles.bytes += n
 }
 
-// tile returns the cached tile under key or encodes it; concurrent first requests for one key
-// wait for a single encoding.
+// tile returns the cached tile under key or encodes it (only its layers to redo, when a step
+// left it as parts); concurrent requests for one key wait for a single encoding.
 func (d *ogcData) tile(name string, t maptile.Tile, key string, stats *tileStats) (*cachedTile, error) {
-	if ct, ok := d.cachedTile(key); ok {
+	if ct, ok := d.cachedTile(key); ok && ct.redo == nil {
 		stats.hits.Add(1)
 		return ct, nil
 	}
 	stats.misses.Add(1)
 	return d.flight.do(key, func() (*cachedTile, error) {
-		if ct, ok := d.cachedTile(key); ok {
+		ct, ok := d.cachedTile(key)
+		if ok && ct.redo == nil {
 			return ct, nil
 		}
-		b, _, err := d.encodeTile(name, t)
+		var reuse [][]byte
+		var redo []bool
+		if ok {
+			reuse, redo = ct.parts, ct.redo
+		}
+		parts, err := d.encodeParts(name, t, reuse, redo)
 		if err != nil {
 			return nil, err
 		}
-		ct, err := newCachedTile(name, t, key, b)
-		if err != nil {
+		if ct, err = newCachedTile(name, t, key, parts); err != nil {
 			return nil, err
 		}
 		d.storeTile(key, ct)
@@ -305,24 +337,32 @@ func (d *ogcData) successor(p *successorPrep, stats *tileStats) *ogcData {
 		return nd
 	}
 	for key, ct := range nd.tiles.tiles {
-		if d.tileStale(ct, p.dirty) {
-			delete(nd.tiles.tiles, key)
-			nd.tiles.bytes -= len(ct.raw) + len(ct.gz) + len(key)
-			stats.dropped.Add(1)
-		} else {
+		redo := d.staleLayers(ct, p.dirty)
+		if redo == nil {
 			stats.carried.Add(1)
+			continue
 		}
+		stats.dropped.Add(1)
+		if ct.redo != nil { // already parts: more layers to redo
+			for i := range redo {
+				redo[i] = redo[i] || ct.redo[i]
+			}
+		}
+		kept := &cachedTile{name: ct.name, tile: ct.tile, parts: ct.parts, redo: redo}
+		nd.tiles.bytes += kept.size(key) - ct.size(key)
+		nd.tiles.tiles[key] = kept
 	}
 	return nd
 }
 
-// tileStale reports whether any layer ct's tileset carries at its zoom changed within its
-// buffered bound.
-func (d *ogcData) tileStale(ct *cachedTile, dirty map[string]*dirtyRegion) bool {
+// staleLayers marks the layers of ct's tileset at its zoom that changed within its buffered
+// bound; nil when none did.
+func (d *ogcData) staleLayers(ct *cachedTile, dirty map[string]*dirtyRegion) []bool {
 	cols, _ := d.tileLayers(ct.name, int(ct.tile.Z))
 	var b orb.Bound
 	bounded := false
-	for _, col := range cols {
+	var redo []bool
+	for i, col := range cols {
 		r := dirty[col.id]
 		if r == nil {
 			continue
@@ -331,8 +371,11 @@ func (d *ogcData) tileStale(ct *cachedTile, dirty map[string]*dirtyRegion) bool 
 			b, bounded = ct.tile.Bound(tileBuffer), true
 		}
 		if r.hits(b) {
-			return true
+			if redo == nil {
+				redo = make([]bool, len(cols))
+			}
+			redo[i] = true
 		}
 	}
-	return false
+	return redo
 }

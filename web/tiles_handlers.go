@@ -113,43 +113,21 @@ func tileTolerance(z int) float64 {
 	return 1
 }
 
-// encodeTile builds the MVT of a tileset's tile; nil means empty.
+// encodeTile builds the MVT of a tileset's tile in one piece; nil means empty. The server
+// encodes tiles layer by layer (encodeParts), which gives the same bytes; this is the reference
+// the tests and benchmarks compare with.
 func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) {
 	cols, ok := d.tileLayers(name, int(t.Z))
 	if !ok {
 		return nil, false, nil
 	}
-	buf := t.Bound(tileBuffer)
 	var layers mvt.Layers
 	for _, col := range cols {
-		set, err := d.set(col)
+		l, err := d.tileLayer(col, t)
 		if err != nil {
 			return nil, true, err
 		}
-		fc := geojson.NewFeatureCollection()
-		for i := range set.items {
-			it := &set.items[i]
-			if it.geom == nil || !buf.Intersects(it.bound) {
-				continue
-			}
-			g := clip.Geometry(buf, orb.Clone(it.geom))
-			if g == nil {
-				continue
-			}
-			f := geojson.NewFeature(g)
-			f.ID = it.id
-			f.Properties = tileProps(it, col, int(t.Z))
-			fc.Append(f)
-		}
-		if len(fc.Features) == 0 {
-			continue
-		}
-		l := mvt.NewLayer(col.id, fc)
-		l.ProjectToTile(t)
-		simplifyKeeping(l, tileTolerance(int(t.Z)))
-		l.RemoveEmpty(1.0, 1.0)
-		orientForMVT2(l)
-		if len(l.Features) > 0 {
+		if l != nil {
 			layers = append(layers, l)
 		}
 	}
@@ -158,6 +136,85 @@ func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) 
 	}
 	b, err := mvt.Marshal(layers)
 	return b, true, err
+}
+
+// encodeParts encodes the layers of a tileset's tile one by one: parts[i] is the MVT of the
+// tileset's i-th layer at t.Z alone (nil: no feature there). Where reuse is given, its parts not
+// marked in redo are taken as they are. An MVT is a sequence of layers, so the concatenated
+// parts are the tile (joinParts).
+func (d *ogcData) encodeParts(name string, t maptile.Tile, reuse [][]byte, redo []bool) ([][]byte, error) {
+	cols, _ := d.tileLayers(name, int(t.Z))
+	parts := make([][]byte, len(cols))
+	for i, col := range cols {
+		if reuse != nil && len(reuse) == len(cols) && !redo[i] {
+			parts[i] = reuse[i]
+			continue
+		}
+		l, err := d.tileLayer(col, t)
+		if err != nil || l == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if parts[i], err = mvt.Marshal(mvt.Layers{l}); err != nil {
+			return nil, fmt.Errorf("encode layer %s of tile %d/%d/%d: %w", col.id, t.Z, t.X, t.Y, err)
+		}
+	}
+	return parts, nil
+}
+
+// joinParts is the tile made of its layers' parts; nil when every layer is empty.
+func joinParts(parts [][]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// tileLayer is the MVT layer of collection col in tile t (projected, simplified, wound for
+// spec 2); nil when no feature of col lies there.
+func (d *ogcData) tileLayer(col *ogcCollection, t maptile.Tile) (*mvt.Layer, error) {
+	set, err := d.set(col)
+	if err != nil {
+		return nil, err
+	}
+	buf := t.Bound(tileBuffer)
+	fc := geojson.NewFeatureCollection()
+	for i := range set.items {
+		it := &set.items[i]
+		if it.geom == nil || !buf.Intersects(it.bound) {
+			continue
+		}
+		g := clip.Geometry(buf, orb.Clone(it.geom))
+		if g == nil {
+			continue
+		}
+		f := geojson.NewFeature(g)
+		f.ID = it.id
+		f.Properties = tileProps(it, col, int(t.Z))
+		fc.Append(f)
+	}
+	if len(fc.Features) == 0 {
+		return nil, nil
+	}
+	l := mvt.NewLayer(col.id, fc)
+	l.ProjectToTile(t)
+	simplifyKeeping(l, tileTolerance(int(t.Z)))
+	l.RemoveEmpty(1.0, 1.0)
+	orientForMVT2(l)
+	if len(l.Features) == 0 {
+		return nil, nil
+	}
+	return l, nil
 }
 
 // parseTileAddr validates z/x/y(.mvt|.pbf).
