@@ -27,7 +27,7 @@ func shortLineM(a, b orb.Point, c float64) float64 {
 	sphi, cphi := math.Sincos(phiM)
 	w2 := 1 - wgs84.e2*sphi*sphi
 	w := math.Sqrt(w2)
-	nRad := wgsA / w                        // prime-vertical radius N
+	nRad := wgsA / w                         // prime-vertical radius N
 	mRad := wgsA * (1 - wgs84.e2) / (w2 * w) // meridian radius M
 	north, east := mRad*dPhi, nRad*cphi*dLam
 	h2 := north*north + east*east
