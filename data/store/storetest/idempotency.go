@@ -144,7 +144,9 @@ func testIdempotencyFailedWriteKeepsNoKey(t *testing.T, open Opener) {
 	ctx := context.Background()
 	before := countsOf(t, s)
 	i := &store.Idempotent{Request: store.IdemRequest{TokenID: 3, Key: "k", Method: "POST", Path: "/p", BodySHA256: "00"},
-		Render: func(*sql.Tx, int64, any) (store.IdemResponse, error) { return store.IdemResponse{}, errors.New("cannot render") }}
+		Render: func(*sql.Tx, int64, any) (store.IdemResponse, error) {
+			return store.IdemResponse{}, errors.New("cannot render")
+		}}
 	err := s.Write(store.WithIdempotency(ctx, i), store.CLIActor(), "facility.create", "facility", func(tx *sql.Tx) (any, any, error) {
 		_, err := s.InsertFacility(ctx, tx, planFacility("不该留下", datasettest.Vil1, orb.Point{110.70, 31.30}))
 		return nil, nil, err
