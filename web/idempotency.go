@@ -31,7 +31,7 @@ const (
 	headerIdemKey      = "Idempotency-Key"
 	headerIdemReplayed = "Idempotency-Replayed"
 	maxIdemKeyLen      = 255
-	ctxIdem            = "civplan.idem" // the request's *store.IdemRequest (gin context)
+	ctxIdem            = "civplan.idem"                    // the request's *store.IdemRequest (gin context)
 	jsonUTF8           = "application/json; charset=utf-8" // what c.JSON sends
 )
 
