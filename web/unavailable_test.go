@@ -22,7 +22,10 @@ import (
 // testLogWriter sends a server log to the test's log.
 type testLogWriter struct{ t *testing.T }
 
-func (w testLogWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testLogWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // tcpProxy forwards loopback connections to target; cut closes its listener and every
 // connection (PostgreSQL "goes away" mid-run: pooled connections break, new ones are refused),
