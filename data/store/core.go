@@ -47,6 +47,10 @@ type Dialect struct {
 	// inserts need no RETURNING: with go-sqlite3 an INSERT … RETURNING run as a query costs
 	// 5–10× a plain one (15,000 facilities of a batch import: 2.6 s instead of 0.3 s).
 	LastInsertID bool
+	// Unavailable, when not nil, turns a connection-level failure into an *UnavailableError
+	// (ErrUnavailable) and returns any other error unchanged; writes and read transactions pass
+	// their errors through it (unavailable.go).
+	Unavailable func(err error) error
 }
 
 // SQLiteDialect is the SQLite store's dialect: triggers keep divisions_version, AUTOINCREMENT
@@ -60,6 +64,7 @@ func SQLiteDialect() Dialect {
 		ListTables:       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
 		ReadTx:           sql.TxOptions{ReadOnly: true},
 		LastInsertID:     true,
+		Unavailable:      SQLiteUnavailable,
 	}
 }
 
@@ -79,7 +84,8 @@ func (s *Core) Path() string { return s.name }
 
 // writeTx runs fn in a write transaction numbered by the change log (changelog.go): the write
 // version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
-// written after. Every write of the store goes through here.
+// written after. Every write of the store goes through here; a connection-level failure comes
+// back as ErrUnavailable (Dialect.Unavailable).
 func (s *Core) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writeTxResult(ctx, func(tx *sql.Tx) (any, error) { return nil, fn(tx) })
 }
@@ -90,7 +96,7 @@ func (s *Core) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // rendered answer after fn, in the same transaction (idempotency.go).
 func (s *Core) writeTxResult(ctx context.Context, fn func(tx *sql.Tx) (any, error)) error {
 	idem := idempotencyFrom(ctx)
-	return s.runTx(ctx, func(tx *sql.Tx) error {
+	return s.markUnavailable(ctx, s.runTx(ctx, func(tx *sql.Tx) error {
 		start, err := s.beginChange(ctx, tx)
 		if err != nil {
 			return err
@@ -111,7 +117,7 @@ func (s *Core) writeTxResult(ctx context.Context, fn func(tx *sql.Tx) (any, erro
 		}
 		_, err = s.finishChange(ctx, tx, start)
 		return err
-	})
+	}))
 }
 
 // insertID runs the INSERT q (of one row into a table with an id column) and returns the new
