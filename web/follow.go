@@ -33,6 +33,7 @@ type followState struct {
 	okAt      time.Time // start of the last catch-up that read the store: the snapshot is current as of then
 	failSince time.Time // start of the first failed catch-up after okAt; zero while the store answers
 	failures  int       // failed catch-ups since okAt
+	cause     string    // why the last one failed, when the store said (store.UnavailableError.Cause)
 }
 
 // noteCatchUp records the outcome of a catch-up that started at start (the caller holds
@@ -56,6 +57,11 @@ func (s *Server) noteCatchUp(ctx context.Context, start time.Time, err error) {
 		next.failSince = start
 	}
 	next.failures++
+	next.cause = ""
+	var u *store.UnavailableError
+	if errors.As(err, &u) {
+		next.cause = u.Store + ": " + u.Cause
+	}
 	s.failures.Add(1)
 	s.follow.Store(&next)
 	if next.failures == 1 || next.failures%100 == 0 {
@@ -84,8 +90,12 @@ func (s *Server) staleness() (lag time.Duration, why string) {
 	}
 	switch {
 	case st.failures > 0:
-		why = fmt.Sprintf("store unreachable since %s (%d catch-ups failed; the errors are in the server log); serving the snapshot at version %d, last confirmed current %.1f s ago",
-			st.failSince.UTC().Format(time.RFC3339), st.failures, version, lag.Seconds())
+		cause := ""
+		if st.cause != "" {
+			cause = ", the last because " + st.cause
+		}
+		why = fmt.Sprintf("store unreachable since %s (%d catch-ups failed%s; the errors are in the server log); serving the snapshot at version %d, last confirmed current %.1f s ago",
+			st.failSince.UTC().Format(time.RFC3339), st.failures, cause, version, lag.Seconds())
 	case lag > s.cfg.MaxLag:
 		why = fmt.Sprintf("snapshot %.1f s behind the store: no catch-up has completed since (max lag %s); serving the snapshot at version %d",
 			lag.Seconds(), s.cfg.MaxLag, version)

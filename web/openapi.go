@@ -135,11 +135,11 @@ func (s *Server) openAPIDoc() obj {
 		"get": op("ogcItem", "one feature (facilities: with its ETag)", []any{pref("collectionId"), pref("featureId"), pref("crs"), f},
 			obj{"200": resp("the feature", obj{geoJSONType: obj{"schema": ref("Feature")}, htmlType: obj{"schema": str()}})}, "400", "404", "406"),
 		"put": obj{"operationId": "ogcReplace", "summary": "replace a facility (planner; facility collections only, OGC API Part 4)", "parameters": fidParams, "requestBody": featureBody,
-			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428", "503"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
 		"patch": obj{"operationId": "ogcUpdate", "summary": "change some properties of a facility (planner; OGC API Part 4)", "parameters": fidParams, "requestBody": featureBody,
-			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "413", "415", "428", "503"), obj{"200": resp("the stored feature with its new ETag", content(geoJSONType, ref("Feature")))})},
 		"delete": obj{"operationId": "ogcDelete", "summary": "delete a facility (planner; kept in the history; OGC API Part 4)", "parameters": fidParams,
-			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "428"), obj{"204": resp("deleted", nil)})},
+			"responses": mergeObj(problems("400", "401", "403", "404", "405", "412", "428", "503"), obj{"204": resp("deleted", nil)})},
 	}
 	itemParams := []any{pref("limit"), pref("bbox"), pref("bbox-crs"), pref("crs"), pref("cursor"), pref("filter"), pref("filter-lang"), pref("filter-crs"), f}
 	// datetime: every items path declares it (Part 1 core); on collections without a temporal
@@ -295,15 +295,15 @@ func addAPIv1Analysis(paths obj, js func(string, string) obj, geo func(string) o
 	ifMatch := obj{"name": "If-Match", "in": "header", "required": true, "description": "the ETag read from GET /api/v1/facilities/{id}", "schema": str()}
 	fac := paths["/api/v1/facilities"].(obj)
 	fac["post"] = obj{"operationId": "createFacility", "summary": "add a facility (planner)", "requestBody": body("the facility (kind, name, division_code, lon/lat or point, …)"),
-		"responses": mergeObj(problems("400", "401", "403", "404", "413"), obj{"201": resp("created; Location and ETag headers", content(geoJSONType, ref("Feature")))})}
+		"responses": mergeObj(problems("400", "401", "403", "404", "413", "503"), obj{"201": resp("created; Location and ETag headers", content(geoJSONType, ref("Feature")))})}
 	one := paths["/api/v1/facilities/{id}"].(obj)
 	for _, m := range []string{"put", "patch"} {
 		one[m] = obj{"operationId": m + "Facility", "summary": m + " a facility (planner; PUT replaces, PATCH merges)", "parameters": []any{idParam, ifMatch},
 			"requestBody": body("the facility or the fields to change"),
-			"responses":   mergeObj(problems("400", "401", "403", "404", "412", "413", "428"), obj{"200": resp("the stored facility with its new ETag", content(geoJSONType, ref("Feature")))})}
+			"responses":   mergeObj(problems("400", "401", "403", "404", "412", "413", "428", "503"), obj{"200": resp("the stored facility with its new ETag", content(geoJSONType, ref("Feature")))})}
 	}
 	one["delete"] = obj{"operationId": "deleteFacility", "summary": "delete a facility (planner; kept in the history)", "parameters": []any{idParam, ifMatch},
-		"responses": mergeObj(problems("400", "401", "403", "404", "412", "428"), obj{"204": resp("deleted", nil)})}
+		"responses": mergeObj(problems("400", "401", "403", "404", "412", "428", "503"), obj{"204": resp("deleted", nil)})}
 	paths["/api/v1/coverage"] = obj{"get": op("coverage", "covered / total village committees and elderly per division against the target",
 		with(qparam("villages", "add the per-village answers", obj{"type": "boolean"})), obj{"200": table("coverage")}, "400", "404")}
 	paths["/api/v1/gaps"] = obj{"get": op("gaps", "uncovered village committees, elderly descending, with their nearest facility",

@@ -96,7 +96,7 @@ func backupPostgres(url, file string, stdout io.Writer) error {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	cmd := exec.Command(bin, "--format=custom", "--no-owner", "--file="+tmp.Name(), "--dbname="+url)
+	cmd := exec.Command(bin, "--format=custom", "--no-owner", "--file="+tmp.Name(), "--dbname="+postgres.LibpqURL(url))
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Run(); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/civplan/civplan/data/dataset"
@@ -30,7 +29,8 @@ func openSeeded(db string, stderr io.Writer) (store.Handle, error) {
 // openSeededFrom opens the database and, when it is empty, seeds it from the dataset file dsPath
 // (gzipped JSON) or, when dsPath is "", from the embedded Hubei dataset. A dsPath given for a
 // database that already holds data is ignored (the database wins). On PostgreSQL the check and
-// the seeding run under the store's advisory lock, so replicas starting together seed once.
+// the seeding run under the store's advisory lock, on SQLite inside its BEGIN IMMEDIATE write
+// transaction, so replicas starting together seed once.
 func openSeededFrom(db, dsPath string, stderr io.Writer) (store.Handle, error) {
 	load := func() (*dataset.Dataset, string, error) { return loadSeedDataset(dsPath) }
 	if postgres.IsURL(db) {
@@ -45,26 +45,17 @@ func openSeededFrom(db, dsPath string, stderr io.Writer) (store.Handle, error) {
 		})
 		return st, err
 	}
-	st, err := store.Open(db)
+	var bar func(done, total int)
+	st, err := store.OpenSeeded(db, store.SeedOptions{
+		Seed: func() (*dataset.Dataset, error) {
+			ds, from, err := load()
+			bar = newBar(stderr, "seeding "+db+" from "+from)
+			return ds, err
+		},
+		Progress: func(done, total int) { bar(done, total) },
+	})
 	if err != nil {
 		return nil, err
-	}
-	empty, err := st.Empty()
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	if empty {
-		ds, from, err := load()
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		bar := newBar(stderr, "seeding "+db+" from "+from)
-		if err := st.Seed(context.Background(), ds, bar); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("seed %s: %w", db, err)
-		}
 	}
 	return st, nil
 }

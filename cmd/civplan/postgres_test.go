@@ -92,7 +92,7 @@ func TestCommandsOnPostgres(t *testing.T) {
 			t.Errorf("audit on PostgreSQL lacks %s: %d %.300q", a, code, out)
 		}
 	}
-	if code, out, stderr := runCLI(t, "token", "list", "--db", pg); code != 0 || !strings.Contains(out, "ops") {
+	if code, out, stderr := runCLI(t, "token", "list", "--db", pg+"&pool_max_conns=3"); code != 0 || !strings.Contains(out, "ops") {
 		t.Errorf("token list: %d %q %q", code, out, stderr)
 	}
 	if code, out, stderr := runCLI(t, "token", "revoke", "1", "--db", pg); code != 0 || !strings.Contains(out, "revoked token 1") {
@@ -101,7 +101,8 @@ func TestCommandsOnPostgres(t *testing.T) {
 
 	t.Run("backup drives pg_dump, restore explains pg_restore", func(t *testing.T) {
 		bak := filepath.Join(dir, "c.dump")
-		code, out, stderr := runCLI(t, "backup", bak, "--db", pg)
+		// pool_max_conns is civplan's, not libpq's: pg_dump must not see it
+		code, out, stderr := runCLI(t, "backup", bak, "--db", pg+"&pool_max_conns=5")
 		if code != 0 || !strings.Contains(out, "pg_dump custom format") {
 			t.Fatalf("backup: %d %q %q", code, out, stderr)
 		}

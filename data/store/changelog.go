@@ -336,8 +336,8 @@ func (s *Core) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	opts := s.d.ReadTx
 	tx, err := s.rdb.BeginTx(ctx, &opts)
 	if err != nil {
-		return err
+		return s.markUnavailable(ctx, err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return s.markUnavailable(ctx, fn(tx))
 }

@@ -47,6 +47,10 @@ type Dialect struct {
 	// inserts need no RETURNING: with go-sqlite3 an INSERT … RETURNING run as a query costs
 	// 5–10× a plain one (15,000 facilities of a batch import: 2.6 s instead of 0.3 s).
 	LastInsertID bool
+	// Unavailable, when not nil, turns a connection-level failure into an *UnavailableError
+	// (ErrUnavailable) and returns any other error unchanged; writes and read transactions pass
+	// their errors through it (unavailable.go).
+	Unavailable func(err error) error
 }
 
 // SQLiteDialect is the SQLite store's dialect: triggers keep divisions_version, AUTOINCREMENT
@@ -60,6 +64,7 @@ func SQLiteDialect() Dialect {
 		ListTables:       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
 		ReadTx:           sql.TxOptions{ReadOnly: true},
 		LastInsertID:     true,
+		Unavailable:      SQLiteUnavailable,
 	}
 }
 
@@ -79,19 +84,40 @@ func (s *Core) Path() string { return s.name }
 
 // writeTx runs fn in a write transaction numbered by the change log (changelog.go): the write
 // version is bumped before fn runs, so rows fn writes can carry it, and the log entry is
-// written after. Every write of the store goes through here.
+// written after. Every write of the store goes through here; a connection-level failure comes
+// back as ErrUnavailable (Dialect.Unavailable).
 func (s *Core) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.runTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTxResult(ctx, func(tx *sql.Tx) (any, error) { return nil, fn(tx) })
+}
+
+// writeTxResult is writeTx for a write whose result (fn's first value) a keyed write's answer
+// is rendered from: when ctx carries an Idempotency-Key (WithIdempotency), the key is looked up
+// after the counter bump (a stored key: *ReplayError, nothing written) and stored with the
+// rendered answer after fn, in the same transaction (idempotency.go).
+func (s *Core) writeTxResult(ctx context.Context, fn func(tx *sql.Tx) (any, error)) error {
+	idem := idempotencyFrom(ctx)
+	return s.markUnavailable(ctx, s.runTx(ctx, func(tx *sql.Tx) error {
 		start, err := s.beginChange(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if err := fn(tx); err != nil {
+		if idem != nil {
+			if err := s.idemBegin(ctx, tx, idem); err != nil {
+				return err
+			}
+		}
+		result, err := fn(tx)
+		if err != nil {
 			return err
+		}
+		if idem != nil {
+			if err := s.idemFinish(ctx, tx, idem, start.version, result); err != nil {
+				return err
+			}
 		}
 		_, err = s.finishChange(ctx, tx, start)
 		return err
-	})
+	}))
 }
 
 // insertID runs the INSERT q (of one row into a table with an id column) and returns the new

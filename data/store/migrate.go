@@ -30,6 +30,7 @@ func schemaMigrations() []migration {
 		{4, "scenario replay lists", schemaScenarioReplay},
 		{5, "divisions version", schemaDivisionsVersion},
 		{6, "change log", schemaChangeLog},
+		{7, "idempotency keys", schemaIdempotency},
 	}
 }
 
@@ -134,10 +135,15 @@ CREATE INDEX audit_log_at ON audit_log(at);
 // SchemaVersion is the newest schema version this build knows.
 func SchemaVersion() int { m := schemaMigrations(); return m[len(m)-1].Version }
 
-// migrate applies the SQLite store's pending steps, holding the write mutex during each.
+// migrate applies the SQLite store's pending steps, holding the write mutex during each. Each
+// step re-reads the version inside its BEGIN IMMEDIATE transaction, so processes that open a new
+// file together apply each step once; one that finds the file locked (SQLITE_BUSY past the busy
+// timeout: another process is migrating or seeding) tries again (retryBusy).
 func (s *SQLite) migrate(ctx context.Context, steps []migration) error {
-	return Migrate(ctx, s.wdb, steps, `CREATE TABLE IF NOT EXISTS schema_version (
+	return retryBusy(ctx, setupBusyWait, busyPause, func() error {
+		return Migrate(ctx, s.wdb, steps, `CREATE TABLE IF NOT EXISTS schema_version (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`, s.now, &s.wmu)
+	})
 }
 
 // Migrate brings db's schema up to steps (versions 1, 2, … without gaps): it creates the
@@ -187,6 +193,15 @@ func applyMigration(ctx context.Context, db *sql.DB, m Migration, now func() tim
 		return fmt.Errorf("migration %d (%s): begin: %w", m.Version, m.Name, err)
 	}
 	defer tx.Rollback()
+	// Another process may have applied the step since the version was read: checked again under
+	// the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock is held).
+	var cur sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&cur); err != nil {
+		return fmt.Errorf("migration %d (%s): read schema version: %w", m.Version, m.Name, err)
+	}
+	if int(cur.Int64) >= m.Version {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 	}

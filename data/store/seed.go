@@ -19,8 +19,12 @@ import (
 // metaDatasetKey is the meta table key of the seeded dataset's Meta (JSON).
 const metaDatasetKey = "dataset"
 
+// ErrSeeded is returned by Seed for a store that already holds divisions (seeded before, or by
+// another process meanwhile).
+var ErrSeeded = errors.New("already seeded")
+
 // Seed loads ds into an empty store in one transaction: all of it or nothing. It refuses a
-// store that already holds divisions. progress (may be nil) is called with rows written so
+// store that already holds divisions (ErrSeeded), checking inside the write transaction. progress (may be nil) is called with rows written so
 // far and the total (divisions + facilities). Facilities keep their IDs when non-zero. The
 // audit entry (action "seed") names the actor attached to ctx (WithActor), else "system".
 func (s *Core) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done, total int)) error {
@@ -47,7 +51,7 @@ func (s *Core) Seed(ctx context.Context, ds *dataset.Dataset, progress func(done
 			return err
 		}
 		if n > 0 {
-			return fmt.Errorf("store already holds %d divisions", n)
+			return fmt.Errorf("%w: store already holds %d divisions", ErrSeeded, n)
 		}
 		ins, err := tx.PrepareContext(ctx, s.insertDivisionSQL())
 		if err != nil {

@@ -97,7 +97,9 @@ func openLocked(path string, steps []migration) (*SQLite, error) {
 	wdb.SetConnMaxLifetime(0)
 	s := &SQLite{path: path, wdb: wdb}
 	s.Core = NewCore(SQLiteDialect(), path, nil, s.groupCommit)
-	if err := s.checkPragmas(); err != nil {
+	// A new file is switched to WAL by its first connection: processes opening it together may
+	// find it locked meanwhile.
+	if err := retryBusy(context.Background(), setupBusyWait, busyPause, s.checkPragmas); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

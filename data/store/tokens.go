@@ -200,7 +200,7 @@ func (s *Core) Authenticate(ctx context.Context, secret string) (Token, error) {
 		return Token{}, ErrBadToken
 	}
 	if err != nil {
-		return Token{}, fmt.Errorf("authenticate: %w", err)
+		return Token{}, fmt.Errorf("authenticate: %w", s.markUnavailable(ctx, err))
 	}
 	if subtle.ConstantTimeCompare(stored, h) != 1 || revoked.Valid {
 		return Token{}, ErrBadToken

@@ -12,7 +12,8 @@ import (
 // it starts listening — the first time too, since a caller's catch-up may have run before the
 // LISTEN took effect — it sends once, as commits may have gone unnoticed meanwhile. When the
 // connection breaks it reconnects with backoff (100 ms doubling to 5 s). The channel is closed
-// when ctx ends.
+// when ctx ends. The connection is the one pool_max_conns keeps outside the pool (its
+// application_name is the pool's plus "-listen": civplan-listen): call Changed once per Store.
 func (s *Store) Changed(ctx context.Context) <-chan struct{} {
 	out := make(chan struct{}, 1)
 	signal := func() {
@@ -24,7 +25,7 @@ func (s *Store) Changed(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(out)
 		cfg := s.cfg.Copy()
-		cfg.RuntimeParams["application_name"] = "civplan-listen"
+		cfg.RuntimeParams["application_name"] = s.cfg.RuntimeParams["application_name"] + "-listen"
 		backoff := 100 * time.Millisecond
 		for ctx.Err() == nil {
 			conn, err := pgx.ConnectConfig(ctx, cfg)

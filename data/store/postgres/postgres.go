@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/civplan/civplan/data/dataset"
 	"github.com/civplan/civplan/data/store"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -21,8 +23,9 @@ import (
 // for concurrent use, and by several processes on one database.
 type Store struct {
 	*store.Core
-	db  *sql.DB
-	cfg *pgx.ConnConfig
+	db       *sql.DB
+	cfg      *pgx.ConnConfig
+	maxConns int // pool_max_conns: the pool holds one less, LISTEN the last
 }
 
 var (
@@ -69,15 +72,30 @@ func dialect() store.Dialect {
 		ListTables: `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
 			AND table_type = 'BASE TABLE' AND table_name <> 'spatial_ref_sys' ORDER BY table_name`,
 		ReadTx: sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		// Unavailable: the Store's classify (it pings), set by Open.
 	}
 }
 
+// DefaultMaxConns is the default of the URL parameter pool_max_conns: the most connections one
+// process (a replica, a CLI command) opens to PostgreSQL, the LISTEN connection included.
+const DefaultMaxConns = 16
+
+// MaxConnsParam is the URL query parameter (postgres://…/db?pool_max_conns=8, as pgxpool names
+// it) bounding the connections of one process; Open removes it before connecting.
+const MaxConnsParam = "pool_max_conns"
+
 // Open connects to the database at rawURL (postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?…]),
 // creates the PostGIS extension and the schema when missing and, with o.Seed, seeds an empty
-// database, all under one advisory lock. It fails with a one-line error when the URL is bad,
-// the server cannot be reached, PostGIS is missing or the schema is newer than this build.
+// database, all under one advisory lock. The process opens at most pool_max_conns connections
+// (URL parameter, default DefaultMaxConns, at least 3): one for LISTEN (Changed), the others the
+// pool for writes, catch-ups and token checks. It fails with a one-line error when the URL is
+// bad, the server cannot be reached, PostGIS is missing or the schema is newer than this build.
 func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 	name := Redact(rawURL)
+	rawURL, maxConns, err := splitMaxConns(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		if u := errors.Unwrap(err); u != nil {
@@ -96,17 +114,63 @@ func Open(ctx context.Context, rawURL string, o Options) (*Store, error) {
 	}
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 	// Writes queue on the counter row anyway; reads are snapshot builds, token checks and the
-	// audit log. A cap keeps N replicas well inside max_connections (100 by default).
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
-	s := &Store{db: db, cfg: cfg}
-	s.Core = store.NewCore(dialect(), name, db, s.runTx)
+	// audit log. Idle connections are kept up to the cap (closing one on return and opening
+	// another in the next burst would leave the old backend exiting while the new one counts:
+	// briefly more than the cap on the server), and closed after idleConnTime unused.
+	db.SetMaxOpenConns(maxConns - 1)
+	db.SetMaxIdleConns(maxConns - 1)
+	db.SetConnMaxIdleTime(idleConnTime)
+	s := &Store{db: db, cfg: cfg, maxConns: maxConns}
+	d := dialect()
+	d.Unavailable = s.classify
+	s.Core = store.NewCore(d, name, db, s.runTx)
 	if err := s.setUp(ctx, o); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	return s, nil
 }
+
+// idleConnTime is how long an unused pool connection is kept open.
+const idleConnTime = 5 * time.Minute
+
+// splitMaxConns removes MaxConnsParam from rawURL (PostgreSQL would refuse it as an unknown
+// setting) and returns the URL and its value (DefaultMaxConns when absent).
+func splitMaxConns(rawURL string) (string, int, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL, DefaultMaxConns, nil // pgx.ParseConfig names the problem
+	}
+	q := u.Query()
+	if !q.Has(MaxConnsParam) {
+		return rawURL, DefaultMaxConns, nil
+	}
+	v := q.Get(MaxConnsParam)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 3 || n > 10000 {
+		return "", 0, fmt.Errorf("URL parameter %s=%q: want a whole number from 3 to 10000 (connections of this process: one for LISTEN, at least two for the pool, since seeding holds the advisory lock on one while writing on another)", MaxConnsParam, v)
+	}
+	q.Del(MaxConnsParam)
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
+}
+
+// LibpqURL is rawURL without civplan's own parameters (pool_max_conns), for libpq clients such
+// as pg_dump, which refuse a query parameter they do not know.
+func LibpqURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.Query().Has(MaxConnsParam) {
+		return rawURL
+	}
+	q := u.Query()
+	q.Del(MaxConnsParam)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MaxConns is the most connections this process opens to the database (pool_max_conns): the
+// pool's MaxConns()-1 plus one LISTEN connection.
+func (s *Store) MaxConns() int { return s.maxConns }
 
 // setUp migrates and seeds under the advisory lock, held on one connection of the pool.
 func (s *Store) setUp(ctx context.Context, o Options) error {
@@ -152,7 +216,8 @@ func (s *Store) migrate(ctx context.Context, steps []store.Migration) error {
 }
 
 // runTx is store.Core's write transaction: read committed (each statement after the counter
-// bump sees every earlier commit), rolled back when fn fails or panics.
+// bump sees every earlier commit), rolled back when fn fails or panics. A connection lost during
+// COMMIT is a store.UnavailableError with MaybeCommitted (unless pgx says nothing was sent).
 func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -163,7 +228,13 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		err = fmt.Errorf("commit: %w", err)
+		var u *store.UnavailableError
+		if ctx.Err() == nil && errors.As(s.classify(err), &u) {
+			u.MaybeCommitted = !pgconn.SafeToRetry(err)
+			return u
+		}
+		return err
 	}
 	return nil
 }
