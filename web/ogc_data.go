@@ -39,7 +39,8 @@ func (s *Server) ogcData() *ogcData {
 
 // install makes next the serving snapshot. When next is a step of the serving snapshot by cs
 // (cs nil: a full reload), the OGC data built so far is carried over to next where the step
-// cannot have changed it.
+// cannot have changed it, and so are the encoded answers whose filter no changed facility
+// matches (encodedCache.carry).
 func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
 	s.ogc.mu.Lock()
 	defer s.ogc.mu.Unlock()
@@ -49,6 +50,9 @@ func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
 	var prep *successorPrep
 	if cs != nil && d != nil && cur != nil && d.snap == cur {
 		prep = d.prepare(next, cs) // the step is the caller's alone (s.reload): cur stays
+	}
+	if cs != nil && cur != nil {
+		s.encoded.carry(cur, next, facilityChanges(cur.registry, cs))
 	}
 	s.ogc.mu.Lock()
 	switch {
