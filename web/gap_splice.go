@@ -110,9 +110,12 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 		n := g.Nearest
 		stale := n != nil && changedIDs[n.ID]
 		for j := 0; !stale && j < len(newU); j++ {
-			if n == nil {
+			switch {
+			case n == nil:
 				stale = true
-			} else {
+			case math.Abs(g.Point[1]-newU[j][1])*110_574 > n.DistanceM+1:
+				// a degree of latitude is ≥ 110,574 m: farther than the nearest already
+			default:
 				_, stale = geo.WithinM(g.Point, newU[j], n.DistanceM+1)
 			}
 		}

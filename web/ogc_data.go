@@ -389,13 +389,14 @@ type ogcData struct {
 
 // itemSet is the items of one collection sorted by id, with their overall extent.
 type itemSet struct {
-	once   sync.Once
-	items  []ogcItem
-	extent orb.Bound // of the items with a geometry; valid only when hasExt
-	hasExt bool
-	err    error
-	ready  atomic.Bool      // items, extent and err are set
-	gapQ   facilities.Query // the gap query of an uncovered-villages collection
+	once    sync.Once
+	items   []ogcItem
+	extOnce sync.Once
+	extent  orb.Bound // of the items with a geometry; valid only when hasExt (bounds)
+	hasExt  bool
+	err     error
+	ready   atomic.Bool      // items, extent and err are set
+	gapQ    facilities.Query // the gap query of an uncovered-villages collection
 }
 
 func newOGCData(snap *snapshot) *ogcData {
@@ -426,32 +427,32 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	d.mu.Unlock()
 	s.once.Do(func() {
 		s.items, s.gapQ, s.err = d.build(c)
-		s.setExtent()
 		s.ready.Store(true)
 	})
 	return s, s.err
 }
 
-// setExtent sets the extent of the items with a geometry.
-func (s *itemSet) setExtent() {
-	for i := range s.items {
-		if s.items[i].geom == nil {
-			continue
+// bounds returns the extent of the items with a geometry (ok false when none has one),
+// computed on first use.
+func (s *itemSet) bounds() (orb.Bound, bool) {
+	s.extOnce.Do(func() {
+		for i := range s.items {
+			if s.items[i].geom == nil {
+				continue
+			}
+			if !s.hasExt {
+				s.extent, s.hasExt = s.items[i].bound, true
+			} else {
+				s.extent = s.extent.Union(s.items[i].bound)
+			}
 		}
-		if !s.hasExt {
-			s.extent, s.hasExt = s.items[i].bound, true
-		} else {
-			s.extent = s.extent.Union(s.items[i].bound)
-		}
-	}
+	})
+	return s.extent, s.hasExt
 }
 
-// finish completes a set made with its items (not built by set): extent, and marked built.
+// finish marks a set made with its items (not built by set) as built.
 func (s *itemSet) finish() {
-	s.once.Do(func() {
-		s.setExtent()
-		s.ready.Store(true)
-	})
+	s.once.Do(func() { s.ready.Store(true) })
 }
 
 func (d *ogcData) build(c *ogcCollection) ([]ogcItem, facilities.Query, error) {

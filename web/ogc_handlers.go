@@ -169,8 +169,8 @@ func (s *Server) collectionJSON(c *gin.Context, d *ogcData, col *ogcCollection) 
 		return nil, err
 	}
 	b := baseURL(c) + "/collections/" + col.id
-	e := set.extent
-	if !set.hasExt {
+	e, hasExt := set.bounds()
+	if !hasExt {
 		e = chinaBound
 	}
 	return gin.H{
