@@ -103,10 +103,10 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 		}
 	}
 	for i := range old.items {
-		g := old.items[i].gap
-		if !g.HasPoint || towns[old.items[i].id/1000] {
-			continue
+		if old.items[i].geom == nil || (len(towns) > 0 && towns[old.items[i].id/1000]) {
+			continue // no point: no tile feature, and no nearest facility to change
 		}
+		g := old.items[i].gap
 		n := g.Nearest
 		stale := n != nil && changedIDs[n.ID]
 		for j := 0; !stale && j < len(newU); j++ {
