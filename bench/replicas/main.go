@@ -283,6 +283,7 @@ func (b *bench) run() error {
 	b.readyLog.print()
 	fmt.Printf("acknowledged writes: %d (creates and PATCHes); lost: %d; unacknowledged but committed: %d\n", w.acked(), lost, unacked)
 	fmt.Println(dup)
+	fmt.Println(b.haproxyWrites())
 	return nil
 }
 
@@ -343,12 +344,12 @@ func (b *bench) startHAProxy() error {
 		switch {
 		case len(f) > 0 && (f[0] == "chroot" || f[0] == "user" || f[0] == "group" || f[0] == "daemon" || (f[0] == "stats" && len(f) > 1 && f[1] == "socket")):
 			continue
-		case len(f) > 1 && f[0] == "log" && f[1] == "/dev/log":
-			continue
+		case len(f) > 1 && f[0] == "log" && f[1] == "/dev/log": // writes only, to haproxy.log (haproxyWrites)
+			line = "    log stdout format raw local0"
 		case len(f) == 2 && f[0] == "maxconn" && strings.HasPrefix(line, "    maxconn"): // global: within this shell's open-file limit
 			line = "    maxconn 4000"
 		case len(f) > 0 && f[0] == "bind" && f[1] == ":80":
-			line = "    bind " + b.lbAddr
+			line = "    bind " + b.lbAddr + "\n    http-request set-log-level silent if METH_GET"
 		case len(f) > 2 && f[0] == "server":
 			i, _ := strconv.Atoi(strings.TrimPrefix(f[1], "r"))
 			if i < 1 || i > len(b.reps) {
@@ -878,6 +879,39 @@ func (b *bench) duplicates(w *writer) (string, error) {
 	}
 	return fmt.Sprintf("DUPLICATES: creates applied twice %d, PATCHes applied twice %d, acknowledged writes without their audit row %d (audit: %d facility.create rows for %d bench names, %d acknowledged creates; %d facility.update rows on the writer's facilities)",
 		dupCreates, dupUpdates, missing, sum(perName), len(perName), len(w.created), patchRows), nil
+}
+
+// haproxyWrites reads haproxy's log of the writes (GET and HEAD are not logged) and counts
+// those haproxy sent to a server more than once (the retries field of the httplog line, "+N"
+// when redispatched to another server) and their final status.
+func (b *bench) haproxyWrites() string {
+	raw, err := os.ReadFile(filepath.Join(b.cfg.dir, "haproxy.log"))
+	if err != nil {
+		return fmt.Sprintf("HAPROXY: no log (%v)", err)
+	}
+	// httplog: … %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq …
+	counters := regexp.MustCompile(` \d+/\d+/\d+/\d+/(\+?)(\d+) \d+/\d+ `)
+	status := regexp.MustCompile(` -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (\d{3}) `)
+	writes, retried := 0, 0
+	var finals []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.Contains(l, `"POST `) && !strings.Contains(l, `"PATCH `) && !strings.Contains(l, `"PUT `) && !strings.Contains(l, `"DELETE `) {
+			continue
+		}
+		writes++
+		m := counters.FindStringSubmatch(l)
+		if m == nil || m[2] == "0" {
+			continue
+		}
+		retried++
+		st := "?"
+		if s := status.FindStringSubmatch(l); s != nil {
+			st = s[1]
+		}
+		finals = append(finals, fmt.Sprintf("%s%s retries → %s", m[1], m[2], st))
+		b.logf("haproxy resent a write: %s", strings.TrimSpace(l))
+	}
+	return fmt.Sprintf("HAPROXY: %d writes logged, %d sent again by haproxy %v", writes, retried, finals)
 }
 
 func sum(m map[string]int) int {
