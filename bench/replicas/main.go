@@ -39,7 +39,7 @@ type config struct {
 	civplan, db, peerDB, dir, haproxyCfg, pgRestart string
 	replicas                                        int
 	phase, latency                                  time.Duration
-	conns                                           int
+	conns, kills                                    int
 }
 
 func run() error {
@@ -54,6 +54,7 @@ func run() error {
 	flag.DurationVar(&c.phase, "phase", 40*time.Second, "length of the kill and restart phases")
 	flag.DurationVar(&c.latency, "latency", 10*time.Second, "length of each wrk run of the latency comparison")
 	flag.IntVar(&c.conns, "conns", 32, "wrk connections")
+	flag.IntVar(&c.kills, "kills", 1, "times r2 is killed (and restarted) in the kill phase")
 	flag.Parse()
 	if c.civplan == "" || c.db == "" || c.dir == "" {
 		return errors.New("-civplan, -db and -dir are required")
@@ -231,24 +232,35 @@ func (b *bench) run() error {
 	baseline := &phaseResult{name: "baseline (no writes)", reads: base, load: loadavg(), errKinds: map[string]int{}}
 
 	var w writer
-	b.logf("phase kill: %v of wrk -c%d through haproxy + one writer; SIGKILL r2 at 1/4, restart it at once", b.cfg.phase, b.cfg.conns)
+	when := "at 1/4"
+	if b.cfg.kills > 1 {
+		when = fmt.Sprintf("%d times, first at 1/4, then evenly until 7/8", b.cfg.kills)
+	}
+	b.logf("phase kill: %v of wrk -c%d through haproxy + one writer; SIGKILL r2 %s, restart it at once", b.cfg.phase, b.cfg.conns, when)
 	kill := b.phase("kill", &w, func() {
-		time.Sleep(b.cfg.phase / 4)
-		r := b.reps[1]
-		r.up.Store(false)
-		r.cmd.Process.Signal(syscall.SIGKILL)
-		<-r.exited
-		b.logf("r2 killed (SIGKILL); restarting")
 		t0 := time.Now()
-		if err := b.startProc(r); err != nil {
-			b.logf("restart r2: %v", err)
-			return
+		for k := 0; k < max(b.cfg.kills, 1); k++ {
+			at := b.cfg.phase / 4
+			if b.cfg.kills > 1 {
+				at += time.Duration(k) * (b.cfg.phase * 5 / 8) / time.Duration(b.cfg.kills-1)
+			}
+			time.Sleep(time.Until(t0.Add(at)))
+			r := b.reps[1]
+			r.up.Store(false)
+			r.cmd.Process.Signal(syscall.SIGKILL)
+			<-r.exited
+			b.logf("r2 killed (SIGKILL, %d of %d); restarting", k+1, max(b.cfg.kills, 1))
+			t1 := time.Now()
+			if err := b.startProc(r); err != nil {
+				b.logf("restart r2: %v", err)
+				return
+			}
+			if _, err := b.waitReady(r, 5*time.Minute); err != nil {
+				b.logf("restart r2: %v", err)
+				return
+			}
+			b.logf("r2 ready again %v after the restart", time.Since(t1).Round(time.Millisecond))
 		}
-		if _, err := b.waitReady(r, 5*time.Minute); err != nil {
-			b.logf("restart r2: %v", err)
-			return
-		}
-		b.logf("r2 ready again %v after the restart", time.Since(t0).Round(time.Millisecond))
 	})
 	var restart *phaseResult
 	if b.cfg.pgRestart != "" {
