@@ -123,9 +123,11 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 	// Demand side: every selected village of the tree, by position in a.villages.
 	a.villageIndex()
 	inDemand := make([]bool, len(a.villages))
-	var ex Excluded
-	for i, v := range a.villages {
-		inDemand[i] = keepVillage(v, &q, &ex)
+	all := q
+	all.Division = ""
+	demand, _ := a.selectPos(&all)
+	for _, p := range demand {
+		inDemand[p] = true
 	}
 	// Step 1: supply-to-demand ratio per facility.
 	rj := make([]float64, len(ki.fs))
@@ -161,7 +163,7 @@ func (a *Analyzer) Accessibility(p AccessParams) (*Accessibility, error) {
 		}
 	}
 	// Step 2: sum the ratios reachable from each village in scope.
-	vs, _ := selectVillages(a.scope(q.Division), &q)
+	vs, _ := a.selectVillages(&q)
 	res.Villages = make([]VillageAccess, len(vs))
 	parallel(len(vs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {

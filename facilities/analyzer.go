@@ -22,6 +22,14 @@ type Analyzer struct {
 	vixOnce sync.Once
 	vix     *geo.PointIndex // over villages that have a point
 	vixPos  []int           // vix index → position in villages
+
+	vcols *lazyCols // see cols; shared by WithRegistry
+}
+
+// lazyCols builds villageCols on first use.
+type lazyCols struct {
+	once sync.Once
+	c    *villageCols
 }
 
 // NewAnalyzer builds an analyzer; cfg nil means DefaultConfig(). It fails only when the embedded
@@ -34,7 +42,7 @@ func NewAnalyzer(t *divisions.Tree, r *Registry, cfg *Config) (*Analyzer, error)
 		}
 		cfg = c
 	}
-	a := &Analyzer{tree: t, reg: r, cfg: cfg}
+	a := &Analyzer{tree: t, reg: r, cfg: cfg, vcols: &lazyCols{}}
 	for _, d := range t.All() {
 		if d.Level == divisions.Village {
 			a.villages = append(a.villages, d)
@@ -50,6 +58,7 @@ func (a *Analyzer) WithRegistry(r *Registry) *Analyzer {
 	a.villageIndex()
 	b.vix, b.vixPos = a.vix, a.vixPos
 	b.vixOnce.Do(func() {})
+	b.vcols = a.vcols
 	return b
 }
 
@@ -100,14 +109,18 @@ func (a *Analyzer) resolveDivision(s divisions.Code) (divisions.Code, *divisions
 	return c, d, nil
 }
 
-// parallel runs fn over [0, n) in contiguous chunks on all CPUs; fn must only write to its own indexes.
+// parallelChunk is the length of parallel's chunks: each starts at a multiple of it.
+const parallelChunk = 1024
+
+// parallel runs fn over [0, n) in contiguous chunks on all CPUs (one call fn(0, n) for small n);
+// fn must only write to its own indexes.
 func parallel(n int, fn func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if n < 2048 || workers < 2 {
 		fn(0, n)
 		return
 	}
-	chunk := 1024
+	chunk := parallelChunk
 	var next int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup

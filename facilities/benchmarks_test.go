@@ -40,14 +40,19 @@ func benchCoverage(b *testing.B, p facilities.Params) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if _, err := a.Coverage(p); err != nil { // builds the kind's index and the village columns
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var c *facilities.Coverage
+	cpu0 := cpuNow()
 	for b.Loop() {
 		if c, err = a.Coverage(p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuNow()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(c.Summary.Villages), "villages")
 	b.ReportMetric(*c.Summary.Ratio, "covered_ratio")
 }

@@ -243,38 +243,6 @@ type Coverage struct {
 	TargetNote   string          `json:"target_note,omitempty"`
 }
 
-// selectVillages filters the scope to the village committees (and options) the indicator counts.
-func selectVillages(scope []*divisions.Division, q *Query) ([]*divisions.Division, Excluded) {
-	var out []*divisions.Division
-	var ex Excluded
-	for _, v := range scope {
-		if keepVillage(v, q, &ex) {
-			out = append(out, v)
-		}
-	}
-	return out, ex
-}
-
-// keepVillage reports whether v counts under q, and otherwise counts the reason in ex.
-func keepVillage(v *divisions.Division, q *Query, ex *Excluded) bool {
-	if !v.Kind.IsVillageCommittee(q.IncludeVillageLike) {
-		ex.NotVillageCommittee++
-		return false
-	}
-	if q.RuralOnly {
-		rural, known := v.IsRural()
-		if !known {
-			ex.UnknownRural++
-			return false
-		}
-		if !rural {
-			ex.Urban++
-			return false
-		}
-	}
-	return true
-}
-
 func ruralWord(v *divisions.Division) string {
 	rural, known := v.IsRural()
 	switch {
@@ -293,26 +261,26 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 	if err != nil {
 		return nil, err
 	}
-	vs, ex := selectVillages(a.scope(q.Division), &q)
-	cs := a.coverCompact(&q, vs, p.Nearest)
+	pos, ex := a.selectPos(&q)
+	cs := a.coverCompact(&q, pos, p.Nearest)
 	c := &Coverage{Query: q, Excluded: ex}
 	if !p.SummaryOnly {
-		c.Villages = a.results(&q, vs, cs)
+		c.Villages = a.results(&q, pos, cs)
 	}
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
 		tgt = d.Target
 		c.TargetSource, c.TargetNote = tgt.Source, tgt.Note
 	}
-	row := a.compactRow(&q, vs, cs)
-	c.Summary = aggregateRows(len(vs), row, tgt)
+	row := a.compactRow(&q, pos, cs)
+	c.Summary = aggregateRows(len(pos), row, tgt)
 	if div != nil {
 		c.Summary.Code, c.Summary.Name, c.Summary.Level = div.Code, div.Name, div.Level
 	} else {
 		c.Summary.Name = "全部"
 	}
 	if q.GroupBy != 0 {
-		c.Groups = a.groupRows(len(vs), row, q.Division, q.GroupBy, tgt)
+		c.Groups = a.groupRows(len(pos), a.codeAt(pos), row, q.Division, q.GroupBy, tgt)
 	}
 	return c, nil
 }
@@ -327,42 +295,47 @@ type villageCover struct {
 	detour  float64
 }
 
-// coverCompact answers every village in vs (in order) in compact form.
-func (a *Analyzer) coverCompact(q *Query, vs []*divisions.Division, withNearest bool) []villageCover {
+// coverCompact answers every village at positions pos of a.villages (in order) in compact form.
+func (a *Analyzer) coverCompact(q *Query, pos []int32, withNearest bool) []villageCover {
 	ki := a.reg.kind(q.Kind)
-	cs := make([]villageCover, len(vs))
-	parallel(len(vs), func(lo, hi int) {
+	vc := a.cols()
+	cs := make([]villageCover, len(pos))
+	parallel(len(pos), func(lo, hi int) {
 		var unit unitCursor
+		wk := ki.ix.Walker() // villages in code order: each starts from its neighbour's answer
 		for i := lo; i < hi; i++ {
-			v := vs[i]
+			p := pos[i]
 			c := &cs[i]
-			c.fi, c.near, c.detour = -1, -1, q.detourOf(v.Code)
-			if q.Mode == ModeJurisdiction {
-				if withNearest && v.HasSeat {
-					if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
-						c.near, c.nearD = int32(j), d
-					}
-				}
-				if fi, ok := unit.first(ki, v.Code); ok {
-					c.covered, c.fi = true, fi
-				}
-				continue
+			c.fi, c.near, c.detour = -1, -1, q.DetourDefault
+			if len(q.Detour) > 0 {
+				c.detour = q.detourOf(a.villages[p].Code)
 			}
-			if withNearest && v.HasSeat {
-				if j, d, ok := ki.ix.Nearest(v.Seat, 0); ok {
+			hasSeat := vc.flags[p]&vcSeat != 0
+			if withNearest && hasSeat {
+				if j, d, ok := wk.Nearest(&vc.at[p], 0); ok {
 					c.near, c.nearD = int32(j), d
 				}
 			}
-			if q.Mode == ModeRadius && withNearest {
+			switch {
+			case q.Mode == ModeJurisdiction:
+				if fi, ok := unit.first(ki, a.villages[p].Code); ok {
+					c.covered, c.fi = true, fi
+				}
+			case q.Mode == ModeRadius && withNearest:
 				// The nearest facility decides: covered iff it is within the radius (× detour).
 				if c.near >= 0 && c.nearD <= q.RadiusM/c.detour { // the same test as AnyWithin(R/detour)
 					c.covered, c.fi = true, c.near
 				}
-				continue
-			}
-			fi, ok := a.coveredBy(q, ki, v, c.detour)
-			if ok {
-				c.covered, c.fi = true, int32(fi)
+			case q.Mode == ModeRadius:
+				// AnyWithin decides without naming the facility (it avoids exact geodesics where the
+				// chord bounds suffice); the caller then reports the kind's weakest facility provenance.
+				if hasSeat && wk.AnyWithin(&vc.at[p], q.RadiusM/c.detour) {
+					c.covered = true
+				}
+			default:
+				if fi, ok := a.coveredBy(q, ki, a.villages[p], c.detour); ok {
+					c.covered, c.fi = true, int32(fi)
+				}
 			}
 		}
 	})
@@ -400,16 +373,18 @@ func (u *unitCursor) first(ki *kindIndex, c divisions.Code) (int32, bool) {
 	return -1, false
 }
 
-// provenanceOf is the weakest of a village's population, its point (radius modes) and the
-// covering facility (the kind's weakest facility when the covering one is not named).
-func (a *Analyzer) provenanceOf(q *Query, ki *kindIndex, v *divisions.Division, c *villageCover) divisions.Provenance {
-	prov := v.Sources.Population
+// provenanceAt is the weakest of the population and (radius modes) the point of the village at
+// position p of a.villages and of the covering facility (the kind's weakest facility when the
+// covering one is not named).
+func (a *Analyzer) provenanceAt(q *Query, ki *kindIndex, p int32, c *villageCover) divisions.Provenance {
+	vc := a.cols()
+	prov := vc.provs[vc.provPop[p]]
 	if q.Mode != ModeJurisdiction {
-		prov = weaker(prov, v.Sources.Seat)
+		prov = weaker(prov, vc.provs[vc.provSeat[p]])
 	}
 	if c.covered {
 		if c.fi >= 0 {
-			prov = weaker(prov, ki.fs[c.fi].Provenance)
+			prov = weaker(prov, ki.prov[c.fi])
 		} else {
 			prov = weaker(prov, ki.weakest)
 		}
@@ -428,10 +403,10 @@ func weaker(p, q divisions.Provenance) divisions.Provenance {
 	return divisions.Weakest(p, q)
 }
 
-// results expands compact answers into VillageResults.
-func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover) []VillageResult {
+// results expands compact answers of the villages at positions pos of a.villages into VillageResults.
+func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageResult {
 	ki := a.reg.kind(q.Kind)
-	res := make([]VillageResult, len(vs))
+	res := make([]VillageResult, len(pos))
 	var nears []NearestFacility
 	for i := range cs {
 		if cs[i].near >= 0 {
@@ -439,9 +414,9 @@ func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover
 			break
 		}
 	}
-	parallel(len(vs), func(lo, hi int) {
+	parallel(len(pos), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			v, c, r := vs[i], &cs[i], &res[i]
+			v, c, r := a.villages[pos[i]], &cs[i], &res[i]
 			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
 			r.Rural, r.Elderly, r.Covered, r.Detour = ruralWord(v), q.Elderly.of(v.Population), c.covered, c.detour
 			if c.covered && c.fi >= 0 {
@@ -452,33 +427,44 @@ func (a *Analyzer) results(q *Query, vs []*divisions.Division, cs []villageCover
 				nears[i] = NearestFacility{ID: f.ID, Name: f.Name, DistanceM: c.nearD, DetourM: c.nearD * c.detour}
 				r.Nearest = &nears[i]
 			}
-			r.Provenance = a.provenanceOf(q, ki, v, c)
+			r.Provenance = a.provenanceAt(q, ki, pos[i], c)
 		}
 	})
 	return res
 }
 
-// cover answers every village in vs (in order).
-func (a *Analyzer) cover(q *Query, vs []*divisions.Division, withNearest bool) []VillageResult {
-	return a.results(q, vs, a.coverCompact(q, vs, withNearest))
+// cover answers every village at positions pos of a.villages (in order).
+func (a *Analyzer) cover(q *Query, pos []int32, withNearest bool) []VillageResult {
+	return a.results(q, pos, a.coverCompact(q, pos, withNearest))
 }
 
 // rowFunc gives what aggregation needs of row i.
-type rowFunc func(i int) (code divisions.Code, elderly int64, covered, hasPoint bool, prov divisions.Provenance)
+type rowFunc func(i int) (elderly int64, covered, hasPoint bool, prov divisions.Provenance)
 
-func (a *Analyzer) compactRow(q *Query, vs []*divisions.Division, cs []villageCover) rowFunc {
+// compactRow reads row i from the compact answers of the villages at positions pos.
+func (a *Analyzer) compactRow(q *Query, pos []int32, cs []villageCover) rowFunc {
 	ki := a.reg.kind(q.Kind)
-	return func(i int) (divisions.Code, int64, bool, bool, divisions.Provenance) {
-		v := vs[i]
-		return v.Code, q.Elderly.of(v.Population), cs[i].covered, v.HasSeat, a.provenanceOf(q, ki, v, &cs[i])
+	vc := a.cols()
+	return func(i int) (int64, bool, bool, divisions.Provenance) {
+		p := pos[i]
+		return q.Elderly.of(vc.pop[p]), cs[i].covered, vc.flags[p]&vcSeat != 0, a.provenanceAt(q, ki, p, &cs[i])
 	}
 }
 
+// codeAt gives the code of row i for the villages at positions pos.
+func (a *Analyzer) codeAt(pos []int32) func(i int) divisions.Code {
+	return func(i int) divisions.Code { return a.villages[pos[i]].Code }
+}
+
 func resultRow(res []VillageResult) rowFunc {
-	return func(i int) (divisions.Code, int64, bool, bool, divisions.Provenance) {
+	return func(i int) (int64, bool, bool, divisions.Provenance) {
 		r := &res[i]
-		return r.Code, r.Elderly, r.Covered, r.HasPoint, r.Provenance
+		return r.Elderly, r.Covered, r.HasPoint, r.Provenance
 	}
+}
+
+func resultCode(res []VillageResult) func(i int) divisions.Code {
+	return func(i int) divisions.Code { return res[i].Code }
 }
 
 // coveredBy reports whether v is covered and, where known, the index (into ki.fs) of a
@@ -530,18 +516,32 @@ func aggregate(res []VillageResult, tgt *Target) Aggregate {
 	return aggregateRows(len(res), resultRow(res), tgt)
 }
 
-// aggregateRows sums n rows.
+// aggregateRows sums n rows: in parallel chunks, merged in row order (so the result is that
+// of one pass, ties between provenances included).
 func aggregateRows(n int, row rowFunc, tgt *Target) Aggregate {
+	parts := make([]Aggregate, n/parallelChunk+1)
+	parallel(n, func(lo, hi int) {
+		part := &parts[lo/parallelChunk]
+		for i := lo; i < hi; i++ {
+			addRow(part, row, i)
+		}
+	})
 	var g Aggregate
-	for i := 0; i < n; i++ {
-		addRow(&g, row, i)
+	for i := range parts {
+		p := &parts[i]
+		g.Villages += p.Villages
+		g.Covered += p.Covered
+		g.Elderly += p.Elderly
+		g.ElderlyCovered += p.ElderlyCovered
+		g.NoPoint += p.NoPoint
+		g.Provenance = weaker(g.Provenance, p.Provenance)
 	}
 	finish(&g, tgt)
 	return g
 }
 
 func addRow(g *Aggregate, row rowFunc, i int) {
-	_, elderly, covered, hasPoint, prov := row(i)
+	elderly, covered, hasPoint, prov := row(i)
 	g.Villages++
 	g.Elderly += elderly
 	if covered {
@@ -570,10 +570,10 @@ func finish(g *Aggregate, tgt *Target) {
 // groups aggregates village answers by their unit at level l (every unit at l in scope is listed,
 // also those without villages).
 func (a *Analyzer) groups(res []VillageResult, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
-	return a.groupRows(len(res), resultRow(res), scope, l, tgt)
+	return a.groupRows(len(res), resultCode(res), resultRow(res), scope, l, tgt)
 }
 
-func (a *Analyzer) groupRows(n int, row rowFunc, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
+func (a *Analyzer) groupRows(n int, codeOf func(int) divisions.Code, row rowFunc, scope divisions.Code, l divisions.Level, tgt *Target) []Aggregate {
 	units := a.unitsAt(scope, l)
 	idx := make(map[string]int, len(units))
 	out := make([]Aggregate, len(units))
@@ -582,8 +582,7 @@ func (a *Analyzer) groupRows(n int, row rowFunc, scope divisions.Code, l divisio
 		out[i] = Aggregate{Code: u.Code, Name: u.Name, Level: u.Level}
 	}
 	for i := 0; i < n; i++ {
-		code, _, _, _, _ := row(i)
-		if j, ok := idx[shortAt(code, l)]; ok {
+		if j, ok := idx[shortAt(codeOf(i), l)]; ok {
 			addRow(&out[j], row, i)
 		}
 	}

@@ -40,26 +40,26 @@ func (a *Analyzer) Gaps(p Params, clusters bool) (*Gaps, error) {
 	if err != nil {
 		return nil, err
 	}
-	vs, ex := selectVillages(a.scope(q.Division), &q)
-	cs := a.coverCompact(&q, vs, false)
+	pos, ex := a.selectPos(&q)
+	cs := a.coverCompact(&q, pos, false)
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
 		tgt = d.Target
 	}
-	g := &Gaps{Query: q, Summary: aggregateRows(len(vs), a.compactRow(&q, vs, cs), tgt), Excluded: ex}
+	g := &Gaps{Query: q, Summary: aggregateRows(len(pos), a.compactRow(&q, pos, cs), tgt), Excluded: ex}
 	if div != nil {
 		g.Summary.Code, g.Summary.Name, g.Summary.Level = div.Code, div.Name, div.Level
 	} else {
 		g.Summary.Name = "全部"
 	}
 	// Expand only the uncovered villages, with their nearest facility.
-	var uvs []*divisions.Division
-	for i, v := range vs {
+	var upos []int32
+	for i, p := range pos {
 		if !cs[i].covered {
-			uvs = append(uvs, v)
+			upos = append(upos, p)
 		}
 	}
-	g.Villages = a.cover(&q, uvs, true)
+	g.Villages = a.cover(&q, upos, true)
 	sortGaps(g.Villages)
 	if clusters {
 		if q.Mode == ModeJurisdiction {

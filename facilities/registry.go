@@ -62,12 +62,13 @@ func builtSlot(ki *kindIndex) *kindSlot {
 // kindIndex holds the usable facilities of one kind.
 type kindIndex struct {
 	info    KindInfo
-	fs      []*Facility          // the usable facilities, sorted by id (pointing into registry chunks)
-	ix      *geo.PointIndex      // over fs[i].Point
-	units   []uint64             // units at info.Serves with a usable facility, as unitKey, ascending
-	spans   []span               // spans[u] is units[u]'s run of unitPos
-	unitPos []int32              // positions in fs grouped by unit (units' order), ascending within a unit
-	weakest divisions.Provenance // weakest provenance over the usable facilities of the kind
+	fs      []*Facility            // the usable facilities, sorted by id (pointing into registry chunks)
+	prov    []divisions.Provenance // prov[i] = fs[i].Provenance, read without following fs[i] (hot path)
+	ix      *geo.PointIndex        // over fs[i].Point
+	units   []uint64               // units at info.Serves with a usable facility, as unitKey, ascending
+	spans   []span                 // spans[u] is units[u]'s run of unitPos
+	unitPos []int32                // positions in fs grouped by unit (units' order), ascending within a unit
+	weakest divisions.Provenance   // weakest provenance over the usable facilities of the kind
 	// order lists positions in fs sorted by division code, built on first use (unitRange);
 	// shared by swapped copies, whose positions and codes are the same.
 	order *codeOrder
@@ -224,6 +225,7 @@ func (r *Registry) buildKind(info KindInfo) *kindIndex {
 				byKey = append(byKey, keyed{k, int32(len(ki.fs))})
 			}
 			ki.fs = append(ki.fs, f)
+			ki.prov = append(ki.prov, f.Provenance)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
 			pts = append(pts, f.Point)
 		}
@@ -350,6 +352,7 @@ func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
 	old := s.ki
 	ki := *old
 	ki.fs = append([]*Facility(nil), old.fs...)
+	ki.prov = append([]divisions.Provenance(nil), old.prov...)
 	for _, id := range ids {
 		j, ok := old.pos(id)
 		if !ok {
@@ -360,6 +363,7 @@ func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
 			continue
 		}
 		ki.fs[j] = &r.chunks[ci][i]
+		ki.prov[j] = ki.fs[j].Provenance
 	}
 	ki.weakest = ""
 	for _, f := range ki.fs {

@@ -374,7 +374,8 @@ func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSet
 		}
 	}
 	su := &sitingSetup{ctx: ctx, sp: sp, q: q, div: div, info: info}
-	su.vs, _ = selectVillages(a.scope(q.Division), &q)
+	pos, _ := a.selectPos(&q)
+	su.vs = a.villagesAt(pos)
 	if len(su.vs) == 0 {
 		name := "the whole tree"
 		if div != nil {
@@ -382,7 +383,7 @@ func (a *Analyzer) setupSiting(ctx context.Context, sp SitingParams) (*sitingSet
 		}
 		return nil, paramErr("division", q.Division, "%s has no village committees to site for", name)
 	}
-	su.before = a.cover(&q, su.vs, false)
+	su.before = a.cover(&q, pos, false)
 	su.weigh()
 	if err := a.candidates(su); err != nil {
 		return nil, err

@@ -800,10 +800,16 @@ func (g *ellipsoid) inverse(lat1, lon1, lat2, lon2 float64, wantArea, wantAzi bo
 	return s12, atan2d(salp1, calp1), atan2d(salp2, calp2), S12
 }
 
-// DistanceM returns the geodesic distance in metres between a and b on the WGS84 ellipsoid
-// (Karney's method, accurate to about 15 nm for any pair, antipodal ones included). Longitudes
-// may lie outside [−180°, 180°]; a latitude outside [−90°, 90°] or NaN gives NaN.
+// DistanceM returns the geodesic distance in metres between a and b on the WGS84 ellipsoid,
+// accurate to about 15 nm for any pair, antipodal ones included: Karney's method, or for lines
+// shorter than 10 km (chord) the arc of their curvature (shortLineM), which agrees with it to
+// a few nanometres. Longitudes may lie outside [−180°, 180°]; a latitude outside [−90°, 90°]
+// or NaN gives NaN.
 func DistanceM(a, b orb.Point) float64 {
+	if validPoint(a) && validPoint(b) {
+		qa, qb := toECEF(a), toECEF(b)
+		return distanceShortOr(a, b, &qa, &qb)
+	}
 	s, _, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false, false)
 	return s
 }

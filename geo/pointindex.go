@@ -230,30 +230,161 @@ func (ix *PointIndex) Within(p orb.Point, radiusM float64, fn func(i int, distM 
 	tau := chordReach(radiusM)
 	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
 		i := int(ix.idx[k])
-		if s := DistanceM(p, ix.pts[i]); s <= radiusM {
+		if s := distanceShortOr(p, ix.pts[i], &q, &ix.xyz[k]); s <= radiusM {
 			return fn(i, s)
 		}
 		return true
 	})
 }
 
+// Query is a query point prepared once for many PointIndex queries (its earth-centred
+// coordinates computed): a pass over many villages keeps one per village instead of
+// recomputing them per query. The zero Query is invalid and finds nothing.
+type Query struct {
+	p     orb.Point
+	q     ecef
+	valid bool
+}
+
+// PrepareQuery prepares p; a point with a NaN or infinite longitude or a latitude outside
+// [−90°, 90°] gives a Query that finds nothing.
+func PrepareQuery(p orb.Point) Query {
+	if !validPoint(p) {
+		return Query{p: p}
+	}
+	return Query{p: p, q: toECEF(p), valid: true}
+}
+
+// Point returns the point q was prepared from.
+func (q *Query) Point() orb.Point { return q.p }
+
 // AnyWithin reports whether some indexed point lies within radiusM metres (geodesic,
 // inclusive) of p; it stops at the first one found.
 func (ix *PointIndex) AnyWithin(p orb.Point, radiusM float64) bool {
-	if len(ix.idx) == 0 || !validPoint(p) || !(radiusM >= 0) {
+	q := PrepareQuery(p)
+	return ix.AnyWithinQuery(&q, radiusM)
+}
+
+// AnyWithinQuery is AnyWithin for a prepared query point.
+func (ix *PointIndex) AnyWithinQuery(q *Query, radiusM float64) bool {
+	hint := int32(-1)
+	return ix.anyWithinHint(q, radiusM, &hint)
+}
+
+// anyWalk is the state of one AnyWithin query's walk.
+type anyWalk struct {
+	q    ecef
+	p    orb.Point
+	r    float64    // radius, metres
+	tau  float64    // chords above it are out
+	tau2 float64    // tau²
+	cAcc float64    // chords at or below it are in (their curvature bound is within r)
+	off  [3]float64 // the query's distance from the current cell along each axis
+	hit  int32      // the entry found
+}
+
+// accept reports whether entry k, at chord c, lies within the radius.
+func (ix *PointIndex) accept(w *anyWalk, k int, c float64) bool {
+	if c > w.tau {
 		return false
 	}
-	q := toECEF(p)
-	tau := chordReach(radiusM)
-	found := false
-	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, c float64) bool {
-		if upperFromChord(c) <= radiusM || DistanceM(p, ix.pts[ix.idx[k]]) <= radiusM {
-			found = true
+	if c <= w.cAcc || upperFromChord(c) <= w.r || distanceShortOr(w.p, ix.pts[ix.idx[k]], &w.q, &ix.xyz[k]) <= w.r {
+		w.hit = int32(k)
+		return true
+	}
+	return false
+}
+
+// chordAccept is the largest chord whose curvature bound upperFromChord is surely within r
+// (0 when none is).
+func chordAccept(r float64) float64 {
+	s := (r - boundSlackAbs) / (1 + boundSlackRel)
+	if s <= 0 || s >= math.Pi*rMin {
+		return 0
+	}
+	return 2 * rMin * math.Sin(s/(2*rMin)) * (1 - 1e-12)
+}
+
+// anyWithin walks node id's subtree (entries lo:hi), nearer child first, and reports whether
+// an entry lies within the radius; rd is the squared distance from the query to the subtree's
+// cell (a lower bound of any entry's squared chord), kept along the walk from w.off.
+func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
+	for hi-lo > leafSize {
+		mid := (lo + hi) / 2
+		nd := ix.nodes[id]
+		ax := nd.axis
+		d := w.q[ax] - nd.split
+		fid, flo, fhi := 2*id, lo, mid
+		if d > 0 {
+			if ix.anyWithin(w, 2*id+1, mid+1, hi, rd) {
+				return true
+			}
+		} else {
+			if ix.anyWithin(w, 2*id, lo, mid, rd) {
+				return true
+			}
+			fid, flo, fhi = 2*id+1, mid+1, hi
+		}
+		old := w.off[ax]
+		far := rd + d*d - old*old
+		if far > w.tau2 {
 			return false
 		}
+		if ix.accept(w, mid, chord(&w.q, &ix.xyz[mid])) {
+			return true
+		}
+		w.off[ax] = math.Abs(d)
+		found := ix.anyWithin(w, fid, flo, fhi, far)
+		w.off[ax] = old
+		return found
+	}
+	for k := lo; k < hi; k++ {
+		if ix.accept(w, k, chord(&w.q, &ix.xyz[k])) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyWithinHint is AnyWithinQuery that first tries entry *hint (tree order; -1 none) and sets
+// *hint to the entry found.
+func (ix *PointIndex) anyWithinHint(q *Query, radiusM float64, hint *int32) bool {
+	if len(ix.idx) == 0 || !q.valid || !(radiusM >= 0) {
+		return false
+	}
+	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: chordReach(radiusM), cAcc: chordAccept(radiusM)}
+	w.tau2 = w.tau * w.tau
+	if h := *hint; h >= 0 && int(h) < len(ix.idx) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
 		return true
-	})
-	return found
+	}
+	if ix.anyWithin(&w, 1, 0, len(ix.idx), 0) {
+		*hint = w.hit
+		return true
+	}
+	return false
+}
+
+// Walker answers a sequence of queries over one index, starting each from the previous
+// answer: in a pass over villages in code order, where neighbours follow each other, the last
+// facility found usually settles the next query at once (AnyWithin) or bounds its search from
+// the start (Nearest). Answers are exactly those of the index's own methods. A Walker is not
+// safe for concurrent use: take one per goroutine.
+type Walker struct {
+	ix   *PointIndex
+	last int32 // entry (tree order) of the last answer; -1 none
+}
+
+// Walker returns a new walker over ix.
+func (ix *PointIndex) Walker() *Walker { return &Walker{ix: ix, last: -1} }
+
+// AnyWithin is PointIndex.AnyWithinQuery.
+func (w *Walker) AnyWithin(q *Query, radiusM float64) bool {
+	return w.ix.anyWithinHint(q, radiusM, &w.last)
+}
+
+// Nearest is PointIndex.NearestQuery.
+func (w *Walker) Nearest(q *Query, maxM float64) (i int, distM float64, ok bool) {
+	return w.ix.nearestHint(q, maxM, &w.last)
 }
 
 type nearCand struct {
@@ -270,6 +401,8 @@ type nearWalk struct {
 	cBest float64 // the least chord seen (u = upperFromChord(cBest) once finite)
 	bestS float64 // exact distance of bestI (points settled during the walk)
 	bestI int
+	bestK int32        // entry of bestI
+	off   [3]float64   // the query's distance from the current cell along each axis
 	n     int          // candidates in buf
 	buf   [32]nearCand // the first candidates (no allocation for a usual query)
 	more  []nearCand   // the rest
@@ -277,24 +410,32 @@ type nearWalk struct {
 
 // nearest walks node id's subtree (entries lo:hi), nearer child first, collecting every entry
 // whose chord to the query is at most tau as a candidate and lowering tau through the
-// curvature bound of the least chord seen. It is ball with the visit written in, without an
-// indirect call per entry and with the bound's asin computed only when the least chord drops.
-func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int) {
+// curvature bound of the least chord seen; rd is the squared distance from the query to the
+// subtree's cell, kept along the walk from w.off. It is ball with the visit written in, without
+// an indirect call per entry and with the bound's asin computed only when the least chord drops.
+func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int, rd float64) {
 	for hi-lo > leafSize {
 		mid := (lo + hi) / 2
 		nd := ix.nodes[id]
-		d := w.q[nd.axis] - nd.split
+		ax := nd.axis
+		d := w.q[ax] - nd.split
+		fid, flo, fhi := 2*id, lo, mid
 		if d > 0 {
-			ix.nearest(w, 2*id+1, mid+1, hi)
-			id, hi = 2*id, mid
+			ix.nearest(w, 2*id+1, mid+1, hi, rd)
 		} else {
-			ix.nearest(w, 2*id, lo, mid)
-			id, lo = 2*id+1, mid+1
+			ix.nearest(w, 2*id, lo, mid, rd)
+			fid, flo, fhi = 2*id+1, mid+1, hi
 		}
-		if math.Abs(d) > w.tau {
+		old := w.off[ax]
+		far := rd + d*d - old*old
+		if far > w.tau*w.tau {
 			return
 		}
 		ix.nearVisit(w, mid)
+		w.off[ax] = math.Abs(d)
+		ix.nearest(w, fid, flo, fhi, far)
+		w.off[ax] = old
+		return
 	}
 	for k := lo; k < hi; k++ {
 		ix.nearVisit(w, k)
@@ -313,9 +454,9 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		if math.IsInf(ub, 1) {
 			// Too far for the curvature bound: settle it exactly.
 			i := int(ix.idx[k])
-			s := DistanceM(w.p, ix.pts[i])
+			s := distanceShortOr(w.p, ix.pts[i], &w.q, &ix.xyz[k])
 			if s < w.bestS || s == w.bestS && i < w.bestI {
-				w.bestS, w.bestI = s, i
+				w.bestS, w.bestI, w.bestK = s, i, int32(k)
 			}
 			ub = s
 		}
@@ -326,9 +467,9 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 	} else if c > chordUpperMax {
 		// Beyond the curvature bound the least chord does not bound the distance: settle it.
 		i := int(ix.idx[k])
-		s := DistanceM(w.p, ix.pts[i])
+		s := distanceShortOr(w.p, ix.pts[i], &w.q, &ix.xyz[k])
 		if s < w.bestS || s == w.bestS && i < w.bestI {
-			w.bestS, w.bestI = s, i
+			w.bestS, w.bestI, w.bestK = s, i, int32(k)
 		}
 		if s < w.u {
 			w.u = s
@@ -347,17 +488,37 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 // (maxM <= 0: no limit) and its distance DistanceM(p, point); ok is false when there is none
 // (empty index, invalid p, nothing within maxM). Ties are broken by the lower index.
 func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, ok bool) {
-	if len(ix.idx) == 0 || !validPoint(p) || math.IsNaN(maxM) {
+	q := PrepareQuery(p)
+	return ix.NearestQuery(&q, maxM)
+}
+
+// NearestQuery is Nearest for a prepared query point.
+func (ix *PointIndex) NearestQuery(q *Query, maxM float64) (i int, distM float64, ok bool) {
+	hint := int32(-1)
+	return ix.nearestHint(q, maxM, &hint)
+}
+
+// nearestHint is NearestQuery that starts from the bound given by entry *hint (tree order; -1
+// none) and sets *hint to the entry found.
+func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, distM float64, ok bool) {
+	if len(ix.idx) == 0 || !q.valid || math.IsNaN(maxM) {
 		return 0, 0, false
 	}
+	p := q.p
 	w := nearWalk{u: math.Inf(1), cBest: math.Inf(1), bestS: math.Inf(1), bestI: -1, p: p}
 	if maxM > 0 {
 		w.u = maxM
 	}
-	w.q = toECEF(p)
+	w.q = q.q
+	if h := *hint; h >= 0 && int(h) < len(ix.idx) {
+		// Any entry's distance bounds the nearest one's: start from the last answer's.
+		if ub := upperFromChord(chord(&w.q, &ix.xyz[h])); ub < w.u {
+			w.u = ub
+		}
+	}
 	w.tau = chordReach(w.u)
-	ix.nearest(&w, 1, 0, len(ix.idx))
-	cands, u, bestS, bestI := w.buf[:w.n], w.u, w.bestS, w.bestI
+	ix.nearest(&w, 1, 0, len(ix.idx), 0)
+	cands, u, bestS, bestI, bestK := w.buf[:w.n], w.u, w.bestS, w.bestI, w.bestK
 	if len(w.more) > 0 {
 		cands = append(cands[:w.n:w.n], w.more...)
 	}
@@ -379,13 +540,14 @@ func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, 
 		if i == bestI {
 			continue
 		}
-		s := DistanceM(p, ix.pts[i])
+		s := distanceShortOr(p, ix.pts[i], &q.q, &ix.xyz[cd.k])
 		if s < bestS || s == bestS && i < bestI {
-			bestS, bestI = s, i
+			bestS, bestI, bestK = s, i, cd.k
 		}
 	}
 	if bestI < 0 || maxM > 0 && bestS > maxM {
 		return 0, 0, false
 	}
+	*hint = bestK
 	return bestI, bestS, true
 }

@@ -83,12 +83,14 @@ func splitQueries(ix *PointIndex, rng *rand.Rand, n int) []orb.Point {
 func checkAgainstBruteForce(t *testing.T, ix *PointIndex, pts, queries []orb.Point, rng *rand.Rand) {
 	t.Helper()
 	nonEmpty := 0
+	wk := ix.Walker() // carries its last answer from query to query, radius to radius
 	step := 1
 	if testing.Short() {
 		step = 4
 	}
 	for qi := 0; qi < len(queries); qi += step {
 		p := queries[qi]
+		pq := PrepareQuery(p)
 		all := make([]float64, len(pts))
 		best, bestS := -1, math.Inf(1)
 		for i, q := range pts {
@@ -133,6 +135,9 @@ func checkAgainstBruteForce(t *testing.T, ix *PointIndex, pts, queries []orb.Poi
 			if any := ix.AnyWithin(p, r); any != (len(want) > 0) {
 				t.Fatalf("query %d %v r=%v: AnyWithin = %v, brute force found %d", qi, p, r, any, len(want))
 			}
+			if any := wk.AnyWithin(&pq, r); any != (len(want) > 0) {
+				t.Fatalf("query %d %v r=%v: Walker.AnyWithin = %v, brute force found %d", qi, p, r, any, len(want))
+			}
 			if len(want) > 0 {
 				nonEmpty++
 			}
@@ -145,6 +150,9 @@ func checkAgainstBruteForce(t *testing.T, ix *PointIndex, pts, queries []orb.Poi
 			gi, gs, gok := ix.Nearest(p, maxM)
 			if gi != wi || gs != ws || gok != wok {
 				t.Fatalf("query %d %v maxM=%v: Nearest = %d, %v, %v; brute force %d, %v, %v", qi, p, maxM, gi, gs, gok, wi, ws, wok)
+			}
+			if gi, gs, gok := wk.Nearest(&pq, maxM); gi != wi || gs != ws || gok != wok {
+				t.Fatalf("query %d %v maxM=%v: Walker.Nearest = %d, %v, %v; brute force %d, %v, %v", qi, p, maxM, gi, gs, gok, wi, ws, wok)
 			}
 		}
 	}
@@ -163,6 +171,20 @@ func TestPointIndexAgainstBruteForce(t *testing.T) {
 			checkAgainstBruteForce(t, ix, set.pts, queries, rng)
 		})
 	}
+	t.Run("coherent walk", func(t *testing.T) {
+		// Queries a few hundred metres apart, one after the other, as villages in code order:
+		// the Walker's last answer usually settles or bounds the next query.
+		hubei := orb.Bound{Min: orb.Point{112, 30}, Max: orb.Point{112.3, 30.3}}
+		pts := randomIn(rng, 3000, hubei)
+		ix := NewPointIndex(pts)
+		q := orb.Point{112.15, 30.15}
+		var queries []orb.Point
+		for i := 0; i < 150; i++ {
+			q = orb.Point{q[0] + rng.NormFloat64()*0.003, q[1] + rng.NormFloat64()*0.003}
+			queries = append(queries, q)
+		}
+		checkAgainstBruteForce(t, ix, pts, queries, rng)
+	})
 	t.Run("lattice", func(t *testing.T) {
 		// Many points share a latitude or a longitude, hence ECEF coordinates: equal keys
 		// at the splits, and distances tied between lattice neighbours.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -32,10 +33,15 @@ func (s *Server) facilityBatch(c *gin.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, func(_ *sql.Tx, version int64, result any) (store.IdemResponse, error) {
+		return jsonAnswer(http.StatusOK, jsonUTF8, gin.H{"version": version, "report": result})
+	})
 	snap := s.current()
 	rep, err := s.store.ImportFacilities(ctx, bytes.NewReader(body), "api.geojson",
 		store.ImportOptions{Format: "geojson", CRS: crs, Tree: snap.tree, Locator: snap.locator, Properties: batchProperties}, actor(c))
+	if sent, err := s.sendKeyed(c, err, s.catchUpWrite); sent {
+		return err
+	}
 	if err != nil {
 		var re *formats.RowError
 		if errors.As(err, &re) {

@@ -364,17 +364,46 @@ func (s *Server) handleFacilityCreate(c *gin.Context) error {
 		return err
 	}
 	var id int64
-	err = s.store.Write(c.Request.Context(), actor(c), "facility.create", "facility", func(tx *sql.Tx) (any, any, error) {
+	ctx := s.keyed(c, s.renderFacility(c, http.StatusCreated, &id, true))
+	err = s.store.Write(ctx, actor(c), "facility.create", "facility", func(tx *sql.Tx) (any, any, error) {
 		var err error
-		id, err = s.store.InsertFacility(c.Request.Context(), tx, f)
+		id, err = s.store.InsertFacility(ctx, tx, f)
 		f.ID = id
 		return nil, f, err
 	})
-	if err != nil {
+	if sent, err := s.sendKeyed(c, err, s.catchUpWrite); sent || err != nil {
 		return err
 	}
 	c.Header("Location", "/api/v1/facilities/"+itoa(id))
 	return s.answerFacility(c, http.StatusCreated, id)
+}
+
+// facilityLocation is a created facility's URL: its OGC item on the OGC API's create.
+func facilityLocation(c *gin.Context, id int64) string {
+	if w, ok := c.Writer.(*ogcLocation); ok {
+		return w.base + itoa(id)
+	}
+	return "/api/v1/facilities/" + itoa(id)
+}
+
+// renderFacility renders a keyed facility write's answer inside its transaction (what
+// answerFacility sends): facility *id as a GeoJSON Feature with its ETag, and its Location when
+// created.
+func (s *Server) renderFacility(c *gin.Context, status int, id *int64, created bool) renderFunc {
+	return func(tx *sql.Tx, _ int64, _ any) (store.IdemResponse, error) {
+		rec, err := s.store.FacilityTx(c.Request.Context(), tx, *id)
+		if err != nil {
+			return store.IdemResponse{}, err
+		}
+		f := rec.Facility
+		f.Version = rec.Version
+		r, err := jsonAnswer(status, geoJSONType, facilityFeature(&f, geo.WGS84))
+		r.ETag = etag(rec.Version)
+		if created {
+			r.Location = facilityLocation(c, *id)
+		}
+		return r, err
+	}
 }
 
 // handleFacilityUpdate answers PUT (full replacement) and PATCH (merge patch: only the fields
@@ -395,7 +424,7 @@ func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 	}
 	in := body.in
 	full := c.Request.Method == http.MethodPut
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, s.renderFacility(c, http.StatusOK, &id, false))
 	err = s.store.Write(ctx, actor(c), "facility.update", "facility/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
 		cur, err := s.store.FacilityTx(ctx, tx, id)
 		if err != nil {
@@ -411,7 +440,7 @@ func (s *Server) handleFacilityUpdate(c *gin.Context) error {
 		old, err := s.store.UpdateFacility(ctx, tx, f, version)
 		return old, f, err
 	})
-	if err != nil {
+	if sent, err := s.sendKeyed(c, err, s.catchUpWrite); sent || err != nil {
 		return storeProblem(err, id)
 	}
 	return s.answerFacility(c, http.StatusOK, id)
@@ -428,12 +457,12 @@ func (s *Server) handleFacilityDelete(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, noContent)
 	err = s.store.Write(ctx, actor(c), "facility.delete", "facility/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
 		old, err := s.store.DeleteFacility(ctx, tx, id, version)
 		return old, nil, err
 	})
-	if err != nil {
+	if sent, err := s.sendKeyed(c, err, s.catchUpWrite); sent || err != nil {
 		return storeProblem(err, id)
 	}
 	if err := s.catchUpWrite(ctx); err != nil {

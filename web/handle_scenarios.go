@@ -166,13 +166,20 @@ func (s *Server) handleScenarioCreate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, func(*sql.Tx, int64, any) (store.IdemResponse, error) {
+		ev.Scenario = sc
+		h := scenarioAnswer(sc, ev)
+		h["id"] = sc.ID
+		r, err := jsonAnswer(http.StatusCreated, jsonUTF8, h)
+		r.Location = "/api/v1/scenarios/" + itoa(sc.ID)
+		return r, err
+	})
 	err = s.store.Write(ctx, actor(c), "scenario.create", "scenario", func(tx *sql.Tx) (any, any, error) {
 		out, err := s.store.InsertScenario(ctx, tx, sc)
 		sc = out
 		return nil, out, err
 	})
-	if err != nil {
+	if sent, err := s.sendKeyed(c, err, nil); sent || err != nil {
 		return err
 	}
 	ev.Scenario = sc
@@ -221,12 +228,18 @@ func (s *Server) handleScenarioUpdate(c *gin.Context) error {
 		return err
 	}
 	sc.ID = id
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, func(*sql.Tx, int64, any) (store.IdemResponse, error) {
+		ev.Scenario = sc
+		return jsonAnswer(http.StatusOK, jsonUTF8, scenarioAnswer(sc, ev))
+	})
 	err = s.store.Write(ctx, actor(c), "scenario.update", "scenario/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
 		old, cur, err := s.store.UpdateScenario(ctx, tx, sc)
 		sc = cur
 		return old, cur, err
 	})
+	if sent, err := s.sendKeyed(c, err, nil); sent {
+		return err
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}
@@ -244,11 +257,14 @@ func (s *Server) handleScenarioDelete(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, noContent)
 	err = s.store.Write(ctx, actor(c), "scenario.delete", "scenario/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
 		old, err := s.store.DeleteScenario(ctx, tx, id)
 		return old, nil, err
 	})
+	if sent, err := s.sendKeyed(c, err, nil); sent {
+		return err
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no scenario with id %d", id)
 	}

@@ -234,13 +234,17 @@ func (s *Server) handlePlanCreate(c *gin.Context) error {
 	fs := an.PlanFacilities(res)
 	plan := store.Plan{Name: pin.Name, Kind: res.Query.Kind, Division: res.Query.Division, Params: pin.Siting,
 		Summary: summary, Author: actor(c).Name}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, func(*sql.Tx, int64, any) (store.IdemResponse, error) {
+		r, err := jsonAnswer(http.StatusCreated, jsonUTF8, plan)
+		r.Location = "/api/v1/plans/" + itoa(plan.ID)
+		return r, err
+	})
 	err = s.store.Write(ctx, actor(c), "plan.create", "plan", func(tx *sql.Tx) (any, any, error) {
 		p, err := s.store.InsertPlan(ctx, tx, plan, fs)
 		plan = p
 		return nil, p, err
 	})
-	if err != nil {
+	if sent, err := s.sendKeyed(c, err, func(context.Context) error { return s.Reload() }); sent || err != nil {
 		return err
 	}
 	if err := s.Reload(); err != nil {
@@ -328,11 +332,14 @@ func (s *Server) handlePlanDelete(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	ctx := s.keyed(c, noContent)
 	err = s.store.Write(ctx, actor(c), "plan.delete", "plan/"+itoa(id), func(tx *sql.Tx) (any, any, error) {
 		p, err := s.store.DeletePlan(ctx, tx, id)
 		return p, nil, err
 	})
+	if sent, err := s.sendKeyed(c, err, func(context.Context) error { return s.Reload() }); sent {
+		return err
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("no plan with id %d", id)
 	}

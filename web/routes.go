@@ -81,6 +81,10 @@ func (s *Server) router() (*gin.Engine, error) {
 	}
 	e.Use(s.deadline, s.requestID, s.markStale, s.accessLog, s.observe, s.recoverProblem, s.rateLimit, s.cors, s.gzipAnswers, s.limitBody)
 	for _, r := range s.routes() {
+		if r.method != "GET" && r.access >= planner { // writes take an Idempotency-Key (idempotency.go)
+			e.Handle(r.method, r.path, s.authorize(r.access), s.idempotencyKey, wrap(r.h))
+			continue
+		}
 		e.Handle(r.method, r.path, s.authorize(r.access), wrap(r.h))
 		if r.method == "GET" { // HEAD on every GET route: the same handler; net/http drops the body
 			e.Handle("HEAD", r.path, s.authorize(r.access), wrap(r.h))

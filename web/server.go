@@ -65,6 +65,7 @@ type Server struct {
 	limiter *limiter      // per-client request rate (middleware_ratelimit.go)
 	work    chan struct{} // one token per running heavy computation (middleware_work.go)
 	tokens  tokenCache    // recent token checks (auth_cache.go)
+	idem    idemInFlight  // Idempotency-Keys being processed here (idempotency.go)
 
 	following atomic.Bool                 // Watch is running: staleness counts (follow.go)
 	follow    atomic.Pointer[followState] // the last catch-up's outcome (follow.go)

@@ -88,6 +88,10 @@ func loadSnapshot(ctx context.Context, st store.Snapshots, prev *snapshot) (*sna
 			next.analyzer = prev.analyzer.WithRegistry(next.registry)
 		} else if next.analyzer, err = facilities.NewAnalyzer(next.tree, next.registry, nil); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
+		} else if prev == nil {
+			next.analyzer.Warm()
+		} else {
+			go next.analyzer.Warm()
 		}
 		next.builtAt = time.Now().UTC()
 		return next, nil

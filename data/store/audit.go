@@ -75,13 +75,13 @@ func (s *Core) Write(ctx context.Context, a Actor, action, target string, fn fun
 	if action == "" {
 		return errors.New("write: empty audit action")
 	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTxResult(ctx, func(tx *sql.Tx) (any, error) {
 		before, after, err := fn(tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		_, err = s.insertAudit(ctx, tx, a, action, target, before, after)
-		return err
+		return after, err
 	})
 }
 

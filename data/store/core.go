@@ -87,13 +87,33 @@ func (s *Core) Path() string { return s.name }
 // written after. Every write of the store goes through here; a connection-level failure comes
 // back as ErrUnavailable (Dialect.Unavailable).
 func (s *Core) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeTxResult(ctx, func(tx *sql.Tx) (any, error) { return nil, fn(tx) })
+}
+
+// writeTxResult is writeTx for a write whose result (fn's first value) a keyed write's answer
+// is rendered from: when ctx carries an Idempotency-Key (WithIdempotency), the key is looked up
+// after the counter bump (a stored key: *ReplayError, nothing written) and stored with the
+// rendered answer after fn, in the same transaction (idempotency.go).
+func (s *Core) writeTxResult(ctx context.Context, fn func(tx *sql.Tx) (any, error)) error {
+	idem := idempotencyFrom(ctx)
 	return s.markUnavailable(ctx, s.runTx(ctx, func(tx *sql.Tx) error {
 		start, err := s.beginChange(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if err := fn(tx); err != nil {
+		if idem != nil {
+			if err := s.idemBegin(ctx, tx, idem); err != nil {
+				return err
+			}
+		}
+		result, err := fn(tx)
+		if err != nil {
 			return err
+		}
+		if idem != nil {
+			if err := s.idemFinish(ctx, tx, idem, start.version, result); err != nil {
+				return err
+			}
 		}
 		_, err = s.finishChange(ctx, tx, start)
 		return err

@@ -147,27 +147,27 @@ func (s *Core) ImportFacilities(ctx context.Context, r io.Reader, name string, o
 			rep.ReplaceScope = append(rep.ReplaceScope, c.String(po.Tree))
 		}
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTxResult(ctx, func(tx *sql.Tx) (any, error) {
 		touched, err := s.mergeFacilityRows(ctx, tx, rows, o.Progress, &rep)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, c := range cells {
 			if err := s.removeUnmatched(ctx, tx, c, touched, &rep); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if o.Plan != nil {
 			o.Plan(rep)
 		}
 		if o.DryRun {
-			return errDryRun
+			return nil, errDryRun
 		}
 		_, err = s.insertAudit(ctx, tx, a, "import", "facilities/"+name, nil, map[string]any{
 			"file": name, "format": file.Format, "crs": file.CRS, "replace": o.Replace, "scope": rep.ReplaceScope,
 			"read": rep.Read, "inserted": rep.Inserted, "updated": rep.Updated, "unchanged": rep.Unchanged,
 			"deleted": rep.Deleted, "derived": rep.Derived, "located": rep.Located, "warnings": len(rep.Warnings)})
-		return err
+		return &rep, err
 	})
 	if errors.Is(err, errDryRun) {
 		rep.DryRun = true

@@ -30,6 +30,7 @@ func schemaMigrations() []migration {
 		{4, "scenario replay lists", schemaScenarioReplay},
 		{5, "divisions version", schemaDivisionsVersion},
 		{6, "change log", schemaChangeLog},
+		{7, "idempotency keys", schemaIdempotency},
 	}
 }
 

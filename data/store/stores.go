@@ -25,6 +25,7 @@ type Store interface {
 	Scenarios
 	Tokens
 	Audit
+	Idempotency
 }
 
 // Snapshots reads what a serving snapshot is built from.
@@ -112,6 +113,12 @@ type Scenarios interface {
 type Tokens interface {
 	// Authenticate returns the live token with this secret; ErrBadToken otherwise.
 	Authenticate(ctx context.Context, secret string) (Token, error)
+}
+
+// Idempotency reads Idempotency-Key records; keyed writes store them (WithIdempotency).
+type Idempotency interface {
+	// IdempotencyRecord reads the committed, unexpired key of token; false when there is none.
+	IdempotencyRecord(ctx context.Context, tokenID int64, key string) (IdemRecord, bool, error)
 }
 
 // Audit reads the audit log.

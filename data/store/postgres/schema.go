@@ -11,6 +11,7 @@ import "github.com/civplan/civplan/data/store"
 func migrations() []store.Migration {
 	return []store.Migration{
 		{Version: 1, Name: "initial schema (SQLite schema 6)", SQL: schemaV1},
+		{Version: 2, Name: "idempotency keys (SQLite schema 7)", SQL: schemaIdempotency},
 	}
 }
 
@@ -174,4 +175,24 @@ CREATE TABLE change_log (
 	facility_ids json NOT NULL DEFAULT '[]', -- the facilities created, changed or deleted
 	divisions    bigint NOT NULL DEFAULT 0   -- division rows inserted, updated or deleted
 );
+`
+
+// schemaIdempotency is the table of Idempotency-Key records (data/store/idempotency.go).
+const schemaIdempotency = `
+CREATE TABLE idempotency_keys (
+	token_id     bigint NOT NULL,   -- the key's scope: the token that sent it
+	key          text NOT NULL,     -- the Idempotency-Key value (1–255 printable ASCII)
+	method       text NOT NULL,     -- the request it was first sent with
+	path         text NOT NULL,     -- path and query
+	body_sha256  text NOT NULL,     -- hex SHA-256 of the request body
+	status       integer NOT NULL,  -- the answer: status, body and the headers that matter
+	content_type text NOT NULL DEFAULT '',
+	etag         text NOT NULL DEFAULT '',
+	location     text NOT NULL DEFAULT '',
+	body         bytea,
+	version      bigint NOT NULL,   -- the change-log version of the write
+	created      timestamptz NOT NULL,
+	PRIMARY KEY (token_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created);
 `

@@ -28,5 +28,10 @@ func tests() []suiteTest {
 		{"AuditLogFilterAndPaging", testAuditLogFilterAndPaging},
 		{"Tokens", testTokens},
 		{"ConcurrentWritersAndReaders", testConcurrentWritersAndReaders},
+		{"IdempotencyReplay", testIdempotencyReplay},
+		{"IdempotencyFailedWriteKeepsNoKey", testIdempotencyFailedWriteKeepsNoKey},
+		{"IdempotencyConcurrentSameKey", testIdempotencyConcurrentSameKey},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"IdempotencyImport", testIdempotencyImport},
 	}
 }
