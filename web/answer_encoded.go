@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -204,21 +206,49 @@ func memoKey(c *gin.Context) string {
 // type ctype, stored and sent. Either way the answer carries an ETag, and an If-None-Match that
 // names it gets 304 with no body.
 func (s *Server) serveMemo(c *gin.Context, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
-	snap := s.current()
+	return s.serveMemoAt(c, s.current(), ctype, build)
+}
+
+// serveMemoAt is serveMemo answering from snap (a handler that already holds data of a snapshot).
+func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
 	key := memoKey(c)
 	a := s.encoded.get(key, snap)
+	var err error
 	if a == nil {
-		v, deps, err := build(snap)
-		if err != nil {
-			return err
-		}
-		body, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", c.Request.URL.Path, err)
-		}
-		a = newEncodedAnswer(key, deps, snap, ctype, body)
-		s.encoded.put(a)
 		s.metrics.countMemo(false)
+		encode := func() (*encodedAnswer, error) {
+			if a := s.encoded.get(key, snap); a != nil {
+				return a, nil // a request just before this one stored it
+			}
+			v, deps, err := build(snap)
+			if err != nil {
+				return nil, err
+			}
+			body, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("encode %s: %w", c.Request.URL.Path, err)
+			}
+			a := newEncodedAnswer(key, deps, snap, ctype, body)
+			s.encoded.put(a)
+			return a, nil
+		}
+		if s.encoded == nil {
+			if a, err = encode(); err != nil {
+				return err
+			}
+		} else {
+			// Concurrent misses of one answer on one snapshot (right after a write, every client
+			// of a popular page misses at once) wait for one computation.
+			fkey := key + "@" + strconv.FormatInt(snap.epoch, 10) + "." + strconv.FormatInt(snap.version, 10)
+			a, err = s.memoFlight.do(fkey, encode)
+			if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) &&
+				c.Request.Context().Err() == nil {
+				a, err = encode() // the computing request was cancelled, this one was not
+			}
+			if err != nil {
+				return err
+			}
+		}
 	} else {
 		s.metrics.countMemo(true)
 	}

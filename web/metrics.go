@@ -3,6 +3,7 @@ package web
 import (
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +32,12 @@ func (m *metrics) countMemo(hit bool) {
 	m.memo.WithLabelValues(r).Inc()
 }
 
+// tileCounter exposes one of the tile cache's counters as a Prometheus counter with one label.
+func tileCounter(name, help, label, value string, n *atomic.Int64) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{label: value}},
+		func() float64 { return float64(n.Load()) })
+}
+
 func newMetrics(s *Server) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
@@ -51,6 +58,10 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.abandoned, m.memo,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_answer_cache_bytes", Help: "Bytes held by the encoded-answer cache (bodies, gzip forms, keys)."},
 			func() float64 { _, b := s.encoded.stats(); return float64(b) }),
+		tileCounter("civplan_tile_cache_lookups_total", "Vector tile cache lookups by result: hit or miss.", "result", "hit", &s.ogc.stats.hits),
+		tileCounter("civplan_tile_cache_lookups_total", "Vector tile cache lookups by result: hit or miss.", "result", "miss", &s.ogc.stats.misses),
+		tileCounter("civplan_tile_cache_steps_total", "Cached vector tiles at snapshot steps by outcome: carried to the next snapshot, or dropped because a change lies on them.", "outcome", "carried", &s.ogc.stats.carried),
+		tileCounter("civplan_tile_cache_steps_total", "Cached vector tiles at snapshot steps by outcome: carried to the next snapshot, or dropped because a change lies on them.", "outcome", "dropped", &s.ogc.stats.dropped),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civplan_snapshot_age_seconds", Help: "Seconds since the in-memory snapshot was built."},
 			func() float64 {

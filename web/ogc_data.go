@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/divisions"
 	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/web/cql2"
@@ -16,21 +18,56 @@ import (
 )
 
 // ogcState caches, per snapshot, the OGC collections' items, extents, gap results and tiles.
-// The cache is replaced (never mutated in place) when the snapshot changes.
+// A snapshot step hands what the step cannot change to the successor's data (install); a full
+// reload starts afresh.
 type ogcState struct {
-	mu   sync.Mutex
-	data *ogcData
+	mu    sync.Mutex // held while the serving snapshot is swapped, so data always follows it
+	data  *ogcData
+	stats tileStats
 }
 
 // ogcData returns the cached collections of the current snapshot, building them on first use.
 func (s *Server) ogcData() *ogcData {
-	snap := s.current()
 	s.ogc.mu.Lock()
 	defer s.ogc.mu.Unlock()
+	snap := s.current()
 	if s.ogc.data == nil || s.ogc.data.snap != snap {
 		s.ogc.data = newOGCData(snap)
 	}
 	return s.ogc.data
+}
+
+// install makes next the serving snapshot. When next is a step of the serving snapshot by cs
+// (cs nil: a full reload), the OGC data built so far is carried over to next where the step
+// cannot have changed it.
+func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
+	s.ogc.mu.Lock()
+	defer s.ogc.mu.Unlock()
+	d := s.ogc.data
+	cur := s.snap.Load()
+	s.ogc.mu.Unlock()
+	var prep *successorPrep
+	if cs != nil && d != nil && cur != nil && d.snap == cur {
+		prep = d.prepare(next, cs) // the step is the caller's alone (s.reload): cur stays
+	}
+	s.ogc.mu.Lock()
+	switch {
+	case s.ogc.data != d || d == nil:
+		s.ogc.data = nil // made meanwhile by a reader of cur: built on nothing we carried
+	case prep == nil:
+		d.retire()
+		s.ogc.data = nil
+	default:
+		s.ogc.data = d.successor(prep, &s.ogc.stats)
+	}
+	s.snap.Store(next)
+}
+
+// retire stops d serving or storing tiles (its snapshot is no longer served).
+func (d *ogcData) retire() {
+	d.mu.Lock()
+	d.tiles = &tileCache{retired: true}
+	d.mu.Unlock()
 }
 
 // collection sources.
@@ -341,6 +378,9 @@ type ogcData struct {
 	an    *facilities.Analyzer
 	anErr error
 	tiles *tileCache // guarded by mu
+
+	flight flight[*cachedTile] // tiles being encoded
+	grid   *sharedGrid         // the tree's villages by position (gap splicing), shared along steps
 }
 
 // itemSet is the items of one collection sorted by id, with their overall extent.
@@ -350,10 +390,13 @@ type itemSet struct {
 	extent orb.Bound // of the items with a geometry; valid only when hasExt
 	hasExt bool
 	err    error
+	ready  atomic.Bool      // items, extent and err are set
+	gapQ   facilities.Query // the gap query of an uncovered-villages collection
 }
 
 func newOGCData(snap *snapshot) *ogcData {
-	d := &ogcData{snap: snap, collections: ogcCollections(), byID: map[string]*ogcCollection{}, items: map[string]*itemSet{}}
+	d := &ogcData{snap: snap, collections: ogcCollections(), byID: map[string]*ogcCollection{}, items: map[string]*itemSet{},
+		grid: &sharedGrid{tree: snap.tree}}
 	for _, c := range d.collections {
 		d.byID[c.id] = c
 	}
@@ -378,23 +421,38 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	}
 	d.mu.Unlock()
 	s.once.Do(func() {
-		s.items, s.err = d.build(c)
-		for i := range s.items {
-			if s.items[i].geom == nil {
-				continue
-			}
-			if !s.hasExt {
-				s.extent, s.hasExt = s.items[i].bound, true
-			} else {
-				s.extent = s.extent.Union(s.items[i].bound)
-			}
-		}
+		s.items, s.gapQ, s.err = d.build(c)
+		s.setExtent()
+		s.ready.Store(true)
 	})
 	return s, s.err
 }
 
-func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
+// setExtent sets the extent of the items with a geometry.
+func (s *itemSet) setExtent() {
+	for i := range s.items {
+		if s.items[i].geom == nil {
+			continue
+		}
+		if !s.hasExt {
+			s.extent, s.hasExt = s.items[i].bound, true
+		} else {
+			s.extent = s.extent.Union(s.items[i].bound)
+		}
+	}
+}
+
+// finish completes a set made with its items (not built by set): extent, and marked built.
+func (s *itemSet) finish() {
+	s.once.Do(func() {
+		s.setExtent()
+		s.ready.Store(true)
+	})
+}
+
+func (d *ogcData) build(c *ogcCollection) ([]ogcItem, facilities.Query, error) {
 	var out []ogcItem
+	var gapQ facilities.Query
 	add := func(it ogcItem) {
 		if it.geom != nil {
 			it.bound = it.geom.Bound()
@@ -409,7 +467,7 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 			}
 			id, err := codeID(dv.Code)
 			if err != nil {
-				return nil, err
+				return nil, facilities.Query{}, err
 			}
 			var g orb.Geometry
 			switch {
@@ -430,17 +488,18 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 	case srcGaps:
 		an, err := d.analyzer()
 		if err != nil {
-			return nil, err
+			return nil, facilities.Query{}, err
 		}
 		gaps, err := an.Gaps(facilities.Params{Kind: c.kind, Mode: facilities.ModeRadius}, false)
 		if err != nil {
-			return nil, fmt.Errorf("collection %s: %w", c.id, err)
+			return nil, facilities.Query{}, fmt.Errorf("collection %s: %w", c.id, err)
 		}
+		gapQ = gaps.Query
 		vs := gaps.Villages
 		for i := range vs {
 			id, err := codeID(vs[i].Code)
 			if err != nil {
-				return nil, err
+				return nil, facilities.Query{}, err
 			}
 			var g orb.Geometry
 			if vs[i].HasPoint {
@@ -450,7 +509,7 @@ func (d *ogcData) build(c *ogcCollection) ([]ogcItem, error) {
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	}
-	return out, nil
+	return out, gapQ, nil
 }
 
 // codeID is the stable integer feature id of a division: its 12-digit code as a number.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civplan/civplan/facilities"
 	"github.com/civplan/civplan/geo"
 	"github.com/civplan/civplan/web/cql2"
 	"github.com/gin-gonic/gin"
@@ -508,9 +509,34 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 	if p != nil {
 		return p
 	}
+	c.Header("Content-Crs", "<"+q.crs.URI()+">")
+	if f == "html" {
+		page, err := itemsPage(c, d, col, q, f)
+		if err != nil {
+			return err
+		}
+		return renderHTML(c, col.title, page)
+	}
+	// JSON pages are memoised as encoded answers: a facility write keeps the pages of the other
+	// kinds' collections and of the divisions (answer_encoded.go).
+	return s.serveMemoAt(c, d.snap, geoJSONType, func(*snapshot) (any, kindSet, error) {
+		page, err := itemsPage(c, d, col, q, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		var deps kindSet
+		if col.source != srcDivisions {
+			deps = kindsOf(map[facilities.Kind]bool{col.kind: true})
+		}
+		return page, deps, nil
+	})
+}
+
+// itemsPage is the items page of collection col of d for the query q in format f (json or html).
+func itemsPage(c *gin.Context, d *ogcData, col *ogcCollection, q *ogcQuery, f string) (*ogcItemsPage, error) {
 	set, err := d.set(col)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	collURL := baseURL(c) + "/collections/" + col.id
 	page := ogcItemsPage{Type: "FeatureCollection", Features: []feature{}, TimeStamp: d.snap.builtAt.Format(time.RFC3339),
@@ -520,7 +546,7 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 	ctx := c.Request.Context()
 	for i := range set.items {
 		if i&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err() // the client went or the work deadline passed (middleware_work.go)
+			return nil, ctx.Err() // the client went or the work deadline passed (middleware_work.go)
 		}
 		it := &set.items[i]
 		if !q.matches(it) {
@@ -552,11 +578,7 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 		}
 		page.Links = append(page.Links, link{Href: nextLink(c, set), Rel: "next", Type: typ, Title: "the next page"})
 	}
-	c.Header("Content-Crs", "<"+q.crs.URI()+">")
-	if f == "html" {
-		return renderHTML(c, col.title, page)
-	}
-	return writeTyped(c, http.StatusOK, geoJSONType, page)
+	return &page, nil
 }
 
 // handleOGCItem answers GET /ogc/collections/{collectionId}/items/{featureId}.

@@ -58,6 +58,8 @@ type Server struct {
 	ogc    ogcState // OGC API and tile caches per snapshot (ogc_data.go)
 	// encoded holds encoded answers valid while their stamp holds (answer_encoded.go); nil = off.
 	encoded *encodedCache
+	// memoFlight lets concurrent misses of one encoded answer wait for one computation.
+	memoFlight flight[*encodedAnswer]
 	// gzipWriters are reused gzip compressors of the gzip middleware (middleware_gzip.go)
 	gzipWriters sync.Pool
 
@@ -154,7 +156,7 @@ func (s *Server) step(ctx context.Context) error {
 			return err
 		}
 		next.epoch = 1
-		s.snap.Store(next)
+		s.install(next, nil)
 		return nil
 	}
 	cs, err := s.store.ChangesSince(ctx, cur.version)
@@ -164,16 +166,16 @@ func (s *Server) step(ctx context.Context) error {
 	if cs.To == cur.version {
 		return nil
 	}
-	next := (*snapshot)(nil)
 	if cur.needsReload(&cs) {
-		if next, err = loadSnapshot(ctx, s.store, cur); err != nil {
+		next, err := loadSnapshot(ctx, s.store, cur)
+		if err != nil {
 			return err
 		}
 		next.epoch = cur.epoch + 1 // answers of the old tree or meta are never served again
-	} else {
-		next = cur.step(&cs)
+		s.install(next, nil)
+		return nil
 	}
-	s.snap.Store(next)
+	s.install(cur.step(&cs), &cs)
 	return nil
 }
 

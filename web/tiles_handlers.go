@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ const (
 	tileMaxZoom    = 14 // declared in TileJSON; deeper tiles are still served (up to tileServeZoom)
 	tileServeZoom  = 20
 	tileBuffer     = 1.0 / 16  // of a tile: 256 units of the 4096 extent
-	tileCacheBytes = 128 << 20 // encoded tile bytes kept per snapshot
+	tileCacheBytes = 128 << 20 // encoded tile bytes kept (carried across snapshot steps)
 	allTileset     = "all"     // the tileset with one layer per collection
 
 	// tileDetailZoom is the first zoom whose tiles carry every attribute and the finest polygons.
@@ -37,12 +36,6 @@ const (
 	// 4 of 4096 is half a pixel of a 512-pixel tile. From tileDetailZoom on it is 1 unit.
 	tileCoarseTolerance = 4.0
 )
-
-// tileCache holds encoded tiles of one snapshot (raw and gzipped), at most tileCacheBytes.
-type tileCache struct {
-	tiles map[string]cachedTile
-	bytes int
-}
 
 // tileLayers returns the collections a tileset carries at zoom z.
 func (d *ogcData) tileLayers(name string, z int) ([]*ogcCollection, bool) {
@@ -120,43 +113,21 @@ func tileTolerance(z int) float64 {
 	return 1
 }
 
-// encodeTile builds the MVT of a tileset's tile; nil means empty.
+// encodeTile builds the MVT of a tileset's tile in one piece; nil means empty. The server
+// encodes tiles layer by layer (encodeParts), which gives the same bytes; this is the reference
+// the tests and benchmarks compare with.
 func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) {
 	cols, ok := d.tileLayers(name, int(t.Z))
 	if !ok {
 		return nil, false, nil
 	}
-	buf := t.Bound(tileBuffer)
 	var layers mvt.Layers
 	for _, col := range cols {
-		set, err := d.set(col)
+		l, err := d.tileLayer(col, t)
 		if err != nil {
 			return nil, true, err
 		}
-		fc := geojson.NewFeatureCollection()
-		for i := range set.items {
-			it := &set.items[i]
-			if it.geom == nil || !buf.Intersects(it.bound) {
-				continue
-			}
-			g := clip.Geometry(buf, orb.Clone(it.geom))
-			if g == nil {
-				continue
-			}
-			f := geojson.NewFeature(g)
-			f.ID = it.id
-			f.Properties = tileProps(it, col, int(t.Z))
-			fc.Append(f)
-		}
-		if len(fc.Features) == 0 {
-			continue
-		}
-		l := mvt.NewLayer(col.id, fc)
-		l.ProjectToTile(t)
-		simplifyKeeping(l, tileTolerance(int(t.Z)))
-		l.RemoveEmpty(1.0, 1.0)
-		orientForMVT2(l)
-		if len(l.Features) > 0 {
+		if l != nil {
 			layers = append(layers, l)
 		}
 	}
@@ -165,6 +136,85 @@ func (d *ogcData) encodeTile(name string, t maptile.Tile) ([]byte, bool, error) 
 	}
 	b, err := mvt.Marshal(layers)
 	return b, true, err
+}
+
+// encodeParts encodes the layers of a tileset's tile one by one: parts[i] is the MVT of the
+// tileset's i-th layer at t.Z alone (nil: no feature there). Where reuse is given, its parts not
+// marked in redo are taken as they are. An MVT is a sequence of layers, so the concatenated
+// parts are the tile (joinParts).
+func (d *ogcData) encodeParts(name string, t maptile.Tile, reuse [][]byte, redo []bool) ([][]byte, error) {
+	cols, _ := d.tileLayers(name, int(t.Z))
+	parts := make([][]byte, len(cols))
+	for i, col := range cols {
+		if reuse != nil && len(reuse) == len(cols) && !redo[i] {
+			parts[i] = reuse[i]
+			continue
+		}
+		l, err := d.tileLayer(col, t)
+		if err != nil || l == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if parts[i], err = mvt.Marshal(mvt.Layers{l}); err != nil {
+			return nil, fmt.Errorf("encode layer %s of tile %d/%d/%d: %w", col.id, t.Z, t.X, t.Y, err)
+		}
+	}
+	return parts, nil
+}
+
+// joinParts is the tile made of its layers' parts; nil when every layer is empty.
+func joinParts(parts [][]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// tileLayer is the MVT layer of collection col in tile t (projected, simplified, wound for
+// spec 2); nil when no feature of col lies there.
+func (d *ogcData) tileLayer(col *ogcCollection, t maptile.Tile) (*mvt.Layer, error) {
+	set, err := d.set(col)
+	if err != nil {
+		return nil, err
+	}
+	buf := t.Bound(tileBuffer)
+	fc := geojson.NewFeatureCollection()
+	for i := range set.items {
+		it := &set.items[i]
+		if it.geom == nil || !buf.Intersects(it.bound) {
+			continue
+		}
+		g := clip.Geometry(buf, orb.Clone(it.geom))
+		if g == nil {
+			continue
+		}
+		f := geojson.NewFeature(g)
+		f.ID = it.id
+		f.Properties = tileProps(it, col, int(t.Z))
+		fc.Append(f)
+	}
+	if len(fc.Features) == 0 {
+		return nil, nil
+	}
+	l := mvt.NewLayer(col.id, fc)
+	l.ProjectToTile(t)
+	simplifyKeeping(l, tileTolerance(int(t.Z)))
+	l.RemoveEmpty(1.0, 1.0)
+	orientForMVT2(l)
+	if len(l.Features) == 0 {
+		return nil, nil
+	}
+	return l, nil
 }
 
 // parseTileAddr validates z/x/y(.mvt|.pbf).
@@ -207,24 +257,14 @@ func (s *Server) handleTile(c *gin.Context) error {
 		return notFound("no tileset %q (a collection id or %q)", name, allTileset)
 	}
 	key := fmt.Sprintf("%s/%d/%d/%d", name, t.Z, t.X, t.Y)
-	ct, cached := d.cachedTile(key)
-	if !cached {
-		b, _, err := d.encodeTile(name, t)
-		if err != nil {
-			return err
-		}
-		if ct, err = newCachedTile(b); err != nil {
-			return err
-		}
-		d.storeTile(key, ct)
+	ct, err := d.tile(name, t, key, &s.ogc.stats)
+	if err != nil {
+		return err
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d/%s/", d.snap.version, key)
-	h.Write(ct.raw)
-	body, etag := ct.raw, fmt.Sprintf(`"%x"`, h.Sum64())
+	body, etag := ct.raw, ct.etag
 	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
 	if gz && ct.gz != nil {
-		body, etag = ct.gz, fmt.Sprintf(`"%x-gzip"`, h.Sum64()) // another representation: another ETag
+		body, etag = ct.gz, strings.TrimSuffix(ct.etag, `"`)+`-gzip"` // another representation: another ETag
 		c.Header("Content-Encoding", "gzip")
 	}
 	if !headerHas(c.Writer.Header().Values("Vary"), "Accept-Encoding") {
@@ -232,7 +272,7 @@ func (s *Server) handleTile(c *gin.Context) error {
 	}
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "max-age=300")
-	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return nil
 	}
@@ -244,22 +284,17 @@ func (s *Server) handleTile(c *gin.Context) error {
 	return nil
 }
 
-// cachedTile is an encoded tile, raw and gzipped; raw nil is an empty tile.
-type cachedTile struct{ raw, gz []byte }
-
-func newCachedTile(raw []byte) (cachedTile, error) {
-	if raw == nil {
-		return cachedTile{}, nil
-	}
+// gzipBytes compresses b at gzip.BestSpeed.
+func gzipBytes(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if _, err := zw.Write(raw); err != nil {
-		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return cachedTile{}, fmt.Errorf("gzip tile: %w", err)
+		return nil, err
 	}
-	return cachedTile{raw: raw, gz: buf.Bytes()}, nil
+	return buf.Bytes(), nil
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (or *) with a q above 0.
@@ -295,30 +330,6 @@ func headerHas(lines []string, token string) bool {
 		}
 	}
 	return false
-}
-
-func (d *ogcData) cachedTile(key string) (cachedTile, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.tiles == nil {
-		return cachedTile{}, false
-	}
-	b, ok := d.tiles.tiles[key]
-	return b, ok
-}
-
-func (d *ogcData) storeTile(key string, t cachedTile) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.tiles == nil {
-		d.tiles = &tileCache{tiles: map[string]cachedTile{}}
-	}
-	n := len(t.raw) + len(t.gz) + len(key)
-	if d.tiles.bytes+n > tileCacheBytes {
-		return // full: later tiles are encoded on every request
-	}
-	d.tiles.tiles[key] = t
-	d.tiles.bytes += n
 }
 
 // tileURL is the absolute tile URL template of a tileset.

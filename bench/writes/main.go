@@ -5,6 +5,8 @@
 //     writers, each on its own facility (so none conflict), for D seconds;
 //   - batch: a N-feature FeatureCollection POSTed as one batch, end to end, while a reader
 //     checks the facility count only ever jumps from before to after (atomic visibility);
+//   - steady: one writer PATCHing facilities of every kind at a fixed rate (bench/load/underwrites.sh
+//     runs it beside wrk to see what writes cost the readers);
 //   - follow: writes made by another process (this one, through the store on the same SQLite
 //     file, the way `civplan import` writes) and the time until the server's readers see them.
 //
@@ -39,7 +41,10 @@ func main() {
 	dur := flag.Duration("duration", 60*time.Second, "how long the PATCH load runs")
 	batch := flag.Int("batch", 15000, "features in the batch")
 	follows := flag.Int("follows", 200, "writes by another process for the follow measurement")
-	only := flag.String("only", "patch,batch,follow", "which measurements to run")
+	only := flag.String("only", "patch,batch,follow", "which measurements to run (patch, batch, follow, steady)")
+	rate := flag.Float64("rate", 50, "steady: writes per second offered")
+	moveEvery := flag.Int("move-every", 4, "steady: every N-th write moves its facility (0 = never), the others change beds")
+	seed := flag.Int64("seed", 1, "steady: which facilities are edited, and how")
 	flag.Parse()
 	b := &bench{base: *base, token: *token, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	fmt.Printf("machine: %d CPUs; load average at start: %s\n", numCPU(), loadavg())
@@ -52,6 +57,8 @@ func main() {
 			err = b.batch(*batch)
 		case "follow":
 			err = b.follow(*db, *follows)
+		case "steady":
+			err = b.steady(*rate, *dur, *moveEvery, *seed)
 		default:
 			err = fmt.Errorf("unknown measurement %q", m)
 		}
