@@ -46,8 +46,18 @@ func upperFromChord(c float64) float64 {
 	if c > chordUpperMax {
 		return math.Inf(1)
 	}
+	if c <= chordSeriesMax {
+		// 2ρ·asin(c/2ρ) = c + c³/24ρ² + 3c⁵/640ρ⁴ + 5c⁷/7168ρ⁶ + …, every term positive and
+		// each below x = c²/ρ² ≤ 2.5e-4 times the one before for c ≤ 100 km, so 1e-3·c⁷/ρ⁶
+		// bounds the tail from above.
+		x := c * c / (rMin * rMin)
+		return c*(1+x*(1.0/24+x*(3.0/640+x*1e-3)))*(1+boundSlackRel) + boundSlackAbs
+	}
 	return 2*rMin*math.Asin(c/(2*rMin))*(1+boundSlackRel) + boundSlackAbs
 }
+
+// chordSeriesMax is the longest chord, metres, for which upperFromChord sums its series.
+const chordSeriesMax = 100_000
 
 // PointIndex answers radius and nearest-neighbour queries over a fixed set of points with
 // exact geodesic (WGS84) distances. It is a static k-d tree over the points' earth-centred
@@ -349,10 +359,16 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 // anyWithinHint is AnyWithinQuery that first tries entry *hint (tree order; -1 none) and sets
 // *hint to the entry found.
 func (ix *PointIndex) anyWithinHint(q *Query, radiusM float64, hint *int32) bool {
+	return ix.anyWithinBounds(q, radiusM, chordReach(radiusM), chordAccept(radiusM), hint)
+}
+
+// anyWithinBounds is anyWithinHint with the radius's chord bounds given (tau = chordReach(r),
+// cAcc = chordAccept(r)).
+func (ix *PointIndex) anyWithinBounds(q *Query, radiusM, tau, cAcc float64, hint *int32) bool {
 	if len(ix.idx) == 0 || !q.valid || !(radiusM >= 0) {
 		return false
 	}
-	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: chordReach(radiusM), cAcc: chordAccept(radiusM)}
+	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: tau, cAcc: cAcc}
 	w.tau2 = w.tau * w.tau
 	if h := *hint; h >= 0 && int(h) < len(ix.idx) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
 		return true
@@ -372,14 +388,19 @@ func (ix *PointIndex) anyWithinHint(q *Query, radiusM float64, hint *int32) bool
 type Walker struct {
 	ix   *PointIndex
 	last int32 // entry (tree order) of the last answer; -1 none
+	// the chord bounds of the last radius (a pass asks one radius many times)
+	r, tau, cAcc float64
 }
 
 // Walker returns a new walker over ix.
-func (ix *PointIndex) Walker() *Walker { return &Walker{ix: ix, last: -1} }
+func (ix *PointIndex) Walker() *Walker { return &Walker{ix: ix, last: -1, r: math.NaN()} }
 
 // AnyWithin is PointIndex.AnyWithinQuery.
 func (w *Walker) AnyWithin(q *Query, radiusM float64) bool {
-	return w.ix.anyWithinHint(q, radiusM, &w.last)
+	if radiusM != w.r {
+		w.r, w.tau, w.cAcc = radiusM, chordReach(radiusM), chordAccept(radiusM)
+	}
+	return w.ix.anyWithinBounds(q, radiusM, w.tau, w.cAcc, &w.last)
 }
 
 // Nearest is PointIndex.NearestQuery.
@@ -522,6 +543,16 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 	if len(w.more) > 0 {
 		cands = append(cands[:w.n:w.n], w.more...)
 	}
+	// Only candidates whose chord's lower bound is within the final bound can be nearest;
+	// usually one or two are left of all those seen while the bound was falling.
+	lim := math.Min(bestS, u)
+	kept := cands[:0]
+	for _, cd := range cands {
+		if lowerFromChord(cd.c) <= lim {
+			kept = append(kept, cd)
+		}
+	}
+	cands = kept
 	// Settle exactly, nearest chord first, until the chord bound exceeds the best distance.
 	slices.SortFunc(cands, func(a, b nearCand) int {
 		switch {

@@ -305,3 +305,17 @@ func TestChordBounds(t *testing.T) {
 	}
 	t.Logf("worst relative width of the upper bound above 1 km: %.3g", worst)
 }
+
+// TestUpperFromChordSeries checks that the series form of the curvature bound agrees with the
+// closed form it replaces (2ρ·asin(c/2ρ)) to rounding, far inside the bound's 1 µm slack.
+func TestUpperFromChordSeries(t *testing.T) {
+	for i := 0; i <= 100_000; i++ {
+		c := chordSeriesMax * float64(i) / 100_000
+		closed := 2*rMin*math.Asin(c/(2*rMin))*(1+boundSlackRel) + boundSlackAbs
+		got := upperFromChord(c)
+		x := c * c / (rMin * rMin)
+		if tol := 1e-12 + 1e-14*c; got < closed-tol || got > closed+tol+1e-3*c*x*x*x {
+			t.Fatalf("chord %.3f m: series bound %.15g, closed form %.15g", c, got, closed)
+		}
+	}
+}
