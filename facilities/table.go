@@ -1,6 +1,8 @@
 package facilities
 
 import (
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,7 +21,48 @@ type Column struct {
 type Table struct {
 	Columns []Column `json:"columns"`
 	Rows    [][]any  `json:"rows"`
-	Notes   []string `json:"notes,omitempty"` // to print under the table (distance basis, sources)
+	// More, when not nil, produces rows after Rows one at a time, reusing one row slice (a
+	// consumer copies what it keeps), so a large table (every village of a province) is encoded
+	// as its rows are made and never held whole. Read every row with All.
+	More  iter.Seq[[]any] `json:"-"`
+	Notes []string        `json:"notes,omitempty"` // to print under the table (distance basis, sources)
+}
+
+// All yields every row: Rows, then More's. A yielded slice is valid only until the next.
+func (t *Table) All() iter.Seq[[]any] {
+	return func(yield func([]any) bool) {
+		for _, r := range t.Rows {
+			if !yield(r) {
+				return
+			}
+		}
+		if t.More != nil {
+			t.More(yield)
+		}
+	}
+}
+
+// WithColumn returns t with one more column whose cell is v in every row (Rows copied, More
+// wrapped; t is not changed).
+func (t Table) WithColumn(col Column, v any) Table {
+	t.Columns = append(slices.Clone(t.Columns), col)
+	rows := make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
+		rows[i] = append(slices.Clone(r), v)
+	}
+	t.Rows = rows
+	if more := t.More; more != nil {
+		t.More = func(yield func([]any) bool) {
+			var row []any
+			for r := range more {
+				row = append(append(row[:0], r...), v)
+				if !yield(row) {
+					return
+				}
+			}
+		}
+	}
+	return t
 }
 
 func fptr(p *float64) any {
@@ -93,32 +136,38 @@ var villageColumns = []Column{
 	{"provenance", "数据来源等级", "Provenance"},
 }
 
-func villageRows(vs []VillageResult) [][]any {
-	rows := make([][]any, 0, len(vs))
-	for _, v := range vs {
-		var nid, nname, nd, ndd, lon, lat, cb any
-		if v.Nearest != nil {
-			nid, nname, nd, ndd = v.Nearest.ID, v.Nearest.Name, round(v.Nearest.DistanceM, 1), round(v.Nearest.DetourM, 1)
+// villageRows yields one row per village answer, reusing one slice.
+func villageRows(vs []VillageResult) iter.Seq[[]any] {
+	return func(yield func([]any) bool) {
+		row := make([]any, len(villageColumns))
+		for i := range vs {
+			v := &vs[i]
+			var nid, nname, nd, ndd, lon, lat, cb any
+			if v.Nearest != nil {
+				nid, nname, nd, ndd = v.Nearest.ID, v.Nearest.Name, round(v.Nearest.DistanceM, 1), round(v.Nearest.DetourM, 1)
+			}
+			if v.HasPoint {
+				lon, lat = v.Point[0], v.Point[1]
+			}
+			if v.CoveredBy != 0 {
+				cb = v.CoveredBy
+			}
+			row = append(row[:0], string(v.Code), v.Name, v.Rural, v.Elderly, v.Covered, cb, nid, nname, nd, v.Detour, ndd, lon, lat, string(v.Provenance))
+			if !yield(row) {
+				return
+			}
 		}
-		if v.HasPoint {
-			lon, lat = v.Point[0], v.Point[1]
-		}
-		if v.CoveredBy != 0 {
-			cb = v.CoveredBy
-		}
-		rows = append(rows, []any{string(v.Code), v.Name, v.Rural, v.Elderly, v.Covered, cb, nid, nname, nd, v.Detour, ndd, lon, lat, string(v.Provenance)})
 	}
-	return rows
 }
 
 // VillageTable lists every village answer.
 func (c *Coverage) VillageTable() Table {
-	return Table{Columns: villageColumns, Rows: villageRows(c.Villages), Notes: c.Query.notes()}
+	return Table{Columns: villageColumns, More: villageRows(c.Villages), Notes: c.Query.notes()}
 }
 
 // Table lists the uncovered villages, elderly descending.
 func (g *Gaps) Table() Table {
-	return Table{Columns: villageColumns, Rows: villageRows(g.Villages), Notes: g.Query.notes()}
+	return Table{Columns: villageColumns, More: villageRows(g.Villages), Notes: g.Query.notes()}
 }
 
 // ClusterTable lists the clusters, one row each (member codes joined by spaces).
@@ -177,8 +226,15 @@ func (x *Accessibility) VillageTable() Table {
 	t := Table{Columns: []Column{{"code", "区划代码", "Code"}, {"name", "名称", "Name"}, {"elderly", "老年人口", "Elderly"},
 		{"beds_per_1000", "每千名老年人可达床位", "Beds per 1,000 elderly reachable"}, {"facilities", "可达设施数", "Facilities reaching it"},
 		{"provenance", "数据来源等级", "Provenance"}}, Notes: x.Query.notes()}
-	for _, v := range x.Villages {
-		t.Rows = append(t.Rows, []any{string(v.Code), v.Name, v.Elderly, round(v.BedsPer1000, 3), v.Facilities, string(v.Provenance)})
+	t.More = func(yield func([]any) bool) {
+		row := make([]any, len(t.Columns))
+		for i := range x.Villages {
+			v := &x.Villages[i]
+			row = append(row[:0], string(v.Code), v.Name, v.Elderly, round(v.BedsPer1000, 3), v.Facilities, string(v.Provenance))
+			if !yield(row) {
+				return
+			}
+		}
 	}
 	return t
 }

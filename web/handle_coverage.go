@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/civplan/civplan/divisions"
@@ -104,13 +103,7 @@ func (s *Server) planTable(c *gin.Context, t facilities.Table, name string) (fac
 		label = fmt.Sprintf("plan %d「%s」", id, p.Name)
 	}
 	t.Notes = append([]string{fmt.Sprintf("含规划方案的规划设施 (counted as operating): %s", label)}, t.Notes...)
-	t.Columns = append(slices.Clone(t.Columns), facilities.Column{Key: "plan", TitleZH: "规划方案", TitleEN: "Plan included"})
-	rows := make([][]any, len(t.Rows))
-	for i, r := range t.Rows {
-		rows[i] = append(slices.Clone(r), label)
-	}
-	t.Rows = rows
-	return t, name + "-plan" + ps
+	return t.WithColumn(facilities.Column{Key: "plan", TitleZH: "规划方案", TitleEN: "Plan included"}, label), name + "-plan" + ps
 }
 
 // planAnalyzer is the snapshot's analyzer, or with plan=ID one that counts that saved plan's

@@ -78,9 +78,9 @@ func (s *Server) cors(c *gin.Context) {
 	if allowed {
 		c.Header("Access-Control-Allow-Origin", origin)
 		c.Header("Vary", "Origin")
-		c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+		c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, Idempotency-Key")
 		c.Header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-		c.Header("Access-Control-Expose-Headers", "ETag, Content-Crs, X-Request-ID, Location")
+		c.Header("Access-Control-Expose-Headers", "ETag, Content-Crs, X-Request-ID, Location, Idempotency-Replayed")
 	}
 	if c.Request.Method == http.MethodOptions {
 		c.AbortWithStatus(http.StatusNoContent)

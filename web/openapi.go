@@ -204,7 +204,7 @@ func (s *Server) openAPIDoc() obj {
 			"license":     obj{"name": "data: see the attribution of each collection"},
 		},
 		"servers": []any{obj{"url": "/ogc"}},
-		"paths":   ogcRelativePaths(paths),
+		"paths":   withIdempotencyKey(ogcRelativePaths(paths)),
 		"components": obj{
 			"parameters": obj{
 				"f":            qparam("f", "answer format", enumStr("json", "geojson", "html")),
@@ -220,6 +220,9 @@ func (s *Server) openAPIDoc() obj {
 				"cursor":      qparam("cursor", "keyset cursor from a next link (last id.filter checksum)", obj{"type": "string", "pattern": `^[0-9]+\.[0-9a-f]+$`}),
 				"filter":      qparam("filter", "CQL2-text filter over the queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS", obj{"type": "string", "maxLength": cql2.MaxLen}),
 				"filter-lang": qparam("filter-lang", "filter language", enumStr("cql2-text")),
+				"Idempotency-Key": obj{"name": headerIdemKey, "in": "header", "required": false,
+					"description": "a unique key per logical write (1–255 printable ASCII, bare or as a quoted sf-string): sent again with the same request, the stored answer is repeated with Idempotency-Replayed: true and nothing is written twice; 422 with another request, 409 while the first is in flight; kept 24 h per token",
+					"schema": obj{"type": "string", "minLength": 1, "maxLength": 257}},
 			},
 			"responses": obj{
 				"Problem": resp("an RFC 7807 problem", content("application/problem+json", ref("Problem"))),
@@ -353,6 +356,26 @@ func ogcRelativePaths(paths obj) obj {
 		out[k] = item
 	}
 	return out
+}
+
+// withIdempotencyKey adds the Idempotency-Key header to every write operation of paths (the
+// planner routes that take it: POST, PUT, PATCH, DELETE other than the computing-only siting).
+func withIdempotencyKey(paths obj) obj {
+	for k, v := range paths {
+		item, ok := v.(obj)
+		if !ok || strings.HasSuffix(k, "/siting") {
+			continue
+		}
+		for _, m := range []string{"post", "put", "patch", "delete"} {
+			o, ok := item[m].(obj)
+			if !ok {
+				continue
+			}
+			ps, _ := o["parameters"].([]any)
+			o["parameters"] = append(append([]any(nil), ps...), pref("Idempotency-Key"))
+		}
+	}
+	return paths
 }
 
 func mergeObj(a, b obj) obj {

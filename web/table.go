@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 
@@ -20,20 +19,26 @@ func tableFormat(c *gin.Context) (string, *Problem) {
 	}
 }
 
-// writeTable answers t as an attachment in format f (csv: UTF-8 with BOM; xlsx), rendered in
-// full before anything is sent so a failure still gets a problem answer.
+// writeTable answers t as an attachment in format f (csv: UTF-8 with BOM; xlsx), streamed: CSV
+// rows are written as t.All yields them (the first bytes leave at once), the xlsx sheet goes
+// through excelize's stream writer and the workbook is zipped straight into the answer, so
+// memory stays flat however long the table. A failure before the first byte is a problem
+// answer; after it (the client went away) it can only end the answer early, and is logged.
 func writeTable(c *gin.Context, f string, t facilities.Table, name string) error {
-	var buf bytes.Buffer
-	ctype := "text/csv; charset=utf-8"
+	ctype, write := "text/csv; charset=utf-8", formats.WriteTableCSV
 	if f == "xlsx" {
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		if err := formats.WriteTableXLSX(&buf, t); err != nil {
-			return err
-		}
-	} else if err := formats.WriteTableCSV(&buf, t); err != nil {
-		return err
+		ctype, write = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", formats.WriteTableXLSX
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f))
-	c.Data(http.StatusOK, ctype, buf.Bytes())
+	c.Header("Content-Type", ctype)
+	c.Status(http.StatusOK)
+	if err := write(c.Writer, t); err != nil {
+		if !c.Writer.Written() {
+			c.Writer.Header().Del("Content-Disposition")
+			return err
+		}
+		c.Error(err) //nolint:errcheck // the answer has started: logged, not answered
+		c.Abort()
+	}
 	return nil
 }

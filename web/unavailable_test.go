@@ -160,9 +160,12 @@ func TestWritesWhilePostgresUnreachable(t *testing.T) {
 		{"POST", "/api/v1/facilities", `{"kind":"welfare_home","name":"断线","division_code":"420526101","lon":110.7,"lat":31.5}`, ""},
 		{"POST", "/api/v1/facilities", batch, ""},
 		{"DELETE", "/api/v1/facilities/1", "", etag},
+		{"PATCH", "/api/v1/facilities/1", `{"beds":43}`, etag + " idem"}, // with an Idempotency-Key: its lookup fails too
 	} {
-		hdr := auth
-		if w.ifMatch != "" {
+		hdr := append([]string{}, auth...)
+		if ifm, keyed := strings.CutSuffix(w.ifMatch, " idem"); keyed {
+			hdr = append(hdr, "If-Match", ifm, "Idempotency-Key", "outage-1")
+		} else if w.ifMatch != "" {
 			hdr = append(hdr, "If-Match", w.ifMatch)
 		}
 		code, h, body := e.doRaw(t, w.method, w.path, w.body, hdr...)

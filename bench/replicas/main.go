@@ -39,7 +39,7 @@ type config struct {
 	civplan, db, peerDB, dir, haproxyCfg, pgRestart string
 	replicas                                        int
 	phase, latency                                  time.Duration
-	conns                                           int
+	conns, kills                                    int
 }
 
 func run() error {
@@ -54,6 +54,7 @@ func run() error {
 	flag.DurationVar(&c.phase, "phase", 40*time.Second, "length of the kill and restart phases")
 	flag.DurationVar(&c.latency, "latency", 10*time.Second, "length of each wrk run of the latency comparison")
 	flag.IntVar(&c.conns, "conns", 32, "wrk connections")
+	flag.IntVar(&c.kills, "kills", 1, "times r2 is killed (and restarted) in the kill phase")
 	flag.Parse()
 	if c.civplan == "" || c.db == "" || c.dir == "" {
 		return errors.New("-civplan, -db and -dir are required")
@@ -82,7 +83,9 @@ type bench struct {
 	token    string
 	readyLog readiness
 	start    time.Time
-	home     struct { // where the writer's facilities go: beside an existing welfare home
+	mu       sync.Mutex
+	killedAt []time.Time // when r2 was sent SIGKILL (haproxyWrites)
+	home     struct {    // where the writer's facilities go: beside an existing welfare home
 		div      string
 		lon, lat float64
 	}
@@ -231,24 +234,39 @@ func (b *bench) run() error {
 	baseline := &phaseResult{name: "baseline (no writes)", reads: base, load: loadavg(), errKinds: map[string]int{}}
 
 	var w writer
-	b.logf("phase kill: %v of wrk -c%d through haproxy + one writer; SIGKILL r2 at 1/4, restart it at once", b.cfg.phase, b.cfg.conns)
+	when := "at 1/4"
+	if b.cfg.kills > 1 {
+		when = fmt.Sprintf("%d times, first at 1/4, then evenly until 7/8", b.cfg.kills)
+	}
+	b.logf("phase kill: %v of wrk -c%d through haproxy + one writer; SIGKILL r2 %s, restart it at once", b.cfg.phase, b.cfg.conns, when)
 	kill := b.phase("kill", &w, func() {
-		time.Sleep(b.cfg.phase / 4)
-		r := b.reps[1]
-		r.up.Store(false)
-		r.cmd.Process.Signal(syscall.SIGKILL)
-		<-r.exited
-		b.logf("r2 killed (SIGKILL); restarting")
 		t0 := time.Now()
-		if err := b.startProc(r); err != nil {
-			b.logf("restart r2: %v", err)
-			return
+		for k := 0; k < max(b.cfg.kills, 1); k++ {
+			at := b.cfg.phase / 4
+			if b.cfg.kills > 1 {
+				at += time.Duration(k) * (b.cfg.phase * 5 / 8) / time.Duration(b.cfg.kills-1)
+			}
+			time.Sleep(time.Until(t0.Add(at)))
+			r := b.reps[1]
+			r.up.Store(false)
+			r.cmd.Process.Signal(syscall.SIGKILL)
+			killedAt := time.Now()
+			<-r.exited
+			b.mu.Lock()
+			b.killedAt = append(b.killedAt, killedAt)
+			b.mu.Unlock()
+			b.logf("r2 killed (SIGKILL, %d of %d, at %s); restarting", k+1, max(b.cfg.kills, 1), killedAt.UTC().Format("15:04:05.000"))
+			t1 := time.Now()
+			if err := b.startProc(r); err != nil {
+				b.logf("restart r2: %v", err)
+				return
+			}
+			if _, err := b.waitReady(r, 5*time.Minute); err != nil {
+				b.logf("restart r2: %v", err)
+				return
+			}
+			b.logf("r2 ready again %v after the restart", time.Since(t1).Round(time.Millisecond))
 		}
-		if _, err := b.waitReady(r, 5*time.Minute); err != nil {
-			b.logf("restart r2: %v", err)
-			return
-		}
-		b.logf("r2 ready again %v after the restart", time.Since(t0).Round(time.Millisecond))
 	})
 	var restart *phaseResult
 	if b.cfg.pgRestart != "" {
@@ -268,6 +286,10 @@ func (b *bench) run() error {
 		}
 	}
 	lost, unacked := b.verify(&w)
+	dup, err := b.duplicates(&w)
+	if err != nil {
+		return err
+	}
 
 	fmt.Println()
 	fmt.Printf("load average at end: %s\n", loadavg())
@@ -278,6 +300,8 @@ func (b *bench) run() error {
 	}
 	b.readyLog.print()
 	fmt.Printf("acknowledged writes: %d (creates and PATCHes); lost: %d; unacknowledged but committed: %d\n", w.acked(), lost, unacked)
+	fmt.Println(dup)
+	fmt.Println(b.haproxyWrites())
 	return nil
 }
 
@@ -338,12 +362,12 @@ func (b *bench) startHAProxy() error {
 		switch {
 		case len(f) > 0 && (f[0] == "chroot" || f[0] == "user" || f[0] == "group" || f[0] == "daemon" || (f[0] == "stats" && len(f) > 1 && f[1] == "socket")):
 			continue
-		case len(f) > 1 && f[0] == "log" && f[1] == "/dev/log":
-			continue
+		case len(f) > 1 && f[0] == "log" && f[1] == "/dev/log": // writes only, to haproxy.log (haproxyWrites)
+			line = "    log stdout format raw local0"
 		case len(f) == 2 && f[0] == "maxconn" && strings.HasPrefix(line, "    maxconn"): // global: within this shell's open-file limit
 			line = "    maxconn 4000"
 		case len(f) > 0 && f[0] == "bind" && f[1] == ":80":
-			line = "    bind " + b.lbAddr
+			line = "    bind " + b.lbAddr + "\n    http-request set-log-level silent if METH_GET"
 		case len(f) > 2 && f[0] == "server":
 			i, _ := strconv.Atoi(strings.TrimPrefix(f[1], "r"))
 			if i < 1 || i > len(b.reps) {
@@ -496,9 +520,11 @@ func kindOf(db string) string {
 
 // writer is the one client writing through haproxy: a create, then a PATCH of it, in turn.
 type writer struct {
-	mu   sync.Mutex
-	ackd map[int64]ack // facility id → its last acknowledged state
-	n    int           // acknowledged writes
+	mu      sync.Mutex
+	ackd    map[int64]ack    // facility id → its last acknowledged state
+	created map[string]int64 // acknowledged creates: facility name → id
+	patched map[int64]int    // acknowledged PATCHes per facility
+	n       int              // acknowledged writes
 }
 
 type ack struct {
@@ -512,7 +538,11 @@ type phaseResult struct {
 	name          string
 	reads         wrkResult
 	writes, wErrs int
-	errKinds      map[string]int
+	errKinds      map[string]int // logical writes that finally failed, by their last answer
+	logical       int            // logical writes attempted (each with its own Idempotency-Key)
+	resends       int            // resends of a logical write with the same key
+	replays       int            // answers carrying Idempotency-Replayed: true
+	attemptErrs   map[string]int // attempts answered by a transport error, 5xx or 409, by kind
 	lags          []time.Duration
 	wlat          []time.Duration // acknowledged writes' latency through haproxy
 	partly        int
@@ -527,15 +557,15 @@ func (r *phaseResult) print() {
 		sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
 		return xs[int(p*float64(len(xs)-1))].Round(100 * time.Microsecond)
 	}
-	fmt.Printf("PHASE %s: reads %d (%.0f/s) errors %d (connect %d read %d write %d status>=400 %d timeout %d), p50 %.2f ms p99 %.2f ms | writes acknowledged %d (latency p50 %v p99 %v), failed %d %v | visible on all live replicas: p50 %v p99 %v max %v over %d writes (%d measured on fewer replicas) | load %s\n",
+	fmt.Printf("PHASE %s: reads %d (%.0f/s) errors %d (connect %d read %d write %d status>=400 %d timeout %d), p50 %.2f ms p99 %.2f ms | logical writes %d: acknowledged %d (latency p50 %v p99 %v, resends included), finally failed %d %v; resends %d after %v, replays %d | visible on all live replicas: p50 %v p99 %v max %v over %d writes (%d measured on fewer replicas) | load %s\n",
 		r.name, r.reads.Requests, r.reads.rps(), r.reads.errors(), r.reads.Connect, r.reads.Read, r.reads.Write, r.reads.Status, r.reads.Timeout,
-		float64(r.reads.P50)/1000, float64(r.reads.P99)/1000, r.writes, q(r.wlat, 0.5), q(r.wlat, 0.99), r.wErrs, r.errKinds,
-		q(r.lags, 0.5), q(r.lags, 0.99), q(r.lags, 1), len(r.lags), r.partly, r.load)
+		float64(r.reads.P50)/1000, float64(r.reads.P99)/1000, r.logical, r.writes, q(r.wlat, 0.5), q(r.wlat, 0.99), r.wErrs, r.errKinds,
+		r.resends, r.attemptErrs, r.replays, q(r.lags, 0.5), q(r.lags, 0.99), q(r.lags, 1), len(r.lags), r.partly, r.load)
 }
 
 // phase runs wrk through haproxy and the writer for cfg.phase while event runs.
 func (b *bench) phase(name string, w *writer, event func()) *phaseResult {
-	res := &phaseResult{name: name, errKinds: map[string]int{}}
+	res := &phaseResult{name: name, errKinds: map[string]int{}, attemptErrs: map[string]int{}}
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.phase)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -555,12 +585,82 @@ func (b *bench) phase(name string, w *writer, event func()) *phaseResult {
 	return res
 }
 
-// write creates a facility and then PATCHes it, in turn, through haproxy, about 20 writes a
-// second; after each acknowledgement it times until every live replica serves the new ETag.
+// Resending: a logical write is sent with a fresh Idempotency-Key and, while the answer is a
+// transport error, 409 (its key still in flight on a replica), 500, 502, 503 or 504 — whose
+// write may or may not have committed — sent again with the same key and body, at most
+// maxTries times, 100 ms after the first failure and doubling up to 1 s.
+const (
+	maxTries     = 10
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = time.Second
+)
+
+// retryable reports whether an answer's status leaves the write's fate open (or in flight).
+func retryable(code int) bool {
+	return code == 409 || code == 500 || code == 502 || code == 503 || code == 504
+}
+
+// sent is a logical write's final outcome.
+type sent struct {
+	status   int // 0: the last attempt had no answer
+	header   http.Header
+	lastErr  string // the last failed attempt's kind
+	tries    int
+	replayed bool
+}
+
+// send sends one logical write (method, url, body, If-Match when not empty) with key, resending
+// it as described above; res counts resends, replays and failed attempts.
+func (b *bench) send(method, url, body, ifMatch, key string, res *phaseResult) sent {
+	var out sent
+	backoff := firstBackoff
+	for out.tries = 1; ; out.tries++ {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+b.token)
+		req.Header.Set("Idempotency-Key", strconv.Quote(key))
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		r, err := b.client.Do(req)
+		kind := ""
+		if err != nil {
+			kind = "transport"
+			b.logf("write %s (key %s) attempt %d: %v", method, key, out.tries, err)
+		} else {
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+			out.status, out.header = r.StatusCode, r.Header
+			if r.Header.Get("Idempotency-Replayed") == "true" {
+				out.replayed = true
+				res.replays++
+			}
+			if !retryable(r.StatusCode) {
+				return out
+			}
+			kind = strconv.Itoa(r.StatusCode)
+			b.logf("write %s (key %s) attempt %d: %s", method, key, out.tries, r.Status)
+		}
+		out.status, out.lastErr = 0, kind
+		res.attemptErrs[kind]++
+		if out.tries == maxTries {
+			return out
+		}
+		res.resends++
+		time.Sleep(backoff)
+		if backoff *= 2; backoff > maxBackoff {
+			backoff = maxBackoff
+		}
+	}
+}
+
+// write creates a facility and then PATCHes it, in turn, through haproxy, about 20 logical
+// writes a second, each with its own Idempotency-Key and resent with it (send); after each
+// acknowledgement it times until every live replica serves the new ETag.
 func (b *bench) write(ctx context.Context, phase string, w *writer, res *phaseResult) {
 	w.mu.Lock()
 	if w.ackd == nil {
-		w.ackd = map[int64]ack{}
+		w.ackd, w.created, w.patched = map[int64]ack{}, map[string]int64{}, map[int64]int{}
 	}
 	w.mu.Unlock()
 	var probes sync.WaitGroup
@@ -568,49 +668,50 @@ func (b *bench) write(ctx context.Context, phase string, w *writer, res *phaseRe
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var id, version int64
+	run := time.Now().UnixNano()
 	for n := 0; ctx.Err() == nil; n++ {
 		<-tick.C
-		var req *http.Request
 		beds := n
+		key := fmt.Sprintf("bench-%d-%s-%d", run, phase, n)
+		method, url, body, ifMatch, name := "POST", "http://"+b.lbAddr+"/api/v1/facilities", "", "", ""
 		if id == 0 {
-			body := fmt.Sprintf(`{"kind":"welfare_home","name":"bench-%s-%d","division_code":%q,"lon":%g,"lat":%g,"beds":%d}`, phase, n, b.home.div, b.home.lon, b.home.lat, beds)
-			req, _ = http.NewRequest("POST", "http://"+b.lbAddr+"/api/v1/facilities", strings.NewReader(body))
+			name = fmt.Sprintf("bench-%s-%d", phase, n)
+			body = fmt.Sprintf(`{"kind":"welfare_home","name":%q,"division_code":%q,"lon":%g,"lat":%g,"beds":%d}`, name, b.home.div, b.home.lon, b.home.lat, beds)
 		} else {
-			req, _ = http.NewRequest("PATCH", fmt.Sprintf("http://%s/api/v1/facilities/%d", b.lbAddr, id), strings.NewReader(fmt.Sprintf(`{"beds":%d}`, beds)))
-			req.Header.Set("If-Match", strconv.Quote(strconv.FormatInt(version, 10)))
+			method, url = "PATCH", fmt.Sprintf("http://%s/api/v1/facilities/%d", b.lbAddr, id)
+			body, ifMatch = fmt.Sprintf(`{"beds":%d}`, beds), strconv.Quote(strconv.FormatInt(version, 10))
 		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+b.token)
-		sent := time.Now()
-		res0, err := b.client.Do(req)
+		res.logical++
+		t0 := time.Now()
+		out := b.send(method, url, body, ifMatch, key, res)
 		ackAt := time.Now()
-		if err != nil {
-			b.logf("write %s: %v", req.Method, err)
+		if out.status != 200 && out.status != 201 {
+			kind := out.lastErr
+			if out.status != 0 {
+				kind = strconv.Itoa(out.status)
+			}
+			b.logf("write %s (key %s) failed after %d tries: %s", method, key, out.tries, kind)
 			res.wErrs++
-			res.errKinds["transport"]++
-			id = 0 // unknown outcome: start over with a new facility
+			res.errKinds[kind]++
+			id = 0 // start over with a new facility
 			continue
 		}
-		io.Copy(io.Discard, res0.Body)
-		res0.Body.Close()
-		if res0.StatusCode != 200 && res0.StatusCode != 201 {
-			b.logf("write %s: %s", req.Method, res0.Status)
-			res.wErrs++
-			res.errKinds[strconv.Itoa(res0.StatusCode)]++
-			id = 0
-			continue
-		}
-		tag := res0.Header.Get("ETag")
+		tag := out.header.Get("ETag")
 		v, _ := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
 		if id == 0 {
-			loc := res0.Header.Get("Location")
+			loc := out.header.Get("Location")
 			id, _ = strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
 		}
 		version = v
 		res.writes++
-		res.wlat = append(res.wlat, ackAt.Sub(sent))
+		res.wlat = append(res.wlat, ackAt.Sub(t0))
 		w.mu.Lock()
 		w.ackd[id] = ack{version: v, beds: beds}
+		if name != "" {
+			w.created[name] = id
+		} else {
+			w.patched[id]++
+		}
 		w.n++
 		w.mu.Unlock()
 		probes.Add(1)
@@ -713,6 +814,148 @@ func (b *bench) verify(w *writer) (lost, unacked int) {
 		}
 	}
 	return lost, unacked
+}
+
+// duplicates reads the audit log (civplan audit) and counts the writer's writes applied more
+// than once: a create whose facility name has more than one facility.create row (each logical
+// create has its own name), a facility with more than one facility.update row (the writer
+// PATCHes each of its facilities once), and facilities of the writer that the store holds twice
+// under one name. It also checks every acknowledged create has its row.
+func (b *bench) duplicates(w *writer) (string, error) {
+	rows := func(action string) ([]map[string]json.RawMessage, error) {
+		out, err := exec.Command(b.cfg.civplan, "audit", "--db", b.cfg.db, "--action", action, "--format", "jsonl").Output()
+		if err != nil {
+			return nil, fmt.Errorf("civplan audit --action %s: %v", action, err)
+		}
+		var es []map[string]json.RawMessage
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if l == "" {
+				continue
+			}
+			var e map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(l), &e); err != nil {
+				return nil, fmt.Errorf("audit line %q: %v", l, err)
+			}
+			es = append(es, e)
+		}
+		return es, nil
+	}
+	creates, err := rows("facility.create")
+	if err != nil {
+		return "", err
+	}
+	updates, err := rows("facility.update")
+	if err != nil {
+		return "", err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	perName := map[string]int{}
+	for _, e := range creates {
+		var after struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(e["after"], &after)
+		if strings.HasPrefix(after.Name, "bench-") {
+			perName[after.Name]++
+		}
+	}
+	ids := map[int64]bool{}
+	for _, id := range w.created {
+		ids[id] = true
+	}
+	perTarget := map[string]int{}
+	for _, e := range updates {
+		var target string
+		json.Unmarshal(e["target"], &target)
+		perTarget[target]++
+	}
+	dupCreates, dupUpdates, missing, patchRows := 0, 0, 0, 0
+	for name, n := range perName {
+		if n > 1 {
+			dupCreates++
+			b.logf("DUPLICATE: %d facility.create rows for %s", n, name)
+		}
+	}
+	for name := range w.created {
+		if perName[name] == 0 {
+			missing++
+			b.logf("MISSING: acknowledged create %s has no audit row", name)
+		}
+	}
+	for id := range ids {
+		n := perTarget[fmt.Sprintf("facility/%d", id)]
+		patchRows += n
+		if n > 1 {
+			dupUpdates++
+			b.logf("DUPLICATE: %d facility.update rows for facility %d", n, id)
+		}
+		if n < w.patched[id] {
+			missing++
+			b.logf("MISSING: facility %d: %d acknowledged PATCHes, %d audit rows", id, w.patched[id], n)
+		}
+	}
+	return fmt.Sprintf("DUPLICATES: creates applied twice %d, PATCHes applied twice %d, acknowledged writes without their audit row %d (audit: %d facility.create rows for %d bench names, %d acknowledged creates; %d facility.update rows on the writer's facilities)",
+		dupCreates, dupUpdates, missing, sum(perName), len(perName), len(w.created), patchRows), nil
+}
+
+// haproxyWrites reads haproxy's log of the writes (GET and HEAD are not logged) and counts
+// those haproxy sent to a server more than once (the retries field of the httplog line, "+N"
+// when redispatched to another server) and their final status.
+func (b *bench) haproxyWrites() string {
+	raw, err := os.ReadFile(filepath.Join(b.cfg.dir, "haproxy.log"))
+	if err != nil {
+		return fmt.Sprintf("HAPROXY: no log (%v)", err)
+	}
+	// httplog: … %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq …
+	counters := regexp.MustCompile(` \d+/\d+/\d+/\d+/(\+?)(\d+) \d+/\d+ `)
+	status := regexp.MustCompile(` -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (\d{3}) `)
+	// The request's accept date and its total time Ta: a resent write whose [accept, accept+Ta]
+	// spans a SIGKILL of r2 was in flight when a replica died; others arrived after a kill, at a
+	// replica haproxy had not yet taken out (a refused connection, resent before idem too).
+	accept := regexp.MustCompile(`\[(\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d\.\d{3})\] \S+ \S+ -?\d+/-?\d+/-?\d+/-?\d+/\+?(\d+) `)
+	b.mu.Lock()
+	kills := append([]time.Time(nil), b.killedAt...)
+	b.mu.Unlock()
+	writes, retried, inFlight := 0, 0, 0
+	var finals []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.Contains(l, `"POST `) && !strings.Contains(l, `"PATCH `) && !strings.Contains(l, `"PUT `) && !strings.Contains(l, `"DELETE `) {
+			continue
+		}
+		writes++
+		m := counters.FindStringSubmatch(l)
+		if m == nil || m[2] == "0" {
+			continue
+		}
+		retried++
+		st := "?"
+		if s := status.FindStringSubmatch(l); s != nil {
+			st = s[1]
+		}
+		during := "after a kill"
+		if a := accept.FindStringSubmatch(l); a != nil {
+			at, err := time.ParseInLocation("02/Jan/2006:15:04:05.000", a[1], time.Local)
+			ta, _ := strconv.Atoi(a[2])
+			for _, k := range kills {
+				if err == nil && !k.Before(at) && !k.After(at.Add(time.Duration(ta)*time.Millisecond)) {
+					during = "in flight at a kill"
+					inFlight++
+				}
+			}
+		}
+		finals = append(finals, fmt.Sprintf("%s%s retries → %s (%s)", m[1], m[2], st, during))
+		b.logf("haproxy resent a write: %s", strings.TrimSpace(l))
+	}
+	return fmt.Sprintf("HAPROXY: %d writes logged, %d sent again by haproxy (%d of them in flight when r2 was killed) %v", writes, retried, inFlight, finals)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // readiness records each replica's /readyz answers every 50 ms: spells of not-ready and why.

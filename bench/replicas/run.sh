@@ -12,6 +12,7 @@
 #   PHASE=60s LATENCY=20s CONNS=32 bench/replicas/run.sh
 #   BACKEND=sqlite bench/replicas/run.sh     # the replicas share one SQLite file instead (no restart phase)
 #   KEEP=1 bench/replicas/run.sh             # keep the logs (replicas, haproxy) in the printed directory
+#   KILLS=6 PHASE=60s bench/replicas/run.sh  # kill r2 6 times in the kill phase (more writes caught in flight)
 #
 # Installs haproxy and wrk (Debian) when missing. Not part of `make test`: it needs minutes and a
 # quiet machine. The cluster runs with fsync=off (scripts/pgtest.sh), so "nothing lost" is
@@ -23,7 +24,7 @@ BACKEND=${BACKEND:-postgres}
 if [ "$BACKEND" = postgres ] && [ -z "${CIVPLAN_TEST_PG:-}" ]; then
   exec scripts/pgtest.sh "$0" "$@"
 fi
-PHASE=${PHASE:-40s} LATENCY=${LATENCY:-10s} CONNS=${CONNS:-32} REPLICAS=${REPLICAS:-3}
+PHASE=${PHASE:-40s} LATENCY=${LATENCY:-10s} CONNS=${CONNS:-32} REPLICAS=${REPLICAS:-3} KILLS=${KILLS:-1}
 export GOFLAGS=${GOFLAGS:--mod=mod}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 missing=""
@@ -52,7 +53,7 @@ if [ "$BACKEND" = postgres ]; then
 else
   DB=$TMP/shared.db
 fi
-echo "command: BACKEND=$BACKEND PHASE=$PHASE LATENCY=$LATENCY CONNS=$CONNS REPLICAS=$REPLICAS bench/replicas/run.sh  (at $(git rev-parse --short HEAD))"
+echo "command: BACKEND=$BACKEND PHASE=$PHASE LATENCY=$LATENCY CONNS=$CONNS REPLICAS=$REPLICAS KILLS=$KILLS bench/replicas/run.sh  (at $(git rev-parse --short HEAD))"
 "$TMP/replicas" -civplan "$TMP/civplan" -db "$DB" -peer-db "$TMP/peer.db" -dir "$TMP" \
-  -replicas "$REPLICAS" -phase "$PHASE" -latency "$LATENCY" -conns "$CONNS" -pg-restart "$RESTART" \
+  -replicas "$REPLICAS" -phase "$PHASE" -latency "$LATENCY" -conns "$CONNS" -kills "$KILLS" -pg-restart "$RESTART" \
   || { echo "driver failed; logs:"; tail -n 20 "$TMP"/*.log; exit 1; }

@@ -33,7 +33,8 @@ func cellText(v any) string {
 }
 
 // WriteTableCSV writes t as UTF-8 CSV with a BOM and the Chinese column titles, so Excel opens
-// it correctly; the notes follow the rows after an empty line.
+// it correctly; the notes follow the rows after an empty line. Rows are written as t.All yields
+// them, through a 4 KiB buffer: memory stays flat however long the table.
 func WriteTableCSV(w io.Writer, t facilities.Table) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -43,16 +44,20 @@ func WriteTableCSV(w io.Writer, t facilities.Table) error {
 	for i, col := range t.Columns {
 		head[i] = col.TitleZH
 	}
-	_ = cw.Write(head)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
 	row := make([]string, len(t.Columns))
-	for _, r := range t.Rows {
+	for r := range t.All() {
 		for i := range row {
 			row[i] = ""
 			if i < len(r) {
 				row[i] = csvValue(r[i], cellText)
 			}
 		}
-		_ = cw.Write(row)
+		if err := cw.Write(row); err != nil { // an error of w (the client went away): stop
+			return err
+		}
 	}
 	if len(t.Notes) > 0 {
 		_ = cw.Write([]string{})
@@ -65,40 +70,47 @@ func WriteTableCSV(w io.Writer, t facilities.Table) error {
 }
 
 // WriteTableXLSX writes t as one worksheet with the Chinese column titles; numbers stay numbers,
-// booleans become 是/否, notes follow the rows after an empty row.
+// booleans become 是/否, notes follow the rows after an empty row. The sheet is written with
+// excelize's stream writer as t.All yields the rows (its XML kept in memory up to 16 MiB, then in
+// a temporary file), and the workbook is zipped to w at the end.
 func WriteTableXLSX(w io.Writer, t facilities.Table) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := f.GetSheetName(0)
-	set := func(col, row int, v any) error {
-		cell, err := excelize.CoordinatesToCellName(col, row)
-		if err != nil {
-			return err
-		}
-		return f.SetCellValue(sheet, cell, v)
+	sw, err := f.NewStreamWriter(f.GetSheetName(0))
+	if err != nil {
+		return err
 	}
+	head := make([]any, len(t.Columns))
 	for i, col := range t.Columns {
-		if err := set(i+1, 1, col.TitleZH); err != nil {
-			return err
-		}
+		head[i] = col.TitleZH
 	}
-	for ri, r := range t.Rows {
-		for ci, v := range r {
-			if v == nil {
-				continue
-			}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	n := 1 // rows written
+	cells := make([]any, 0, len(t.Columns))
+	for r := range t.All() {
+		n++
+		cells = cells[:0]
+		for _, v := range r {
 			if b, ok := v.(bool); ok {
 				v = cellText(b)
 			}
-			if err := set(ci+1, ri+2, v); err != nil {
-				return err
-			}
+			cells = append(cells, v)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return fmt.Errorf("xlsx row %d: %w", n, err)
 		}
 	}
-	for i, n := range t.Notes {
-		if err := set(1, len(t.Rows)+3+i, n); err != nil {
+	for i, note := range t.Notes {
+		cell, _ := excelize.CoordinatesToCellName(1, n+2+i)
+		if err := sw.SetRow(cell, []any{note}); err != nil {
 			return err
 		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
 	}
 	return f.Write(w)
 }

@@ -137,7 +137,8 @@ func (s *Core) idemLookup(ctx context.Context, q Querier, tokenID int64, key str
 // IdempotencyRecord reads the stored key of token (committed writes only, not expired); false
 // when there is none.
 func (s *Core) IdempotencyRecord(ctx context.Context, tokenID int64, key string) (IdemRecord, bool, error) {
-	return s.idemLookup(ctx, s.rdb, tokenID, key)
+	rec, ok, err := s.idemLookup(ctx, s.rdb, tokenID, key)
+	return rec, ok, s.markUnavailable(ctx, err) // a store that cannot be reached: ErrUnavailable
 }
 
 // idemBegin runs first in a keyed write transaction, after the change-log counter was bumped
