@@ -83,7 +83,9 @@ type bench struct {
 	token    string
 	readyLog readiness
 	start    time.Time
-	home     struct { // where the writer's facilities go: beside an existing welfare home
+	mu       sync.Mutex
+	killedAt []time.Time // when r2 was sent SIGKILL (haproxyWrites)
+	home     struct {    // where the writer's facilities go: beside an existing welfare home
 		div      string
 		lon, lat float64
 	}
@@ -248,8 +250,12 @@ func (b *bench) run() error {
 			r := b.reps[1]
 			r.up.Store(false)
 			r.cmd.Process.Signal(syscall.SIGKILL)
+			killedAt := time.Now()
 			<-r.exited
-			b.logf("r2 killed (SIGKILL, %d of %d); restarting", k+1, max(b.cfg.kills, 1))
+			b.mu.Lock()
+			b.killedAt = append(b.killedAt, killedAt)
+			b.mu.Unlock()
+			b.logf("r2 killed (SIGKILL, %d of %d, at %s); restarting", k+1, max(b.cfg.kills, 1), killedAt.UTC().Format("15:04:05.000"))
 			t1 := time.Now()
 			if err := b.startProc(r); err != nil {
 				b.logf("restart r2: %v", err)
@@ -904,7 +910,14 @@ func (b *bench) haproxyWrites() string {
 	// httplog: … %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq …
 	counters := regexp.MustCompile(` \d+/\d+/\d+/\d+/(\+?)(\d+) \d+/\d+ `)
 	status := regexp.MustCompile(` -?\d+/-?\d+/-?\d+/-?\d+/\+?-?\d+ (\d{3}) `)
-	writes, retried := 0, 0
+	// The request's accept date and its total time Ta: a resent write whose [accept, accept+Ta]
+	// spans a SIGKILL of r2 was in flight when a replica died; others arrived after a kill, at a
+	// replica haproxy had not yet taken out (a refused connection, resent before idem too).
+	accept := regexp.MustCompile(`\[(\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d\.\d{3})\] \S+ \S+ -?\d+/-?\d+/-?\d+/-?\d+/\+?(\d+) `)
+	b.mu.Lock()
+	kills := append([]time.Time(nil), b.killedAt...)
+	b.mu.Unlock()
+	writes, retried, inFlight := 0, 0, 0
 	var finals []string
 	for _, l := range strings.Split(string(raw), "\n") {
 		if !strings.Contains(l, `"POST `) && !strings.Contains(l, `"PATCH `) && !strings.Contains(l, `"PUT `) && !strings.Contains(l, `"DELETE `) {
@@ -920,10 +933,21 @@ func (b *bench) haproxyWrites() string {
 		if s := status.FindStringSubmatch(l); s != nil {
 			st = s[1]
 		}
-		finals = append(finals, fmt.Sprintf("%s%s retries → %s", m[1], m[2], st))
+		during := "after a kill"
+		if a := accept.FindStringSubmatch(l); a != nil {
+			at, err := time.ParseInLocation("02/Jan/2006:15:04:05.000", a[1], time.Local)
+			ta, _ := strconv.Atoi(a[2])
+			for _, k := range kills {
+				if err == nil && !k.Before(at) && !k.After(at.Add(time.Duration(ta)*time.Millisecond)) {
+					during = "in flight at a kill"
+					inFlight++
+				}
+			}
+		}
+		finals = append(finals, fmt.Sprintf("%s%s retries → %s (%s)", m[1], m[2], st, during))
 		b.logf("haproxy resent a write: %s", strings.TrimSpace(l))
 	}
-	return fmt.Sprintf("HAPROXY: %d writes logged, %d sent again by haproxy %v", writes, retried, finals)
+	return fmt.Sprintf("HAPROXY: %d writes logged, %d sent again by haproxy (%d of them in flight when r2 was killed) %v", writes, retried, inFlight, finals)
 }
 
 func sum(m map[string]int) int {
