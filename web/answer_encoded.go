@@ -63,6 +63,9 @@ type encodedAnswer struct {
 	ctype string
 	body  []byte
 	etag  string // strong ETag of body; the gzip form has its own (etag + "-gzip")
+	// filter, when set, names the facilities the answer is made of: a snapshot step whose
+	// changed facilities it matches neither before nor after keeps the answer (carry).
+	filter facilityFilter
 
 	gzOnce sync.Once
 	gz     []byte // nil until asked for (or when the body is too small to compress)
@@ -153,6 +156,41 @@ func (c *encodedCache) put(a *encodedAnswer) {
 	}
 }
 
+// carry keeps, across the snapshot step from cur to next, every answer valid for cur whose
+// filter none of the changed facilities matches before or after the step: it is re-stamped for
+// next. Other answers of the changed kinds stop being served (their stamp no longer holds).
+func (c *encodedCache) carry(cur, next *snapshot, changes []facilityChange) {
+	if c == nil || len(changes) == 0 {
+		return
+	}
+	changed := kindSet(0)
+	for _, ch := range changes {
+		for _, f := range []*facilities.Facility{ch.old, ch.new} {
+			if f != nil {
+				changed |= kindsOf(map[facilities.Kind]bool{f.Kind: true})
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		a := el.Value.(*encodedAnswer)
+		if a.filter == nil || a.deps&changed == 0 || a.stamp != cur.stampOf(a.deps) {
+			continue
+		}
+		touched := false
+		for _, ch := range changes {
+			if (ch.old != nil && a.filter(ch.old)) || (ch.new != nil && a.filter(ch.new)) {
+				touched = true
+				break
+			}
+		}
+		if !touched {
+			a.stamp = next.stampOf(a.deps)
+		}
+	}
+}
+
 // grow counts n more bytes for a (its gzip form), if a is still held.
 func (c *encodedCache) grow(a *encodedAnswer, n int) {
 	if c == nil {
@@ -206,11 +244,20 @@ func memoKey(c *gin.Context) string {
 // type ctype, stored and sent. Either way the answer carries an ETag, and an If-None-Match that
 // names it gets 304 with no body.
 func (s *Server) serveMemo(c *gin.Context, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
-	return s.serveMemoAt(c, s.current(), ctype, build)
+	return s.serveMemoAt(c, s.current(), ctype, func(snap *snapshot) (any, kindSet, facilityFilter, error) {
+		v, deps, err := build(snap)
+		return v, deps, nil, err
+	})
 }
 
-// serveMemoAt is serveMemo answering from snap (a handler that already holds data of a snapshot).
-func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build func(snap *snapshot) (any, kindSet, error)) error {
+// facilityFilter reports whether a facility (in some state) is one an answer lists or counts:
+// a change of a facility that matches it neither before nor after cannot change the answer.
+type facilityFilter func(f *facilities.Facility) bool
+
+// serveMemoAt is serveMemo answering from snap (a handler that already holds data of a
+// snapshot), for a build that may also name the filter of the facilities its answer is made of
+// (nil: any facility of its kinds may change it).
+func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build func(snap *snapshot) (any, kindSet, facilityFilter, error)) error {
 	key := memoKey(c)
 	a := s.encoded.get(key, snap)
 	var err error
@@ -220,7 +267,7 @@ func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build
 			if a := s.encoded.get(key, snap); a != nil {
 				return a, nil // a request just before this one stored it
 			}
-			v, deps, err := build(snap)
+			v, deps, filter, err := build(snap)
 			if err != nil {
 				return nil, err
 			}
@@ -229,6 +276,7 @@ func (s *Server) serveMemoAt(c *gin.Context, snap *snapshot, ctype string, build
 				return nil, fmt.Errorf("encode %s: %w", c.Request.URL.Path, err)
 			}
 			a := newEncodedAnswer(key, deps, snap, ctype, body)
+			a.filter = filter
 			s.encoded.put(a)
 			return a, nil
 		}

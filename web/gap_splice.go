@@ -86,15 +86,27 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 	var newU []orb.Point
 	grid := d.grid.get()
 	for _, ch := range changes {
+		oldK, newK := ch.old != nil && ch.old.Kind == k, ch.new != nil && ch.new.Kind == k
+		if !oldK && !newK {
+			continue
+		}
+		if oldK && newK && ch.old.Point == ch.new.Point && before.Usable(*ch.old) == after.Usable(*ch.new) {
+			// attributes only: coverage and distances stay; a listed village shows its nearest
+			// facility's name
+			if ch.old.Name != ch.new.Name {
+				changedIDs[ch.old.ID] = true
+			}
+			continue
+		}
 		for _, f := range []*facilities.Facility{ch.old, ch.new} {
 			if f != nil && f.Kind == k {
-				changedIDs[f.ID] = true // its name may be a listed village's nearest
+				changedIDs[f.ID] = true // it may be a listed village's nearest
 			}
 		}
-		if ch.old != nil && ch.old.Kind == k && before.Usable(*ch.old) {
+		if oldK && before.Usable(*ch.old) {
 			grid.within(ch.old.Point, reach, func(v *divisions.Division) { towns[townOf(v)] = true })
 		}
-		if ch.new != nil && ch.new.Kind == k && after.Usable(*ch.new) {
+		if newK && after.Usable(*ch.new) {
 			grid.within(ch.new.Point, reach, func(v *divisions.Division) { towns[townOf(v)] = true })
 			newU = append(newU, ch.new.Point)
 		}
@@ -102,17 +114,23 @@ func (d *ogcData) spliceGaps(old *itemSet, k facilities.Kind, changes []facility
 			return nil, nil, false
 		}
 	}
+	if len(towns) == 0 && len(changedIDs) == 0 {
+		return old, nil, true // nothing the list shows changed (e.g. beds)
+	}
 	for i := range old.items {
-		g := old.items[i].gap
-		if !g.HasPoint || towns[old.items[i].id/1000] {
-			continue
+		if old.items[i].geom == nil || (len(towns) > 0 && towns[old.items[i].id/1000]) {
+			continue // no point: no tile feature, and no nearest facility to change
 		}
+		g := old.items[i].gap
 		n := g.Nearest
 		stale := n != nil && changedIDs[n.ID]
 		for j := 0; !stale && j < len(newU); j++ {
-			if n == nil {
+			switch {
+			case n == nil:
 				stale = true
-			} else {
+			case math.Abs(g.Point[1]-newU[j][1])*110_574 > n.DistanceM+1:
+				// a degree of latitude is ≥ 110,574 m: farther than the nearest already
+			default:
 				_, stale = geo.WithinM(g.Point, newU[j], n.DistanceM+1)
 			}
 		}

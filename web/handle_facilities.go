@@ -33,19 +33,20 @@ func facilityFeature(f *facilities.Facility, crs geo.CRS) feature {
 // as a FeatureCollection in id order, paged with a next link that keeps every filter.
 // bbox is given in crs (its corners are converted to WGS84).
 func (s *Server) handleFacilities(c *gin.Context) error {
-	return s.serveMemo(c, geoJSONType, func(snap *snapshot) (any, kindSet, error) {
+	return s.serveMemoAt(c, s.current(), geoJSONType, func(snap *snapshot) (any, kindSet, facilityFilter, error) {
 		return facilityPage(c, snap)
 	})
 }
 
-// facilityPage computes the page handleFacilities answers and the kinds it depends on.
-func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
+// facilityPage computes the page handleFacilities answers, the kinds it depends on and the
+// filter of the facilities it lists or counts.
+func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, facilityFilter, error) {
 	if p := onlyParams(c, "kind", "bbox", "division", "status", "crs", "limit", "after"); p != nil {
-		return nil, 0, p
+		return nil, 0, nil, p
 	}
 	crs, err := parseCRS(c.Query("crs"))
 	if err != nil {
-		return nil, 0, badParam("crs", err)
+		return nil, 0, nil, badParam("crs", err)
 	}
 	var kinds map[facilities.Kind]bool
 	if k := c.Query("kind"); k != "" {
@@ -53,7 +54,7 @@ func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 		for _, w := range strings.Split(k, ",") {
 			ki, err := facilities.ParseKind(w)
 			if err != nil {
-				return nil, 0, badParam("kind", err)
+				return nil, 0, nil, badParam("kind", err)
 			}
 			kinds[ki.Kind] = true
 		}
@@ -64,7 +65,7 @@ func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 		for _, w := range strings.Split(st, ",") {
 			v, err := facilities.ParseStatus(w)
 			if err != nil {
-				return nil, 0, badParam("status", err)
+				return nil, 0, nil, badParam("status", err)
 			}
 			statuses[v] = true
 		}
@@ -73,7 +74,7 @@ func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 	if b := c.Query("bbox"); b != "" {
 		bb, err := parseBBox(b)
 		if err != nil {
-			return nil, 0, badParam("bbox", err)
+			return nil, 0, nil, badParam("bbox", err)
 		}
 		bb = orb.Bound{Min: crs.Inverse(bb.Min), Max: crs.Inverse(bb.Max)}
 		box = &bb
@@ -82,22 +83,22 @@ func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 	if d := c.Query("division"); d != "" {
 		code, p := parseCodeParam("division", d)
 		if p != nil {
-			return nil, 0, p
+			return nil, 0, nil, p
 		}
 		if snap.tree.Get(code) == nil {
-			return nil, 0, notFound("no division with code %s", code)
+			return nil, 0, nil, notFound("no division with code %s", code)
 		}
 		div = code
 	}
 	limit, p := intParam(c, "limit", 100, 1, 10000)
 	if p != nil {
-		return nil, 0, p
+		return nil, 0, nil, p
 	}
 	var after int64
 	if a := c.Query("after"); a != "" {
 		v, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || v < 0 {
-			return nil, 0, badParam("after", fmt.Errorf("%q is not a facility id cursor", a))
+			return nil, 0, nil, badParam("after", fmt.Errorf("%q is not a facility id cursor", a))
 		}
 		after = v
 	}
@@ -136,7 +137,7 @@ func facilityPage(c *gin.Context, snap *snapshot) (any, kindSet, error) {
 	if kinds != nil {
 		deps = kindsOf(kinds)
 	}
-	return fc, deps, nil
+	return fc, deps, match, nil
 }
 
 // handleFacility answers GET /api/v1/facilities/{id} with its ETag: the change-log version of

@@ -39,7 +39,8 @@ func (s *Server) ogcData() *ogcData {
 
 // install makes next the serving snapshot. When next is a step of the serving snapshot by cs
 // (cs nil: a full reload), the OGC data built so far is carried over to next where the step
-// cannot have changed it.
+// cannot have changed it, and so are the encoded answers whose filter no changed facility
+// matches (encodedCache.carry).
 func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
 	s.ogc.mu.Lock()
 	defer s.ogc.mu.Unlock()
@@ -49,6 +50,9 @@ func (s *Server) install(next *snapshot, cs *store.ChangeSet) {
 	var prep *successorPrep
 	if cs != nil && d != nil && cur != nil && d.snap == cur {
 		prep = d.prepare(next, cs) // the step is the caller's alone (s.reload): cur stays
+	}
+	if cs != nil && cur != nil {
+		s.encoded.carry(cur, next, facilityChanges(cur.registry, cs))
 	}
 	s.ogc.mu.Lock()
 	switch {
@@ -385,13 +389,14 @@ type ogcData struct {
 
 // itemSet is the items of one collection sorted by id, with their overall extent.
 type itemSet struct {
-	once   sync.Once
-	items  []ogcItem
-	extent orb.Bound // of the items with a geometry; valid only when hasExt
-	hasExt bool
-	err    error
-	ready  atomic.Bool      // items, extent and err are set
-	gapQ   facilities.Query // the gap query of an uncovered-villages collection
+	once    sync.Once
+	items   []ogcItem
+	extOnce sync.Once
+	extent  orb.Bound // of the items with a geometry; valid only when hasExt (bounds)
+	hasExt  bool
+	err     error
+	ready   atomic.Bool      // items, extent and err are set
+	gapQ    facilities.Query // the gap query of an uncovered-villages collection
 }
 
 func newOGCData(snap *snapshot) *ogcData {
@@ -422,32 +427,32 @@ func (d *ogcData) set(c *ogcCollection) (*itemSet, error) {
 	d.mu.Unlock()
 	s.once.Do(func() {
 		s.items, s.gapQ, s.err = d.build(c)
-		s.setExtent()
 		s.ready.Store(true)
 	})
 	return s, s.err
 }
 
-// setExtent sets the extent of the items with a geometry.
-func (s *itemSet) setExtent() {
-	for i := range s.items {
-		if s.items[i].geom == nil {
-			continue
+// bounds returns the extent of the items with a geometry (ok false when none has one),
+// computed on first use.
+func (s *itemSet) bounds() (orb.Bound, bool) {
+	s.extOnce.Do(func() {
+		for i := range s.items {
+			if s.items[i].geom == nil {
+				continue
+			}
+			if !s.hasExt {
+				s.extent, s.hasExt = s.items[i].bound, true
+			} else {
+				s.extent = s.extent.Union(s.items[i].bound)
+			}
 		}
-		if !s.hasExt {
-			s.extent, s.hasExt = s.items[i].bound, true
-		} else {
-			s.extent = s.extent.Union(s.items[i].bound)
-		}
-	}
+	})
+	return s.extent, s.hasExt
 }
 
-// finish completes a set made with its items (not built by set): extent, and marked built.
+// finish marks a set made with its items (not built by set) as built.
 func (s *itemSet) finish() {
-	s.once.Do(func() {
-		s.setExtent()
-		s.ready.Store(true)
-	})
+	s.once.Do(func() { s.ready.Store(true) })
 }
 
 func (d *ogcData) build(c *ogcCollection) ([]ogcItem, facilities.Query, error) {

@@ -169,8 +169,8 @@ func (s *Server) collectionJSON(c *gin.Context, d *ogcData, col *ogcCollection) 
 		return nil, err
 	}
 	b := baseURL(c) + "/collections/" + col.id
-	e := set.extent
-	if !set.hasExt {
+	e, hasExt := set.bounds()
+	if !hasExt {
 		e = chinaBound
 	}
 	return gin.H{
@@ -519,16 +519,23 @@ func (s *Server) handleOGCItems(c *gin.Context) error {
 	}
 	// JSON pages are memoised as encoded answers: a facility write keeps the pages of the other
 	// kinds' collections and of the divisions (answer_encoded.go).
-	return s.serveMemoAt(c, d.snap, geoJSONType, func(*snapshot) (any, kindSet, error) {
+	return s.serveMemoAt(c, d.snap, geoJSONType, func(*snapshot) (any, kindSet, facilityFilter, error) {
 		page, err := itemsPage(c, d, col, q, f)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		var deps kindSet
+		var filter facilityFilter
 		if col.source != srcDivisions {
 			deps = kindsOf(map[facilities.Kind]bool{col.kind: true})
 		}
-		return page, deps, nil
+		if col.source == srcFacilities {
+			filter = func(f *facilities.Facility) bool { // a facility the page lists or counts
+				it := ogcItem{id: f.ID, geom: f.Point, bound: f.Point.Bound(), fac: f}
+				return f.Kind == col.kind && q.matches(&it)
+			}
+		}
+		return page, deps, filter, nil
 	})
 }
 

@@ -27,21 +27,61 @@ type tileCache struct {
 // step changed is kept as its parts with those layers marked in redo (no raw, gz or ETag): the
 // next request re-encodes only them.
 type cachedTile struct {
-	name    string // the tileset
-	tile    maptile.Tile
-	parts   [][]byte
-	redo    []bool // nil: complete
-	raw, gz []byte
-	etag    string // strong ETag of raw; the gzip form's is etag with "-gzip"
+	name  string // the tileset
+	tile  maptile.Tile
+	parts [][]byte
+	redo  []bool // nil: complete
+	raw   []byte
+	etag  string // strong ETag of raw; the gzip form's is etag with "-gzip"
+
+	gzMu sync.Mutex
+	gz   atomic.Pointer[[]byte] // the gzip form of raw, made on the first request that accepts gzip
 }
 
-// size is the bytes the entry holds under key, counted against tileCacheBytes.
+// gzipped returns the gzip form of the tile (nil for an empty tile), compressing it on first
+// use; its bytes are counted against the cache of d when the tile is held there (the count is
+// approximate for a tile compressed while a step hands it on).
+func (ct *cachedTile) gzipped(d *ogcData, key string) ([]byte, error) {
+	if ct.raw == nil {
+		return nil, nil
+	}
+	if p := ct.gz.Load(); p != nil {
+		return *p, nil
+	}
+	ct.gzMu.Lock()
+	defer ct.gzMu.Unlock()
+	if p := ct.gz.Load(); p != nil {
+		return *p, nil
+	}
+	gz, err := gzipBytes(ct.raw)
+	if err != nil {
+		return nil, fmt.Errorf("gzip tile %s: %w", key, err)
+	}
+	ct.gz.Store(&gz)
+	d.mu.Lock()
+	if d.tiles != nil && !d.tiles.retired && d.tiles.tiles[key] == ct {
+		d.tiles.bytes += len(gz)
+	}
+	d.mu.Unlock()
+	return gz, nil
+}
+
+// size is the bytes the entry holds under key, counted against tileCacheBytes (the gzip form
+// once made).
 func (ct *cachedTile) size(key string) int {
-	n := len(key) + len(ct.raw) + len(ct.gz)
+	n := len(key) + len(ct.raw) + ct.gzLen()
 	for _, p := range ct.parts {
 		n += len(p)
 	}
 	return n
+}
+
+// gzLen is the size of the gzip form made so far (0 while none is).
+func (ct *cachedTile) gzLen() int {
+	if p := ct.gz.Load(); p != nil {
+		return len(*p)
+	}
+	return 0
 }
 
 // tileStats counts tile cache lookups and the tiles snapshot steps changed or carried over
@@ -54,16 +94,7 @@ func newCachedTile(name string, t maptile.Tile, key string, parts [][]byte) (*ca
 	h.Write([]byte(key))
 	h.Write([]byte{0})
 	h.Write(raw)
-	ct := &cachedTile{name: name, tile: t, parts: parts, raw: raw, etag: fmt.Sprintf(`"%x"`, h.Sum64())}
-	if raw == nil {
-		return ct, nil
-	}
-	gz, err := gzipBytes(raw)
-	if err != nil {
-		return nil, fmt.Errorf("gzip tile %s: %w", key, err)
-	}
-	ct.gz = gz
-	return ct, nil
+	return &cachedTile{name: name, tile: t, parts: parts, raw: raw, etag: fmt.Sprintf(`"%x"`, h.Sum64())}, nil
 }
 
 func (d *ogcData) cachedTile(key string) (*cachedTile, bool) {

@@ -267,7 +267,7 @@ func TestCachedTilesAndPagesMatchFreshServerAcrossWrites(t *testing.T) {
 		hits0 := stats.hits.Load()
 		fresh := freshPeer(t, e.store)
 		whole := newOGCData(e.srv.current()) // encodes each tile in one piece: the reference
-		for _, a := range tiles {
+		for ti, a := range tiles {
 			_, h, got := raw(t, e.ts, "GET", a.path())
 			_, _, want := raw(t, fresh, "GET", a.path())
 			ref, _, err := whole.encodeTile(a.name, a.t)
@@ -286,6 +286,12 @@ func TestCachedTilesAndPagesMatchFreshServerAcrossWrites(t *testing.T) {
 				t.Errorf("step %d (%s): %s ETag %s → %s while the bytes changed: %v", step, what, a.path(), prev.etag, h.Get("ETag"), !bytes.Equal(prev.body, got))
 			}
 			last[a.path()] = seen{got, h.Get("ETag")}
+			if len(got) > 0 && ti%8 == step%8 { // the gzip form: the same tile, its own ETag
+				_, hz, gz := raw(t, e.ts, "GET", a.path(), "Accept-Encoding", "gzip")
+				if hz.Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, gz), got) || hz.Get("ETag") != strings.TrimSuffix(h.Get("ETag"), `"`)+`-gzip"` {
+					t.Errorf("step %d: %s gzipped: Content-Encoding %q, ETag %s (plain %s), same tile %v", step, a.path(), hz.Get("Content-Encoding"), hz.Get("ETag"), h.Get("ETag"), bytes.Equal(gunzip(t, gz), got))
+				}
+			}
 		}
 		for _, p := range pages {
 			code, _, got := raw(t, e.ts, "GET", p)
@@ -536,8 +542,10 @@ func TestSplicedItemListsEqualFullBuild(t *testing.T) {
 			if g, w := itemsText(got.items), itemsText(want.items); g != w {
 				t.Fatalf("step %d (%s): collection %s carried/spliced differs from a full build:\n got %s\nwant %s", step, what, col.id, g, w)
 			}
-			if got.extent != want.extent || got.hasExt != want.hasExt {
-				t.Errorf("step %d (%s): collection %s extent %v, want %v", step, what, col.id, got.extent, want.extent)
+			if ge, gok := got.bounds(); true {
+				if we, wok := want.bounds(); ge != we || gok != wok {
+					t.Errorf("step %d (%s): collection %s extent %v, want %v", step, what, col.id, ge, we)
+				}
 			}
 		}
 	}
@@ -555,4 +563,78 @@ func itemsText(items []ogcItem) string {
 		fmt.Fprintf(&sb, "%d %v %s\n", it.id, it.geom, j)
 	}
 	return sb.String()
+}
+
+// A facility write outside an answer's filter (division, bounding box, kind) keeps the encoded
+// answer (a cache hit, and the answer a fresh server gives); a write inside it does not.
+func TestFilteredAnswersKeptAcrossWritesOutsideThem(t *testing.T) {
+	e := serveDataset(t, denseDataset(5), Config{OpenReads: true, RatePerSec: -1})
+	tok, _, _ := e.store.CreateToken(context.Background(), "p", store.RolePlanner)
+	auth := []string{"Authorization", "Bearer " + tok}
+	paths := []string{
+		"/api/v1/facilities?division=420526100",                                       // township 0, in the west box
+		"/api/v1/facilities?bbox=110.2,31.4,110.4,31.6",                               // the west box
+		"/ogc/collections/mutual_aid_elderly/items?bbox=110.2,31.4,110.4,31.6",        // the west box, one kind
+		"/ogc/collections/welfare_home/items?bbox=110.2,31.4,110.4,31.6&limit=5",      // another kind
+		"/api/v1/facilities?kind=mutual_aid_elderly&division=420526100&status=closed", // a status no write below gives
+	}
+	check := func(what string, wantHits int) {
+		t.Helper()
+		for _, p := range paths { // warm: each answer cached
+			raw(t, e.ts, "GET", p)
+		}
+		h0 := memoHits(t, e)
+		fresh := freshPeer(t, e.store)
+		defer fresh.Close()
+		for _, p := range paths {
+			_, _, got := raw(t, e.ts, "GET", p)
+			_, _, want := raw(t, fresh, "GET", p)
+			if !bytes.Equal(timeStampRE.ReplaceAll(got, nil), timeStampRE.ReplaceAll(want, nil)) {
+				t.Errorf("%s: %s differs from a fresh server's", what, p)
+			}
+		}
+		if got := memoHits(t, e) - h0; got != int64(wantHits) {
+			t.Errorf("%s: %d of %d answers were cache hits, want %d", what, got, len(paths), wantHits)
+		}
+	}
+	check("before any write", len(paths))
+	create := func(p orb.Point, div string) {
+		t.Helper()
+		for _, path := range paths { // cached at the snapshot before the write
+			raw(t, e.ts, "GET", path)
+		}
+		if code, _, m := e.do(t, "POST", "/api/v1/facilities", fmt.Sprintf(`{"kind":"mutual_aid_elderly","name":"新点","division_code":%q,"lon":%v,"lat":%v}`,
+			div, p[0], p[1]), auth...); code != 201 {
+			t.Fatalf("create: %d %v", code, m)
+		}
+	}
+	// A mutual-aid site in the east box: outside every filter above.
+	create(orb.Point{110.75, 31.45}, "420526106201")
+	h0 := memoHits(t, e)
+	for _, p := range paths {
+		raw(t, e.ts, "GET", p)
+	}
+	if got := memoHits(t, e) - h0; got != int64(len(paths)) {
+		t.Errorf("a write in the east box: %d of %d west-box answers kept, want all", got, len(paths))
+	}
+	check("after a write in the east box", len(paths))
+	// One in township 0 of the west box: the first three answers change; the welfare-home page
+	// and the closed-status page stay.
+	create(orb.Point{110.25, 31.45}, "420526100201")
+	h0 = memoHits(t, e)
+	fresh := freshPeer(t, e.store)
+	defer fresh.Close()
+	for i, p := range paths {
+		_, _, got := raw(t, e.ts, "GET", p)
+		_, _, want := raw(t, fresh, "GET", p)
+		if !bytes.Equal(timeStampRE.ReplaceAll(got, nil), timeStampRE.ReplaceAll(want, nil)) {
+			t.Errorf("after a write in township 0: %s differs from a fresh server's", p)
+		}
+		if i < 3 && !bytes.Contains(got, []byte("新点")) {
+			t.Errorf("after a write in township 0: %s lacks the new site", p)
+		}
+	}
+	if got := memoHits(t, e) - h0; got != 2 {
+		t.Errorf("a write in township 0: %d answers were cache hits, want 2 (welfare homes, closed sites)", got)
+	}
 }

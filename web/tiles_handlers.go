@@ -262,9 +262,12 @@ func (s *Server) handleTile(c *gin.Context) error {
 		return err
 	}
 	body, etag := ct.raw, ct.etag
-	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
-	if gz && ct.gz != nil {
-		body, etag = ct.gz, strings.TrimSuffix(ct.etag, `"`)+`-gzip"` // another representation: another ETag
+	if acceptsGzip(c.GetHeader("Accept-Encoding")) && ct.raw != nil {
+		gz, err := ct.gzipped(d, key)
+		if err != nil {
+			return err
+		}
+		body, etag = gz, strings.TrimSuffix(ct.etag, `"`)+`-gzip"` // another representation: another ETag
 		c.Header("Content-Encoding", "gzip")
 	}
 	if !headerHas(c.Writer.Header().Values("Vary"), "Accept-Encoding") {
@@ -391,11 +394,11 @@ func (s *Server) handleTileJSON(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case set.hasExt && !hasExt:
-			ext, hasExt = set.extent, true
-		case set.hasExt:
-			ext = ext.Union(set.extent)
+		switch e, ok := set.bounds(); {
+		case ok && !hasExt:
+			ext, hasExt = e, true
+		case ok:
+			ext = ext.Union(e)
 		}
 		minZoom = min(minZoom, col.minZoom)
 		layers = append(layers, vectorLayer(col))
