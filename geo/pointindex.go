@@ -32,6 +32,17 @@ func toECEF(p orb.Point) ecef {
 	return ecef{n * cphi * clam, n * cphi * slam, n * (1 - wgs84.e2) * sphi}
 }
 
+// chord2 is the squared chord; the walks compare it with the squared bound before taking a
+// square root.
+func chord2(a, b *ecef) float64 {
+	dx, dy, dz := a[0]-b[0], a[1]-b[1], a[2]-b[2]
+	return dx*dx + dy*dy + dz*dz
+}
+
+// square2 is tau², loosened by a few ulps so that every chord c ≤ tau passes c² ≤ square2(tau)
+// whatever the rounding of the square root: the exact test c > tau still follows.
+func square2(tau float64) float64 { return tau * tau * (1 + 1e-15) }
+
 func chord(a, b *ecef) float64 {
 	dx, dy, dz := a[0]-b[0], a[1]-b[1], a[2]-b[2]
 	return math.Sqrt(dx*dx + dy*dy + dz*dz)
@@ -287,7 +298,7 @@ type anyWalk struct {
 	p    orb.Point
 	r    float64    // radius, metres
 	tau  float64    // chords above it are out
-	tau2 float64    // tau²
+	tau2 float64    // square2(tau)
 	cAcc float64    // chords at or below it are in (their curvature bound is within r)
 	off  [3]float64 // the query's distance from the current cell along each axis
 	hit  int32      // the entry found
@@ -340,7 +351,7 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 		if far > w.tau2 {
 			return false
 		}
-		if ix.accept(w, mid, chord(&w.q, &ix.xyz[mid])) {
+		if d2 := chord2(&w.q, &ix.xyz[mid]); d2 <= w.tau2 && ix.accept(w, mid, math.Sqrt(d2)) {
 			return true
 		}
 		w.off[ax] = math.Abs(d)
@@ -349,7 +360,7 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 		return found
 	}
 	for k := lo; k < hi; k++ {
-		if ix.accept(w, k, chord(&w.q, &ix.xyz[k])) {
+		if d2 := chord2(&w.q, &ix.xyz[k]); d2 <= w.tau2 && ix.accept(w, k, math.Sqrt(d2)) {
 			return true
 		}
 	}
@@ -369,7 +380,7 @@ func (ix *PointIndex) anyWithinBounds(q *Query, radiusM, tau, cAcc float64, hint
 		return false
 	}
 	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: tau, cAcc: cAcc}
-	w.tau2 = w.tau * w.tau
+	w.tau2 = square2(w.tau)
 	if h := *hint; h >= 0 && int(h) < len(ix.idx) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
 		return true
 	}
@@ -418,6 +429,7 @@ type nearWalk struct {
 	q     ecef
 	p     orb.Point
 	tau   float64 // chords above it cannot hold the nearest point
+	tau2  float64 // square2(tau)
 	u     float64 // upper bound of the nearest geodesic distance
 	cBest float64 // the least chord seen (u = upperFromChord(cBest) once finite)
 	bestS float64 // exact distance of bestI (points settled during the walk)
@@ -449,7 +461,7 @@ func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int, rd float64) {
 		}
 		old := w.off[ax]
 		far := rd + d*d - old*old
-		if far > w.tau*w.tau {
+		if far > w.tau2 {
 			return
 		}
 		ix.nearVisit(w, mid)
@@ -465,7 +477,11 @@ func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int, rd float64) {
 
 // nearVisit considers entry k for the Nearest walk w.
 func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
-	c := chord(&w.q, &ix.xyz[k])
+	d2 := chord2(&w.q, &ix.xyz[k])
+	if d2 > w.tau2 {
+		return
+	}
+	c := math.Sqrt(d2)
 	if c > w.tau {
 		return
 	}
@@ -484,6 +500,7 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		if ub < w.u {
 			w.u = ub
 			w.tau = chordReach(ub)
+			w.tau2 = square2(w.tau)
 		}
 	} else if c > chordUpperMax {
 		// Beyond the curvature bound the least chord does not bound the distance: settle it.
@@ -495,6 +512,7 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		if s < w.u {
 			w.u = s
 			w.tau = chordReach(s)
+			w.tau2 = square2(w.tau)
 		}
 	}
 	if w.n < len(w.buf) {
@@ -538,6 +556,7 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 		}
 	}
 	w.tau = chordReach(w.u)
+	w.tau2 = square2(w.tau)
 	ix.nearest(&w, 1, 0, len(ix.idx), 0)
 	cands, u, bestS, bestI, bestK := w.buf[:w.n], w.u, w.bestS, w.bestI, w.bestK
 	if len(w.more) > 0 {

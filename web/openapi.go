@@ -222,7 +222,7 @@ func (s *Server) openAPIDoc() obj {
 				"filter-lang": qparam("filter-lang", "filter language", enumStr("cql2-text")),
 				"Idempotency-Key": obj{"name": headerIdemKey, "in": "header", "required": false,
 					"description": "a unique key per logical write (1–255 printable ASCII, bare or as a quoted sf-string): sent again with the same request, the stored answer is repeated with Idempotency-Replayed: true and nothing is written twice; 422 with another request, 409 while the first is in flight; kept 24 h per token",
-					"schema": obj{"type": "string", "minLength": 1, "maxLength": 257}},
+					"schema":      obj{"type": "string", "minLength": 1, "maxLength": 257}},
 			},
 			"responses": obj{
 				"Problem": resp("an RFC 7807 problem", content("application/problem+json", ref("Problem"))),

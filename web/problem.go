@@ -93,7 +93,7 @@ func unavailableProblem(c *gin.Context, err error) *Problem {
 	}
 	outcome := "nothing was written"
 	if u != nil && u.MaybeCommitted {
-		outcome = "the connection broke during the commit, so the write may have been made: read it again before retrying"
+		outcome = "the connection broke during the commit, so the write may have been made: read it again before retrying, or resend it with the same Idempotency-Key"
 	}
 	return problemOf(http.StatusServiceUnavailable, "%s cannot be reached (%s): %s; reads are still answered from the last snapshot; retry later", what, cause, outcome)
 }

@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -17,6 +20,8 @@ import (
 	"github.com/civplan/civplan/data/store"
 	"github.com/civplan/civplan/data/store/postgres"
 	"github.com/civplan/civplan/data/store/postgres/pgtest"
+	"github.com/gin-gonic/gin"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // testLogWriter sends a server log to the test's log.
@@ -273,5 +278,51 @@ func TestWriteWhileSQLiteBusy(t *testing.T) {
 	}
 	if code, _, body := e.doRaw(t, "PATCH", "/api/v1/facilities/1", `{"beds":41}`, auth...); code != 200 {
 		t.Errorf("PATCH once the lock is released: %d %s", code, body)
+	}
+}
+
+// unavailableProblem: 503 naming the store and cause for writes ("nothing was written", or
+// "may have been made" when the commit was cut off), a shorter detail for reads, the driver's
+// error (with its address) never shown, and nil for anything else — also for a deadline that
+// is the caller's, which the work-deadline answer handles.
+func TestUnavailableProblem(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	driver := errors.New("dial tcp 10.9.8.7:5432: connect: connection refused")
+	refused := &store.UnavailableError{Store: "PostgreSQL", Cause: "cannot connect: connection refused", Err: driver}
+	cut := &store.UnavailableError{Store: "PostgreSQL", Cause: "the server closed the connection", MaybeCommitted: true, Err: driver}
+	for _, c := range []struct {
+		name, method string
+		err          error
+		want         []string // in the detail; nil: no problem expected
+	}{
+		{"write, refused", "PATCH", fmt.Errorf("write: %w", refused), []string{"PostgreSQL cannot be reached (cannot connect: connection refused)", "nothing was written", "retry later"}},
+		{"write, cut during commit", "POST", cut, []string{"may have been made", "Idempotency-Key"}},
+		{"read", "GET", refused, []string{"PostgreSQL cannot be reached", "retry later"}},
+		{"SQLite busy", "DELETE", store.SQLiteUnavailable(sqlite3.Error{Code: sqlite3.ErrBusy}), []string{"SQLite cannot be reached (the database file is locked by another process"}},
+		{"not found", "PATCH", store.ErrNotFound, nil},
+		{"the caller's deadline", "POST", context.DeadlineExceeded, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, _ := gin.CreateTestContext(httptest.NewRecorder())
+			ctx.Request = httptest.NewRequest(c.method, "/api/v1/facilities/1", nil)
+			p := unavailableProblem(ctx, c.err)
+			if c.want == nil {
+				if p != nil {
+					t.Fatalf("%v: %+v, want no problem", c.err, p)
+				}
+				return
+			}
+			if p == nil || p.Status != 503 {
+				t.Fatalf("%v: %+v, want a 503", c.err, p)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(p.Detail, w) {
+					t.Errorf("detail %q lacks %q", p.Detail, w)
+				}
+			}
+			if strings.Contains(p.Detail, "10.9.8.7") || (c.method == "GET" && strings.Contains(p.Detail, "written")) {
+				t.Errorf("detail %q shows the driver's address or speaks of a write on a read", p.Detail)
+			}
+		})
 	}
 }
