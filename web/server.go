@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,10 @@ func New(st store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Reading the store leaves as much garbage as the snapshot it built (scan buffers, driver
+	// strings): collect it and give its pages back before the server reports ready, so the
+	// resident size is the snapshot's (≈ 0.2 GB less at national scale; one GC, ≈ 0.3 s there).
+	debug.FreeOSMemory()
 	if s.engine, err = s.router(); err != nil {
 		return nil, err
 	}
