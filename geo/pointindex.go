@@ -330,7 +330,7 @@ func chordAccept(r float64) float64 {
 // an entry lies within the radius; rd is the squared distance from the query to the subtree's
 // cell (a lower bound of any entry's squared chord), kept along the walk from w.off.
 func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
-	for hi-lo > leafSize {
+	if hi-lo > leafSize {
 		mid := (lo + hi) / 2
 		nd := ix.nodes[id]
 		ax := nd.axis
@@ -447,7 +447,7 @@ type nearWalk struct {
 // subtree's cell, kept along the walk from w.off. It is ball with the visit written in, without
 // an indirect call per entry and with the bound's asin computed only when the least chord drops.
 func (ix *PointIndex) nearest(w *nearWalk, id, lo, hi int, rd float64) {
-	for hi-lo > leafSize {
+	if hi-lo > leafSize {
 		mid := (lo + hi) / 2
 		nd := ix.nodes[id]
 		ax := nd.axis
