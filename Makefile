@@ -51,12 +51,22 @@ crash-short:
 	CIVPLAN_CRASH_RUNS=5 $(GO) test -count=1 -run '^TestCrashKill9$$' ./cmd/civplan
 
 # Every fuzz target (found by grep) for FUZZTIME each; `make fuzz` runs them longer.
+# Go 1.26's fuzz coordinator can end a duration-limited run with a bare "context deadline
+# exceeded" when a worker is still busy at the deadline (golang/go#75804, fixed in Go 1.27):
+# such a run wrote no failing input, so it is reported and not counted as a failure. Any run
+# that writes a failing input ("Failing input written to …") or fails otherwise still fails.
 FUZZTIME ?= 3s
 fuzz-short:
-	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
 	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
 	    echo "fuzz ./$$(dirname $$f) $$t for $(FUZZTIME)"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	    if $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f) >$$out 2>&1; then cat $$out; \
+	    else cat $$out; \
+	      if grep -q '^    context deadline exceeded$$' $$out && ! grep -q 'Failing input written' $$out; then \
+	        echo "fuzz-short: $$t stopped by Go's fuzztime race (golang/go#75804), no failing input written: not a failure"; \
+	      else exit 1; fi; \
+	    fi; \
 	  done; \
 	done
 
