@@ -289,7 +289,7 @@ func (ix *PointIndex) AnyWithin(p orb.Point, radiusM float64) bool {
 // AnyWithinQuery is AnyWithin for a prepared query point.
 func (ix *PointIndex) AnyWithinQuery(q *Query, radiusM float64) bool {
 	hint := int32(-1)
-	return ix.anyWithinHint(q, radiusM, &hint)
+	return ix.anyWithinBounds(q, radiusM, chordReach(radiusM), chordAccept(radiusM), &hint)
 }
 
 // anyWalk is the state of one AnyWithin query's walk.
@@ -367,14 +367,9 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 	return false
 }
 
-// anyWithinHint is AnyWithinQuery that first tries entry *hint (tree order; -1 none) and sets
-// *hint to the entry found.
-func (ix *PointIndex) anyWithinHint(q *Query, radiusM float64, hint *int32) bool {
-	return ix.anyWithinBounds(q, radiusM, chordReach(radiusM), chordAccept(radiusM), hint)
-}
-
-// anyWithinBounds is anyWithinHint with the radius's chord bounds given (tau = chordReach(r),
-// cAcc = chordAccept(r)).
+// anyWithinBounds is AnyWithinQuery with the radius's chord bounds given (tau = chordReach(r),
+// cAcc = chordAccept(r)) that first tries entry *hint (tree order; -1 none) and sets *hint to
+// the entry found.
 func (ix *PointIndex) anyWithinBounds(q *Query, radiusM, tau, cAcc float64, hint *int32) bool {
 	if len(ix.idx) == 0 || !q.valid || !(radiusM >= 0) {
 		return false
