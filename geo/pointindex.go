@@ -77,12 +77,18 @@ const chordSeriesMax = 100_000
 // cannot decide. It needs no special case at the antimeridian or the poles. Immutable after
 // NewPointIndex and safe for concurrent readers.
 type PointIndex struct {
-	pts []orb.Point // the caller's points, copied; index = caller's index
-	idx []int32     // caller's index, in tree order
-	xyz []ecef      // ECEF, in tree order
+	n   int       // points given, invalid ones included
+	xyz []ecef    // the valid points' earth-centred coordinates, in tree order (what the walks read)
+	ent []kdEntry // the same points as given, in tree order (what settling a distance reads)
 	// nodes holds the internal nodes in breadth-first order (root 1, children 2j and 2j+1):
 	// the descent reads this small array instead of one cache line per median.
 	nodes []kdNode
+}
+
+// kdEntry is an indexed point as given and its caller's index.
+type kdEntry struct {
+	p orb.Point
+	i int32
 }
 
 // kdNode is an internal node of the k-d tree: entries at or below the median (at
@@ -102,27 +108,27 @@ func validPoint(p orb.Point) bool {
 // NewPointIndex indexes pts (copied). Points with a NaN or infinite longitude or a latitude
 // outside [−90°, 90°] are kept in Len but never returned by a query. At most 2³¹−1 points.
 func NewPointIndex(pts []orb.Point) *PointIndex {
-	ix := &PointIndex{pts: slices.Clone(pts)}
+	ix := &PointIndex{n: len(pts)}
 	valid := 0
 	for _, p := range pts {
 		if validPoint(p) {
 			valid++
 		}
 	}
-	ix.idx = make([]int32, 0, valid)
+	ix.ent = make([]kdEntry, 0, valid)
 	ix.xyz = make([]ecef, 0, valid)
 	for i, p := range pts {
 		if validPoint(p) {
-			ix.idx = append(ix.idx, int32(i))
+			ix.ent = append(ix.ent, kdEntry{p: p, i: int32(i)})
 			ix.xyz = append(ix.xyz, toECEF(p))
 		}
 	}
 	depth := 0
-	for n := len(ix.idx); n > leafSize; n /= 2 {
+	for n := len(ix.ent); n > leafSize; n /= 2 {
 		depth++
 	}
 	ix.nodes = make([]kdNode, 1<<(depth+1))
-	ix.build(1, 0, len(ix.idx))
+	ix.build(1, 0, len(ix.ent))
 	return ix
 }
 
@@ -155,7 +161,7 @@ func (ix *PointIndex) build(id, lo, hi int) {
 
 func (ix *PointIndex) swap(i, j int) {
 	ix.xyz[i], ix.xyz[j] = ix.xyz[j], ix.xyz[i]
-	ix.idx[i], ix.idx[j] = ix.idx[j], ix.idx[i]
+	ix.ent[i], ix.ent[j] = ix.ent[j], ix.ent[i]
 }
 
 // selectNth partially sorts lo:hi on axis ax so that entry n holds the n-th smallest
@@ -200,7 +206,7 @@ func (ix *PointIndex) selectNth(lo, hi, n, ax int) {
 }
 
 // Len returns the number of points given to NewPointIndex, invalid ones included.
-func (ix *PointIndex) Len() int { return len(ix.pts) }
+func (ix *PointIndex) Len() int { return ix.n }
 
 // ball calls visit(k, chord) for every entry k of node id's subtree (entries lo:hi) whose
 // chord to q is at most *tau, in near-first order; visit may lower *tau and returns false to
@@ -244,15 +250,15 @@ func chordReach(r float64) float64 { return (r + boundSlackAbs) * (1 + boundSlac
 // with its index and exact distance DistanceM(p, point), in no particular order; fn returns
 // false to stop early. Nothing is called for a negative or NaN radius or an invalid p.
 func (ix *PointIndex) Within(p orb.Point, radiusM float64, fn func(i int, distM float64) bool) {
-	if len(ix.idx) == 0 || !validPoint(p) || !(radiusM >= 0) {
+	if len(ix.ent) == 0 || !validPoint(p) || !(radiusM >= 0) {
 		return
 	}
 	q := toECEF(p)
 	tau := chordReach(radiusM)
-	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
-		i := int(ix.idx[k])
-		if s := distanceShortOr(p, ix.pts[i], &q, &ix.xyz[k]); s <= radiusM {
-			return fn(i, s)
+	ix.ball(&q, 1, 0, len(ix.ent), &tau, func(k int, _ float64) bool {
+		e := &ix.ent[k]
+		if s := distanceShortOr(p, e.p, &q, &ix.xyz[k]); s <= radiusM {
+			return fn(int(e.i), s)
 		}
 		return true
 	})
@@ -309,7 +315,7 @@ func (ix *PointIndex) accept(w *anyWalk, k int, c float64) bool {
 	if c > w.tau {
 		return false
 	}
-	if c <= w.cAcc || upperFromChord(c) <= w.r || distanceShortOr(w.p, ix.pts[ix.idx[k]], &w.q, &ix.xyz[k]) <= w.r {
+	if c <= w.cAcc || upperFromChord(c) <= w.r || distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k]) <= w.r {
 		w.hit = int32(k)
 		return true
 	}
@@ -371,15 +377,15 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 // cAcc = chordAccept(r)) that first tries entry *hint (tree order; -1 none) and sets *hint to
 // the entry found.
 func (ix *PointIndex) anyWithinBounds(q *Query, radiusM, tau, cAcc float64, hint *int32) bool {
-	if len(ix.idx) == 0 || !q.valid || !(radiusM >= 0) {
+	if len(ix.ent) == 0 || !q.valid || !(radiusM >= 0) {
 		return false
 	}
 	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: tau, cAcc: cAcc}
 	w.tau2 = square2(w.tau)
-	if h := *hint; h >= 0 && int(h) < len(ix.idx) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
+	if h := *hint; h >= 0 && int(h) < len(ix.ent) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
 		return true
 	}
-	if ix.anyWithin(&w, 1, 0, len(ix.idx), 0) {
+	if ix.anyWithin(&w, 1, 0, len(ix.ent), 0) {
 		*hint = w.hit
 		return true
 	}
@@ -485,8 +491,8 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		ub := upperFromChord(c)
 		if math.IsInf(ub, 1) {
 			// Too far for the curvature bound: settle it exactly.
-			i := int(ix.idx[k])
-			s := distanceShortOr(w.p, ix.pts[i], &w.q, &ix.xyz[k])
+			i := int(ix.ent[k].i)
+			s := distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k])
 			if s < w.bestS || s == w.bestS && i < w.bestI {
 				w.bestS, w.bestI, w.bestK = s, i, int32(k)
 			}
@@ -499,8 +505,8 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		}
 	} else if c > chordUpperMax {
 		// Beyond the curvature bound the least chord does not bound the distance: settle it.
-		i := int(ix.idx[k])
-		s := distanceShortOr(w.p, ix.pts[i], &w.q, &ix.xyz[k])
+		i := int(ix.ent[k].i)
+		s := distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k])
 		if s < w.bestS || s == w.bestS && i < w.bestI {
 			w.bestS, w.bestI, w.bestK = s, i, int32(k)
 		}
@@ -535,7 +541,7 @@ func (ix *PointIndex) NearestQuery(q *Query, maxM float64) (i int, distM float64
 // nearestHint is NearestQuery that starts from the bound given by entry *hint (tree order; -1
 // none) and sets *hint to the entry found.
 func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, distM float64, ok bool) {
-	if len(ix.idx) == 0 || !q.valid || math.IsNaN(maxM) {
+	if len(ix.ent) == 0 || !q.valid || math.IsNaN(maxM) {
 		return 0, 0, false
 	}
 	p := q.p
@@ -544,7 +550,7 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 		w.u = maxM
 	}
 	w.q = q.q
-	if h := *hint; h >= 0 && int(h) < len(ix.idx) {
+	if h := *hint; h >= 0 && int(h) < len(ix.ent) {
 		// Any entry's distance bounds the nearest one's: start from the last answer's.
 		if ub := upperFromChord(chord(&w.q, &ix.xyz[h])); ub < w.u {
 			w.u = ub
@@ -552,7 +558,7 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 	}
 	w.tau = chordReach(w.u)
 	w.tau2 = square2(w.tau)
-	ix.nearest(&w, 1, 0, len(ix.idx), 0)
+	ix.nearest(&w, 1, 0, len(ix.ent), 0)
 	cands, u, bestS, bestI, bestK := w.buf[:w.n], w.u, w.bestS, w.bestI, w.bestK
 	if len(w.more) > 0 {
 		cands = append(cands[:w.n:w.n], w.more...)
@@ -575,17 +581,18 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 		case a.c > b.c:
 			return 1
 		}
-		return int(ix.idx[a.k]) - int(ix.idx[b.k])
+		return int(ix.ent[a.k].i) - int(ix.ent[b.k].i)
 	})
 	for _, cd := range cands {
 		if lowerFromChord(cd.c) > math.Min(bestS, u) {
 			break
 		}
-		i := int(ix.idx[cd.k])
+		e := &ix.ent[cd.k]
+		i := int(e.i)
 		if i == bestI {
 			continue
 		}
-		s := distanceShortOr(p, ix.pts[i], &q.q, &ix.xyz[cd.k])
+		s := distanceShortOr(p, e.p, &q.q, &ix.xyz[cd.k])
 		if s < bestS || s == bestS && i < bestI {
 			bestS, bestI, bestK = s, i, cd.k
 		}
