@@ -384,7 +384,7 @@ func (a *Analyzer) provenanceAt(q *Query, ki *kindIndex, p int32, c *villageCove
 	}
 	if c.covered {
 		if c.fi >= 0 {
-			prov = weaker(prov, ki.prov[c.fi])
+			prov = weaker(prov, ki.prov.at(c.fi))
 		} else {
 			prov = weaker(prov, ki.weakest)
 		}
@@ -415,16 +415,23 @@ func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageRe
 		}
 	}
 	parallel(len(pos), func(lo, hi int) {
+		// First the facilities' fields, in a loop of nothing else: their loads land at random
+		// places in memory, and a short loop keeps many of them in flight at once.
 		for i := lo; i < hi; i++ {
-			v, c, r := a.villages[pos[i]], &cs[i], &res[i]
-			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
-			r.Rural, r.Elderly, r.Covered, r.Detour = ruralWord(v), q.Elderly.of(v.Population), c.covered, c.detour
+			c, r := &cs[i], &res[i]
 			if c.covered && c.fi >= 0 {
 				r.CoveredBy = ki.fs[c.fi].ID
 			}
 			if c.near >= 0 {
 				f := ki.fs[c.near]
 				nears[i] = NearestFacility{ID: f.ID, Name: f.Name, DistanceM: c.nearD, DetourM: c.nearD * c.detour}
+			}
+		}
+		for i := lo; i < hi; i++ {
+			v, c, r := a.villages[pos[i]], &cs[i], &res[i]
+			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
+			r.Rural, r.Elderly, r.Covered, r.Detour = ruralWord(v), q.Elderly.of(v.Population), c.covered, c.detour
+			if c.near >= 0 {
 				r.Nearest = &nears[i]
 			}
 			r.Provenance = a.provenanceAt(q, ki, pos[i], c)

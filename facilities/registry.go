@@ -2,6 +2,7 @@ package facilities
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -62,13 +63,13 @@ func builtSlot(ki *kindIndex) *kindSlot {
 // kindIndex holds the usable facilities of one kind.
 type kindIndex struct {
 	info    KindInfo
-	fs      []*Facility            // the usable facilities, sorted by id (pointing into registry chunks)
-	prov    []divisions.Provenance // prov[i] = fs[i].Provenance, read without following fs[i] (hot path)
-	ix      *geo.PointIndex        // over fs[i].Point
-	units   []uint64               // units at info.Serves with a usable facility, as unitKey, ascending
-	spans   []span                 // spans[u] is units[u]'s run of unitPos
-	unitPos []int32                // positions in fs grouped by unit (units' order), ascending within a unit
-	weakest divisions.Provenance   // weakest provenance over the usable facilities of the kind
+	fs      []*Facility          // the usable facilities, sorted by id (pointing into registry chunks)
+	prov    provClasses          // fs[i].Provenance, read without following fs[i] (hot path)
+	ix      *geo.PointIndex      // over fs[i].Point
+	units   []uint64             // units at info.Serves with a usable facility, as unitKey, ascending
+	spans   []span               // spans[u] is units[u]'s run of unitPos
+	unitPos []int32              // positions in fs grouped by unit (units' order), ascending within a unit
+	weakest divisions.Provenance // weakest provenance over the usable facilities of the kind
 	// order lists positions in fs sorted by division code, built on first use (unitRange);
 	// shared by swapped copies, whose positions and codes are the same.
 	order *codeOrder
@@ -199,6 +200,70 @@ func unitKey(short string) (uint64, bool) {
 	return k, true
 }
 
+// provClasses holds one provenance per facility of a kind as a one-byte class, so that a pass
+// over hundreds of thousands of villages reads a 1-byte array (which stays in cache) instead of
+// a 16-byte string per facility at random places. A kind with more than provOverflow distinct
+// provenances (never in practice: there are four grades) keeps the rest in other.
+type provClasses struct {
+	class []uint8
+	tab   []divisions.Provenance // class → provenance (at most provOverflow entries)
+	other map[int]divisions.Provenance
+}
+
+// provOverflow is the class of a facility whose provenance is in provClasses.other.
+const provOverflow = 255
+
+// at returns the provenance of facility i.
+func (pc *provClasses) at(i int32) divisions.Provenance {
+	if c := pc.class[i]; c != provOverflow {
+		return pc.tab[c]
+	}
+	return pc.other[int(i)]
+}
+
+// classOf returns p's class, adding it to the table when there is room.
+func (pc *provClasses) classOf(p divisions.Provenance) uint8 {
+	for c, q := range pc.tab {
+		if q == p {
+			return uint8(c)
+		}
+	}
+	if len(pc.tab) < provOverflow {
+		pc.tab = append(pc.tab, p)
+		return uint8(len(pc.tab) - 1)
+	}
+	return provOverflow
+}
+
+// add appends the provenance of the next facility.
+func (pc *provClasses) add(p divisions.Provenance) {
+	pc.class = append(pc.class, 0)
+	pc.set(len(pc.class)-1, p)
+}
+
+// set records p as the provenance of facility i.
+func (pc *provClasses) set(i int, p divisions.Provenance) {
+	c := pc.classOf(p)
+	pc.class[i] = c
+	if c == provOverflow {
+		if pc.other == nil {
+			pc.other = map[int]divisions.Provenance{}
+		}
+		pc.other[i] = p
+	} else if pc.other != nil {
+		delete(pc.other, i)
+	}
+}
+
+// clone returns a copy that set can change without touching pc.
+func (pc *provClasses) clone() provClasses {
+	c := provClasses{class: slices.Clone(pc.class), tab: slices.Clone(pc.tab)}
+	if pc.other != nil {
+		c.other = maps.Clone(pc.other)
+	}
+	return c
+}
+
 // pos returns the position in fs of the facility with id, by binary search (fs is sorted by id).
 func (ki *kindIndex) pos(id int64) (int, bool) {
 	j := sort.Search(len(ki.fs), func(i int) bool { return ki.fs[i].ID >= id })
@@ -225,7 +290,7 @@ func (r *Registry) buildKind(info KindInfo) *kindIndex {
 				byKey = append(byKey, keyed{k, int32(len(ki.fs))})
 			}
 			ki.fs = append(ki.fs, f)
-			ki.prov = append(ki.prov, f.Provenance)
+			ki.prov.add(f.Provenance)
 			ki.weakest = divisions.Weakest(ki.weakest, f.Provenance)
 			pts = append(pts, f.Point)
 		}
@@ -352,7 +417,7 @@ func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
 	old := s.ki
 	ki := *old
 	ki.fs = append([]*Facility(nil), old.fs...)
-	ki.prov = append([]divisions.Provenance(nil), old.prov...)
+	ki.prov = old.prov.clone()
 	for _, id := range ids {
 		j, ok := old.pos(id)
 		if !ok {
@@ -363,7 +428,7 @@ func (r *Registry) swapped(s *kindSlot, ids []int64) *kindSlot {
 			continue
 		}
 		ki.fs[j] = &r.chunks[ci][i]
-		ki.prov[j] = ki.fs[j].Provenance
+		ki.prov.set(j, ki.fs[j].Provenance)
 	}
 	ki.weakest = ""
 	for _, f := range ki.fs {
