@@ -262,8 +262,8 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 		return nil, err
 	}
 	pos, ex := a.selectPos(&q)
-	cs := a.coverCompact(&q, pos, p.Nearest)
-	c := &Coverage{Query: q, Excluded: ex}
+	cs, sum := a.coverPass(&q, pos, p.Nearest, !p.SummaryOnly || q.GroupBy != 0, true)
+	c := &Coverage{Query: q, Excluded: ex, Summary: sum}
 	if !p.SummaryOnly {
 		c.Villages = a.results(&q, pos, cs)
 	}
@@ -272,15 +272,14 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 		tgt = d.Target
 		c.TargetSource, c.TargetNote = tgt.Source, tgt.Note
 	}
-	row := a.compactRow(&q, pos, cs)
-	c.Summary = aggregateRows(len(pos), row, tgt)
+	finish(&c.Summary, tgt)
 	if div != nil {
 		c.Summary.Code, c.Summary.Name, c.Summary.Level = div.Code, div.Name, div.Level
 	} else {
 		c.Summary.Name = "全部"
 	}
 	if q.GroupBy != 0 {
-		c.Groups = a.groupRows(len(pos), a.codeAt(pos), row, q.Division, q.GroupBy, tgt)
+		c.Groups = a.groupRows(len(pos), a.codeAt(pos), a.compactRow(&q, pos, cs), q.Division, q.GroupBy, tgt)
 	}
 	return c, nil
 }
@@ -295,17 +294,35 @@ type villageCover struct {
 	detour  float64
 }
 
-// coverCompact answers every village at positions pos of a.villages (in order) in compact form.
-func (a *Analyzer) coverCompact(q *Query, pos []int32, withNearest bool) []villageCover {
+// coverPass answers every village at positions pos of a.villages (in order) in compact form,
+// returned when keep (else nil), and when sum also adds the answers up (the summary, not yet
+// finished: no ratios or target). Without keep the sum is taken in the same pass, so a summary
+// over 500k villages neither writes nor re-reads 16 MB of answers; with keep it is a second,
+// tight pass over the answers, whose random loads of facility provenance then overlap.
+func (a *Analyzer) coverPass(q *Query, pos []int32, withNearest, keep, sum bool) ([]villageCover, Aggregate) {
+	if keep && sum {
+		cs, _ := a.coverPass(q, pos, withNearest, true, false)
+		g := aggregateRows(len(pos), a.compactRow(q, pos, cs), nil)
+		return cs, g
+	}
 	ki := a.reg.kind(q.Kind)
 	vc := a.cols()
-	cs := make([]villageCover, len(pos))
+	var cs []villageCover
+	if keep {
+		cs = make([]villageCover, len(pos))
+	}
+	var parts []Aggregate // by chunk: merged in order, so provenance ties fall as in one pass
+	if sum {
+		parts = make([]Aggregate, len(pos)/parallelChunk+1)
+	}
 	parallel(len(pos), func(lo, hi int) {
 		var unit unitCursor
 		wk := ki.ix.Walker() // villages in code order: each starts from its neighbour's answer
+		var part Aggregate // local: a neighbouring chunk's part may share a cache line
 		for i := lo; i < hi; i++ {
 			p := pos[i]
-			c := &cs[i]
+			var cv villageCover
+			c := &cv
 			c.fi, c.near, c.detour = -1, -1, q.DetourDefault
 			if len(q.Detour) > 0 {
 				c.detour = q.detourOf(a.villages[p].Code)
@@ -337,9 +354,22 @@ func (a *Analyzer) coverCompact(q *Query, pos []int32, withNearest bool) []villa
 					c.covered, c.fi = true, int32(fi)
 				}
 			}
+			if keep {
+				cs[i] = cv
+			}
+			if sum {
+				addVillage(&part, q.Elderly.of(vc.pop[p]), c.covered, hasSeat, a.provenanceAt(q, ki, p, c))
+			}
+		}
+		if sum {
+			parts[lo/parallelChunk] = part
 		}
 	})
-	return cs
+	var g Aggregate
+	for i := range parts {
+		mergeInto(&g, &parts[i])
+	}
+	return cs, g
 }
 
 // unitCursor finds, for villages taken in code order, the first usable facility of their unit
@@ -442,7 +472,8 @@ func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageRe
 
 // cover answers every village at positions pos of a.villages (in order).
 func (a *Analyzer) cover(q *Query, pos []int32, withNearest bool) []VillageResult {
-	return a.results(q, pos, a.coverCompact(q, pos, withNearest))
+	cs, _ := a.coverPass(q, pos, withNearest, true, false)
+	return a.results(q, pos, cs)
 }
 
 // rowFunc gives what aggregation needs of row i.
@@ -535,20 +566,29 @@ func aggregateRows(n int, row rowFunc, tgt *Target) Aggregate {
 	})
 	var g Aggregate
 	for i := range parts {
-		p := &parts[i]
-		g.Villages += p.Villages
-		g.Covered += p.Covered
-		g.Elderly += p.Elderly
-		g.ElderlyCovered += p.ElderlyCovered
-		g.NoPoint += p.NoPoint
-		g.Provenance = weaker(g.Provenance, p.Provenance)
+		mergeInto(&g, &parts[i])
 	}
 	finish(&g, tgt)
 	return g
 }
 
+// mergeInto adds the counts of p to g (g's provenance first on ties).
+func mergeInto(g, p *Aggregate) {
+	g.Villages += p.Villages
+	g.Covered += p.Covered
+	g.Elderly += p.Elderly
+	g.ElderlyCovered += p.ElderlyCovered
+	g.NoPoint += p.NoPoint
+	g.Provenance = weaker(g.Provenance, p.Provenance)
+}
+
 func addRow(g *Aggregate, row rowFunc, i int) {
 	elderly, covered, hasPoint, prov := row(i)
+	addVillage(g, elderly, covered, hasPoint, prov)
+}
+
+// addVillage counts one village's answer into g.
+func addVillage(g *Aggregate, elderly int64, covered, hasPoint bool, prov divisions.Provenance) {
 	g.Villages++
 	g.Elderly += elderly
 	if covered {

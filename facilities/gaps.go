@@ -41,12 +41,13 @@ func (a *Analyzer) Gaps(p Params, clusters bool) (*Gaps, error) {
 		return nil, err
 	}
 	pos, ex := a.selectPos(&q)
-	cs := a.coverCompact(&q, pos, false)
+	cs, sum := a.coverPass(&q, pos, false, true, true)
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
 		tgt = d.Target
 	}
-	g := &Gaps{Query: q, Summary: aggregateRows(len(pos), a.compactRow(&q, pos, cs), tgt), Excluded: ex}
+	finish(&sum, tgt)
+	g := &Gaps{Query: q, Summary: sum, Excluded: ex}
 	if div != nil {
 		g.Summary.Code, g.Summary.Name, g.Summary.Level = div.Code, div.Name, div.Level
 	} else {
