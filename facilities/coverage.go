@@ -318,7 +318,7 @@ func (a *Analyzer) coverPass(q *Query, pos []int32, withNearest, keep, sum bool)
 	parallel(len(pos), func(lo, hi int) {
 		var unit unitCursor
 		wk := ki.ix.Walker() // villages in code order: each starts from its neighbour's answer
-		var part Aggregate // local: a neighbouring chunk's part may share a cache line
+		var part Aggregate   // local: a neighbouring chunk's part may share a cache line
 		for i := lo; i < hi; i++ {
 			p := pos[i]
 			var cv villageCover
