@@ -77,18 +77,13 @@ const chordSeriesMax = 100_000
 // cannot decide. It needs no special case at the antimeridian or the poles. Immutable after
 // NewPointIndex and safe for concurrent readers.
 type PointIndex struct {
-	n   int       // points given, invalid ones included
-	xyz []ecef    // the valid points' earth-centred coordinates, in tree order (what the walks read)
-	ent []kdEntry // the same points as given, in tree order (what settling a distance reads)
+	n   int         // points given, invalid ones included
+	xyz []ecef      // the valid points' earth-centred coordinates, in tree order (what the walks read)
+	idx []int32     // the caller's index of each, in tree order
+	pts []orb.Point // the points as given, in tree order (only lines too long for shortLineM read them)
 	// nodes holds the internal nodes in breadth-first order (root 1, children 2j and 2j+1):
 	// the descent reads this small array instead of one cache line per median.
 	nodes []kdNode
-}
-
-// kdEntry is an indexed point as given and its caller's index.
-type kdEntry struct {
-	p orb.Point
-	i int32
 }
 
 // kdNode is an internal node of the k-d tree: entries at or below the median (at
@@ -115,20 +110,22 @@ func NewPointIndex(pts []orb.Point) *PointIndex {
 			valid++
 		}
 	}
-	ix.ent = make([]kdEntry, 0, valid)
+	ix.idx = make([]int32, 0, valid)
+	ix.pts = make([]orb.Point, 0, valid)
 	ix.xyz = make([]ecef, 0, valid)
 	for i, p := range pts {
 		if validPoint(p) {
-			ix.ent = append(ix.ent, kdEntry{p: p, i: int32(i)})
+			ix.idx = append(ix.idx, int32(i))
+			ix.pts = append(ix.pts, p)
 			ix.xyz = append(ix.xyz, toECEF(p))
 		}
 	}
 	depth := 0
-	for n := len(ix.ent); n > leafSize; n /= 2 {
+	for n := len(ix.idx); n > leafSize; n /= 2 {
 		depth++
 	}
 	ix.nodes = make([]kdNode, 1<<(depth+1))
-	ix.build(1, 0, len(ix.ent))
+	ix.build(1, 0, len(ix.idx))
 	return ix
 }
 
@@ -161,7 +158,8 @@ func (ix *PointIndex) build(id, lo, hi int) {
 
 func (ix *PointIndex) swap(i, j int) {
 	ix.xyz[i], ix.xyz[j] = ix.xyz[j], ix.xyz[i]
-	ix.ent[i], ix.ent[j] = ix.ent[j], ix.ent[i]
+	ix.idx[i], ix.idx[j] = ix.idx[j], ix.idx[i]
+	ix.pts[i], ix.pts[j] = ix.pts[j], ix.pts[i]
 }
 
 // selectNth partially sorts lo:hi on axis ax so that entry n holds the n-th smallest
@@ -250,15 +248,14 @@ func chordReach(r float64) float64 { return (r + boundSlackAbs) * (1 + boundSlac
 // with its index and exact distance DistanceM(p, point), in no particular order; fn returns
 // false to stop early. Nothing is called for a negative or NaN radius or an invalid p.
 func (ix *PointIndex) Within(p orb.Point, radiusM float64, fn func(i int, distM float64) bool) {
-	if len(ix.ent) == 0 || !validPoint(p) || !(radiusM >= 0) {
+	if len(ix.idx) == 0 || !validPoint(p) || !(radiusM >= 0) {
 		return
 	}
 	q := toECEF(p)
 	tau := chordReach(radiusM)
-	ix.ball(&q, 1, 0, len(ix.ent), &tau, func(k int, _ float64) bool {
-		e := &ix.ent[k]
-		if s := distanceShortOr(p, e.p, &q, &ix.xyz[k]); s <= radiusM {
-			return fn(int(e.i), s)
+	ix.ball(&q, 1, 0, len(ix.idx), &tau, func(k int, _ float64) bool {
+		if s := ix.distTo(p, &q, k); s <= radiusM {
+			return fn(int(ix.idx[k]), s)
 		}
 		return true
 	})
@@ -315,7 +312,7 @@ func (ix *PointIndex) accept(w *anyWalk, k int, c float64) bool {
 	if c > w.tau {
 		return false
 	}
-	if c <= w.cAcc || upperFromChord(c) <= w.r || distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k]) <= w.r {
+	if c <= w.cAcc || upperFromChord(c) <= w.r || ix.distTo(w.p, &w.q, k) <= w.r {
 		w.hit = int32(k)
 		return true
 	}
@@ -377,15 +374,15 @@ func (ix *PointIndex) anyWithin(w *anyWalk, id, lo, hi int, rd float64) bool {
 // cAcc = chordAccept(r)) that first tries entry *hint (tree order; -1 none) and sets *hint to
 // the entry found.
 func (ix *PointIndex) anyWithinBounds(q *Query, radiusM, tau, cAcc float64, hint *int32) bool {
-	if len(ix.ent) == 0 || !q.valid || !(radiusM >= 0) {
+	if len(ix.idx) == 0 || !q.valid || !(radiusM >= 0) {
 		return false
 	}
 	w := anyWalk{q: q.q, p: q.p, r: radiusM, tau: tau, cAcc: cAcc}
 	w.tau2 = square2(w.tau)
-	if h := *hint; h >= 0 && int(h) < len(ix.ent) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
+	if h := *hint; h >= 0 && int(h) < len(ix.idx) && ix.accept(&w, int(h), chord(&w.q, &ix.xyz[h])) {
 		return true
 	}
-	if ix.anyWithin(&w, 1, 0, len(ix.ent), 0) {
+	if ix.anyWithin(&w, 1, 0, len(ix.idx), 0) {
 		*hint = w.hit
 		return true
 	}
@@ -402,6 +399,7 @@ type Walker struct {
 	last int32 // entry (tree order) of the last answer; -1 none
 	// the chord bounds of the last radius (a pass asks one radius many times)
 	r, tau, cAcc float64
+	nw           nearWalk // Nearest's walk state, reused
 }
 
 // Walker returns a new walker over ix.
@@ -417,7 +415,7 @@ func (w *Walker) AnyWithin(q *Query, radiusM float64) bool {
 
 // Nearest is PointIndex.NearestQuery.
 func (w *Walker) Nearest(q *Query, maxM float64) (i int, distM float64, ok bool) {
-	return w.ix.nearestHint(q, maxM, &w.last)
+	return w.ix.nearestHint(q, maxM, &w.last, &w.nw)
 }
 
 type nearCand struct {
@@ -491,8 +489,8 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		ub := upperFromChord(c)
 		if math.IsInf(ub, 1) {
 			// Too far for the curvature bound: settle it exactly.
-			i := int(ix.ent[k].i)
-			s := distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k])
+			i := int(ix.idx[k])
+			s := ix.distTo(w.p, &w.q, k)
 			if s < w.bestS || s == w.bestS && i < w.bestI {
 				w.bestS, w.bestI, w.bestK = s, i, int32(k)
 			}
@@ -505,8 +503,8 @@ func (ix *PointIndex) nearVisit(w *nearWalk, k int) {
 		}
 	} else if c > chordUpperMax {
 		// Beyond the curvature bound the least chord does not bound the distance: settle it.
-		i := int(ix.ent[k].i)
-		s := distanceShortOr(w.p, ix.ent[k].p, &w.q, &ix.xyz[k])
+		i := int(ix.idx[k])
+		s := ix.distTo(w.p, &w.q, k)
 		if s < w.bestS || s == w.bestS && i < w.bestI {
 			w.bestS, w.bestI, w.bestK = s, i, int32(k)
 		}
@@ -535,22 +533,26 @@ func (ix *PointIndex) Nearest(p orb.Point, maxM float64) (i int, distM float64, 
 // NearestQuery is Nearest for a prepared query point.
 func (ix *PointIndex) NearestQuery(q *Query, maxM float64) (i int, distM float64, ok bool) {
 	hint := int32(-1)
-	return ix.nearestHint(q, maxM, &hint)
+	var w nearWalk
+	return ix.nearestHint(q, maxM, &hint, &w)
 }
 
 // nearestHint is NearestQuery that starts from the bound given by entry *hint (tree order; -1
 // none) and sets *hint to the entry found.
-func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, distM float64, ok bool) {
-	if len(ix.ent) == 0 || !q.valid || math.IsNaN(maxM) {
+func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32, w *nearWalk) (i int, distM float64, ok bool) {
+	if len(ix.idx) == 0 || !q.valid || math.IsNaN(maxM) {
 		return 0, 0, false
 	}
 	p := q.p
-	w := nearWalk{u: math.Inf(1), cBest: math.Inf(1), bestS: math.Inf(1), bestI: -1, p: p}
+	// Every field but the candidate buffer, which only the first w.n entries of are read (a
+	// Walker reuses its walk state: clearing the buffer cost as much as a short walk).
+	w.u, w.cBest, w.bestS, w.bestI, w.bestK, w.p = math.Inf(1), math.Inf(1), math.Inf(1), -1, -1, p
+	w.off, w.n, w.more = [3]float64{}, 0, w.more[:0]
 	if maxM > 0 {
 		w.u = maxM
 	}
 	w.q = q.q
-	if h := *hint; h >= 0 && int(h) < len(ix.ent) {
+	if h := *hint; h >= 0 && int(h) < len(ix.idx) {
 		// Any entry's distance bounds the nearest one's: start from the last answer's.
 		if ub := upperFromChord(chord(&w.q, &ix.xyz[h])); ub < w.u {
 			w.u = ub
@@ -558,8 +560,8 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 	}
 	w.tau = chordReach(w.u)
 	w.tau2 = square2(w.tau)
-	ix.nearest(&w, 1, 0, len(ix.ent), 0)
-	cands, u, bestS, bestI, bestK := w.buf[:w.n], w.u, w.bestS, w.bestI, w.bestK
+	ix.nearest(w, 1, 0, len(ix.idx), 0)
+	cands, u, bestS, bestK := w.buf[:w.n], w.u, w.bestS, w.bestK
 	if len(w.more) > 0 {
 		cands = append(cands[:w.n:w.n], w.more...)
 	}
@@ -581,25 +583,32 @@ func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32) (i int, d
 		case a.c > b.c:
 			return 1
 		}
-		return int(ix.ent[a.k].i) - int(ix.ent[b.k].i)
+		return int(ix.idx[a.k]) - int(ix.idx[b.k])
 	})
 	for _, cd := range cands {
 		if lowerFromChord(cd.c) > math.Min(bestS, u) {
 			break
 		}
-		e := &ix.ent[cd.k]
-		i := int(e.i)
-		if i == bestI {
+		if cd.k == bestK {
 			continue
 		}
-		s := distanceShortOr(p, e.p, &q.q, &ix.xyz[cd.k])
-		if s < bestS || s == bestS && i < bestI {
-			bestS, bestI, bestK = s, i, cd.k
+		s := ix.distTo(p, &q.q, int(cd.k))
+		if s < bestS || s == bestS && bestK >= 0 && ix.idx[cd.k] < ix.idx[bestK] {
+			bestS, bestK = s, cd.k
 		}
 	}
-	if bestI < 0 || maxM > 0 && bestS > maxM {
+	if bestK < 0 || maxM > 0 && bestS > maxM {
 		return 0, 0, false
 	}
 	*hint = bestK
-	return bestI, bestS, true
+	return int(ix.idx[bestK]), bestS, true
+}
+
+// distTo is DistanceM from p, whose earth-centred point is q, to entry k: from the entries'
+// earth-centred coordinates alone unless the line is too long for shortLineM.
+func (ix *PointIndex) distTo(p orb.Point, q *ecef, k int) float64 {
+	if c := chord(q, &ix.xyz[k]); c <= shortLineMaxChord {
+		return shortLineM(q, &ix.xyz[k], c)
+	}
+	return karneyM(p, ix.pts[k])
 }

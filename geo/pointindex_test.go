@@ -65,8 +65,8 @@ func pointSets() []pointSet {
 // exactly on its splitting planes.
 func splitQueries(ix *PointIndex, rng *rand.Rand, n int) []orb.Point {
 	var out []orb.Point
-	for i := 0; i < n && len(ix.ent) > 0; i++ {
-		p := ix.ent[rng.IntN(len(ix.ent))].p
+	for i := 0; i < n && len(ix.idx) > 0; i++ {
+		p := ix.pts[rng.IntN(len(ix.pts))]
 		switch i % 3 {
 		case 0:
 			out = append(out, p)

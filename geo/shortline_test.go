@@ -52,11 +52,11 @@ func TestShortLineAgainstKarney(t *testing.T) {
 		}
 		checked++
 		want, _, _, _ := wgs84.inverse(a[1], a[0], b[1], b[0], false, false)
-		got := shortLineM(a, b, c)
+		got := shortLineM(&qa, &qb, c)
 		if d := math.Abs(got - want); d > worst {
 			worst, worstS, worstA, worstB = d, want, a, b
 		}
-		if back := shortLineM(b, a, chord(&qb, &qa)); back != got {
+		if back := shortLineM(&qb, &qa, chord(&qb, &qa)); back != got {
 			t.Fatalf("shortLineM not symmetric at %v–%v: %v and %v", a, b, got, back)
 		}
 	}
