@@ -262,10 +262,14 @@ func (a *Analyzer) Coverage(p Params) (*Coverage, error) {
 		return nil, err
 	}
 	pos, ex := a.selectPos(&q)
-	cs, sum := a.coverPass(&q, pos, p.Nearest, !p.SummaryOnly || q.GroupBy != 0, true)
-	c := &Coverage{Query: q, Excluded: ex, Summary: sum}
-	if !p.SummaryOnly {
-		c.Villages = a.results(&q, pos, cs)
+	c := &Coverage{Query: q, Excluded: ex}
+	var cs []villageCover
+	if p.SummaryOnly {
+		cs, c.Summary = a.coverPass(&q, pos, p.Nearest, q.GroupBy != 0, true)
+	} else {
+		// The answers' expansion adds them up on the way (it reads all they hold).
+		cs, _ = a.coverPass(&q, pos, p.Nearest, true, false)
+		c.Villages, c.Summary = a.resultsSum(&q, pos, cs, true)
 	}
 	var tgt *Target
 	if d := a.cfg.Kinds[q.Kind]; d.Target != nil {
@@ -435,6 +439,13 @@ func weaker(p, q divisions.Provenance) divisions.Provenance {
 
 // results expands compact answers of the villages at positions pos of a.villages into VillageResults.
 func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageResult {
+	res, _ := a.resultsSum(q, pos, cs, false)
+	return res
+}
+
+// resultsSum is results that, when sum, also adds the answers up (not finished: no ratios or
+// target), by chunks merged in order as coverPass does.
+func (a *Analyzer) resultsSum(q *Query, pos []int32, cs []villageCover, sum bool) ([]VillageResult, Aggregate) {
 	ki := a.reg.kind(q.Kind)
 	res := make([]VillageResult, len(pos))
 	var nears []NearestFacility
@@ -443,6 +454,10 @@ func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageRe
 			nears = make([]NearestFacility, len(cs)) // one allocation for all
 			break
 		}
+	}
+	var parts []Aggregate
+	if sum {
+		parts = make([]Aggregate, len(pos)/parallelChunk+1)
 	}
 	parallel(len(pos), func(lo, hi int) {
 		// First the facilities' fields, in a loop of nothing else: their loads land at random
@@ -457,6 +472,7 @@ func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageRe
 				nears[i] = NearestFacility{ID: f.ID, Name: f.Name, DistanceM: c.nearD, DetourM: c.nearD * c.detour}
 			}
 		}
+		var part Aggregate
 		for i := lo; i < hi; i++ {
 			v, c, r := a.villages[pos[i]], &cs[i], &res[i]
 			r.Code, r.Name, r.ShortName, r.Kind, r.Point, r.HasPoint = v.Code, v.Name, v.ShortName, v.Kind, v.Seat, v.HasSeat
@@ -465,9 +481,19 @@ func (a *Analyzer) results(q *Query, pos []int32, cs []villageCover) []VillageRe
 				r.Nearest = &nears[i]
 			}
 			r.Provenance = a.provenanceAt(q, ki, pos[i], c)
+			if sum {
+				addVillage(&part, r.Elderly, r.Covered, r.HasPoint, r.Provenance)
+			}
+		}
+		if sum {
+			parts[lo/parallelChunk] = part
 		}
 	})
-	return res
+	var g Aggregate
+	for i := range parts {
+		mergeInto(&g, &parts[i])
+	}
+	return res, g
 }
 
 // cover answers every village at positions pos of a.villages (in order).
