@@ -369,11 +369,7 @@ func (a *Analyzer) coverPass(q *Query, pos []int32, withNearest, keep, sum bool)
 			parts[lo/parallelChunk] = part
 		}
 	})
-	var g Aggregate
-	for i := range parts {
-		mergeInto(&g, &parts[i])
-	}
-	return cs, g
+	return cs, mergeParts(parts)
 }
 
 // unitCursor finds, for villages taken in code order, the first usable facility of their unit
@@ -489,11 +485,7 @@ func (a *Analyzer) resultsSum(q *Query, pos []int32, cs []villageCover, sum bool
 			parts[lo/parallelChunk] = part
 		}
 	})
-	var g Aggregate
-	for i := range parts {
-		mergeInto(&g, &parts[i])
-	}
-	return res, g
+	return res, mergeParts(parts)
 }
 
 // cover answers every village at positions pos of a.villages (in order).
@@ -590,11 +582,17 @@ func aggregateRows(n int, row rowFunc, tgt *Target) Aggregate {
 			addRow(part, row, i)
 		}
 	})
+	g := mergeParts(parts)
+	finish(&g, tgt)
+	return g
+}
+
+// mergeParts adds up per-chunk sums in order (an earlier chunk's provenance first on ties).
+func mergeParts(parts []Aggregate) Aggregate {
 	var g Aggregate
 	for i := range parts {
 		mergeInto(&g, &parts[i])
 	}
-	finish(&g, tgt)
 	return g
 }
 
