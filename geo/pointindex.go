@@ -538,7 +538,8 @@ func (ix *PointIndex) NearestQuery(q *Query, maxM float64) (i int, distM float64
 }
 
 // nearestHint is NearestQuery that starts from the bound given by entry *hint (tree order; -1
-// none) and sets *hint to the entry found.
+// none) and sets *hint to the entry found; w is the walk state it fills (a Walker passes its
+// own, so the candidate buffer is not cleared per query).
 func (ix *PointIndex) nearestHint(q *Query, maxM float64, hint *int32, w *nearWalk) (i int, distM float64, ok bool) {
 	if len(ix.idx) == 0 || !q.valid || math.IsNaN(maxM) {
 		return 0, 0, false
